@@ -1,0 +1,33 @@
+/**
+ * `@driverkit/driverkit`: Apple DriverKit's programming model for device drivers on Linux and
+ * Node.js. This entry holds the core: the OS* object model, OSSerialization, property lists and the
+ * kIOReturn error model.
+ * @packageDocumentation
+ */
+export * from './IOReturn/IOReturn';
+export { IOReturnError, isIOReturnError, ioReturnFromException, checkIOReturn, type IOReturnErrorOptions } from './IOReturn/IOReturnError';
+
+export { OSObject, OSSafeReleaseNULL } from './os/OSObject';
+export { OSContainer } from './os/OSContainer';
+export { OSCollection } from './os/OSCollection';
+export { OSArray } from './os/OSArray';
+export { OSDictionary, type OSDictionaryKey } from './os/OSDictionary';
+export { OSSet } from './os/OSSet';
+export { OSNumber, kOSNumberDoubleBits, kOSNumberFloatBits, type OSNumberBits } from './os/OSNumber';
+export { OSString } from './os/OSString';
+export { OSSymbol } from './os/OSSymbol';
+export { OSData } from './os/OSData';
+export { OSBoolean, kOSBooleanTrue, kOSBooleanFalse } from './os/OSBoolean';
+export { OSDynamicCast, OSRequiredCast } from './os/OSCast';
+export { toOSObject, toOSDictionary, fromOSObject, type OSValue } from './os/OSValue';
+export * from './os/IOFixed';
+
+export { OSSerialization } from './serialization/OSSerialization';
+export { OSSerializeBinary } from './serialization/OSSerializeBinary';
+export { OSUnserializeBinary, type OSUnserializeBinaryOptions } from './serialization/OSUnserializeBinary';
+export { dumpOSSerializeBinary } from './serialization/dumpOSSerializeBinary';
+export * from './serialization/OSSerializeBinaryFormat';
+
+export { OSUnserializeXML, OSSerializeXML, readPropertyListFile } from './plist/OSPropertyList';
+
+export { formatIORegValue, formatIORegProperties } from './ioreg/formatIORegValue';

@@ -1,0 +1,74 @@
+/**
+ * The root of the DriverKit object model: reference counted, with `free()` run exactly once when the
+ * last reference is released.
+ *
+ * Mirrors `OSObject` (OSObject.iig / OSMetaClassBase). JavaScript's garbage collector frees memory;
+ * the count exists so device resources (open pipes, mapped memory, driver processes) are released at a
+ * known moment, as `OSSafeReleaseNULL` does in Apple's samples. Creators return an object holding one
+ * reference (`Create*` / `with*` / `Copy*` in Apple's naming); `Get*` borrows.
+ */
+export abstract class OSObject {
+  #retainCount = 1;
+
+  /** Mirrors `OSObject::init`. Subclasses set up their ivars here and return false on failure. */
+  init(): boolean {
+    return true;
+  }
+
+  /**
+   * Mirrors `OSObject::free`. Called once, when the last reference goes; subclasses release what they
+   * hold and then call `super.free()`. Never call it directly: call {@link release}.
+   */
+  free(): void {}
+
+  /** Mirrors `OSMetaClassBase::retain`. Returns `this` so `x = y.retain()` reads naturally. */
+  retain(): this {
+    if (this.#retainCount <= 0) {
+      throw new Error(`${this.getClassName()}.retain() after free(): the object was already released`);
+    }
+    this.#retainCount++;
+    return this;
+  }
+
+  /** Mirrors `OSMetaClassBase::release`. Runs {@link free} when the count reaches zero. */
+  release(): void {
+    if (this.#retainCount <= 0) {
+      throw new Error(`${this.getClassName()}.release() after free(): released once too often`);
+    }
+    if (--this.#retainCount === 0) this.free();
+  }
+
+  /** Mirrors `OSMetaClassBase::getRetainCount`. 0 once freed. */
+  getRetainCount(): number {
+    return this.#retainCount;
+  }
+
+  /**
+   * Makes the count infinite, for objects Apple's runtime also never frees: the two OSBoolean
+   * singletons and interned OSSymbols. retain and release then do nothing.
+   */
+  protected markImmortal(): void {
+    this.#retainCount = Infinity;
+  }
+
+  /** True once the object has been freed. */
+  isFreed(): boolean {
+    return this.#retainCount <= 0;
+  }
+
+  /** Mirrors `OSMetaClassBase::isEqualTo`: identity here; value classes compare their contents. */
+  isEqualTo(other: unknown): boolean {
+    return this === other;
+  }
+
+  /** Mirrors `OSMetaClassBase::getMetaClass()->getClassName()`. */
+  getClassName(): string {
+    return this.constructor.name;
+  }
+}
+
+/** Mirrors `OSSafeReleaseNULL`: releases `o` if present; returns null to assign back. */
+export function OSSafeReleaseNULL(o: OSObject | null | undefined): null {
+  o?.release();
+  return null;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// The README's test command: type-checks every package, runs every package's jest suite through
+// turbo (dependencies built first), then prints one line with jest's totals across all packages,
+// `N passed, N failed`, which CI reads as the run's verdict.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const workspaces = ['packages', 'samples']
+  .filter((d) => existsSync(join(root, d)))
+  .flatMap((d) => readdirSync(join(root, d)).map((p) => join(root, d, p)))
+  .filter((p) => existsSync(join(p, 'package.json')));
+
+// Stale results from an earlier run must not be counted.
+for (const w of workspaces) rmSync(join(w, '.jest-results.json'), { force: true });
+
+const setup = spawnSync('bash', [join(root, 'scripts/setup.sh')], { stdio: 'inherit' });
+if (setup.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const extra = process.argv.slice(2);
+const turbo = spawnSync('npx', ['turbo', 'run', 'typecheck', 'test', '--continue', '--output-logs=full', ...extra], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', ...process.env },
+});
+
+let passed = 0;
+let failed = 0;
+let suitesFailed = 0;
+const missing = [];
+for (const w of workspaces) {
+  const pkg = JSON.parse(readFileSync(join(w, 'package.json'), 'utf8'));
+  if (!pkg.scripts?.test) continue;
+  const file = join(w, '.jest-results.json');
+  if (!existsSync(file)) {
+    missing.push(pkg.name);
+    continue;
+  }
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  suitesFailed += r.numFailedTestSuites + (r.numRuntimeErrorTestSuites ?? 0);
+}
+if (missing.length) console.log(`no jest results from: ${missing.join(', ')} (their test task did not run to the end)`);
+if (suitesFailed) console.log(`${suitesFailed} test suite(s) failed to run`);
+const ok = turbo.status === 0 && failed === 0 && suitesFailed === 0 && missing.length === 0;
+// A suite that could not run, or a package whose tests never reported, counts as a failure so that the
+// closing line can never read "0 failed" on a red run.
+if (!ok && failed === 0) failed = Math.max(1, suitesFailed + missing.length);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(ok ? 0 : 1);
