@@ -58,6 +58,11 @@ export class OSDictionary extends OSCollection {
     old?.release();
   }
 
+  /** Visits entries in order without allocating an entry per step (the serializer's hot path). @internal */
+  forEachEntry(fn: (value: OSObject, key: string) => void): void {
+    this.#map.forEach(fn);
+  }
+
   /** Mirrors `OSDictionary::getObject`: borrowed, or null when absent. */
   getObject(key: OSDictionaryKey): OSObject | null {
     return this.#map.get(keyString(key)) ?? null;

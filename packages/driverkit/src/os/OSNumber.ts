@@ -118,6 +118,16 @@ export class OSNumber extends OSContainer {
     return [this.#lo, this.#hi];
   }
 
+  /** The low 32-bit word (the serializer's hot path: no array). @internal */
+  loWord(): number {
+    return this.#lo;
+  }
+
+  /** The high 32-bit word. @internal */
+  hiWord(): number {
+    return this.#hi;
+  }
+
   /** Mirrors `OSNumber::unsigned8BitValue`. */
   unsigned8BitValue(): number {
     return this.#integerLo() & 0xff;

@@ -7,7 +7,7 @@ import { OSData } from '../os/OSData';
 import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
 import { OSObject } from '../os/OSObject';
-import { OSSet } from '../os/OSSet';
+import type { OSSet } from '../os/OSSet';
 import { OSString } from '../os/OSString';
 import { OSSymbol } from '../os/OSSymbol';
 import { toOSObject, type OSValue } from '../os/OSValue';
@@ -31,36 +31,68 @@ import {
 let buf = Buffer.allocUnsafe(4096);
 let view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 
+/**
+ * A dictionary key's encoding (key word and NUL-terminated, padded bytes), computed once per string.
+ * `epoch`/`index` record whether, and as which object, the key was already written in the current
+ * call: XNU writes a repeated symbol as a back-reference. The cache is cleared when it grows large,
+ * so hostile key sets cannot grow it without bound.
+ */
+interface KeyEncoding {
+  readonly word: number;
+  readonly bytes: Uint8Array;
+  epoch: number;
+  index: number;
+}
+const keyCache = new Map<string, KeyEncoding>();
+const KEY_CACHE_LIMIT = 8192;
+let epoch = 0;
+
+function keyEncoding(k: string): KeyEncoding {
+  let e = keyCache.get(k);
+  if (e === undefined) {
+    const utf8 = Buffer.from(`${k}\0`, 'utf8');
+    if (utf8.length > kOSSerializeDataMask) {
+      throw new IOReturnError(kIOReturnBadArgument, `OSSerialization: a key of ${utf8.length} bytes exceeds the format's 24-bit length`);
+    }
+    const bytes = new Uint8Array((utf8.length + 3) & ~3);
+    bytes.set(utf8);
+    e = { word: kOSSerializeSymbol | utf8.length, bytes, epoch: 0, index: 0 };
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    keyCache.set(k, e);
+  }
+  return e;
+}
+
+function ensure(pos: number, extra: number): void {
+  const need = pos + extra;
+  if (need <= buf.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+  buf.copy(grown, 0, 0, pos);
+  buf = grown;
+  view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 class Writer {
   pos = 4;
-  // Every object written, for back-references by identity, as XNU tags them. Keys are symbols,
-  // interned by string, so they are tagged by their string.
+  /** Objects written so far that may appear again, with their object index. */
   readonly tags = new Map<OSObject, number>();
-  readonly keyTags = new Map<string, number>();
   readonly open = new Set<OSObject>();
+  /** Objects written so far: the next object's index, as the decoder counts them. */
   count = 0;
-
-  ensure(extra: number): void {
-    const need = this.pos + extra;
-    if (need <= buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
-    buf.copy(grown, 0, 0, this.pos);
-    buf = grown;
-    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
+  readonly epoch = ++epoch;
 
   word(w: number): void {
-    this.ensure(4);
+    ensure(this.pos, 4);
     view.setUint32(this.pos, w >>> 0, true);
     this.pos += 4;
   }
 
-  /** Writes `key | length` and the UTF-8 bytes of `s` (plus a NUL for symbols), padded to 4. */
-  text(type: number, s: string, nul: boolean, end: number): void {
-    this.ensure(s.length * 3 + 12);
+  /** Writes `type | length` and the UTF-8 bytes of a string value, padded to 4. */
+  text(type: number, s: string, end: number): void {
+    ensure(this.pos, s.length * 3 + 8);
     const start = this.pos + 4;
     let n = 0;
-    // Short ASCII strings (nearly every key) are copied by hand: cheaper than an encoder call.
+    // Short ASCII strings (most values) are copied by hand: cheaper than an encoder call.
     if (s.length <= 32) {
       for (; n < s.length; n++) {
         const c = s.charCodeAt(n);
@@ -69,58 +101,69 @@ class Writer {
       }
     }
     if (n < s.length) n = buf.write(s, start, 'utf8');
-    if (nul) buf[start + n++] = 0;
     if (n > kOSSerializeDataMask) {
       throw new IOReturnError(kIOReturnBadArgument, `OSSerialization: a string of ${n} bytes exceeds the format's 24-bit length`);
     }
     view.setUint32(this.pos, (type | n | end) >>> 0, true);
-    const padded = (n + 3) & ~3;
-    buf.fill(0, start + n, start + padded);
-    this.pos = start + padded;
+    this.pos = start + pad(start, n);
   }
 
   key(k: string): void {
-    const tag = this.keyTags.get(k);
-    if (tag !== undefined) {
-      this.word(kOSSerializeObject | tag);
+    const e = keyEncoding(k);
+    if (e.epoch === this.epoch) {
+      this.word(kOSSerializeObject | e.index);
       return;
     }
-    this.keyTags.set(k, this.count++);
-    this.text(kOSSerializeSymbol, k, true, 0);
+    e.epoch = this.epoch;
+    e.index = this.count++;
+    ensure(this.pos, 4 + e.bytes.length);
+    view.setUint32(this.pos, e.word, true);
+    buf.set(e.bytes, this.pos + 4);
+    this.pos += 4 + e.bytes.length;
   }
 
   object(o: OSObject, end: number, depth: number): void {
-    const tag = this.tags.get(o);
-    if (tag !== undefined) {
-      if (this.open.has(o)) {
-        throw new IOReturnError(kIOReturnBadArgument, `OSSerialization: a ${o.getClassName()} contains itself; the format cannot express a cycle`);
+    // An object held by one reference can occur only once in the tree, so only objects with more
+    // references need a tag for back-references; the rest skip the map.
+    const shared = o.getRetainCount() !== 1;
+    if (shared) {
+      const tag = this.tags.get(o);
+      if (tag !== undefined) {
+        if (this.open.has(o)) {
+          throw new IOReturnError(kIOReturnBadArgument, `OSSerialization: a ${o.getClassName()} contains itself; the format cannot express a cycle`);
+        }
+        this.word(kOSSerializeObject | tag | end);
+        return;
       }
-      this.word(kOSSerializeObject | tag | end);
-      return;
     }
     if (o instanceof OSString) {
-      const s = o.getCStringNoCopy();
       if (o instanceof OSSymbol) {
-        // Symbols are interned, so one tag per string serves keys and symbol values alike.
-        const keyTag = this.keyTags.get(s);
-        if (keyTag !== undefined) {
-          this.word(kOSSerializeObject | keyTag | end);
+        // Symbols are interned: one entry per string serves keys and symbol values alike.
+        const e = keyEncoding(o.getCStringNoCopy());
+        if (e.epoch === this.epoch) {
+          this.word(kOSSerializeObject | e.index | end);
           return;
         }
-        this.keyTags.set(s, this.count++);
-      } else {
-        this.tags.set(o, this.count++);
+        e.epoch = this.epoch;
+        e.index = this.count++;
+        ensure(this.pos, 4 + e.bytes.length);
+        view.setUint32(this.pos, (e.word | end) >>> 0, true);
+        buf.set(e.bytes, this.pos + 4);
+        this.pos += 4 + e.bytes.length;
+        return;
       }
-      this.text(o instanceof OSSymbol ? kOSSerializeSymbol : kOSSerializeString, s, o instanceof OSSymbol, end);
+      if (shared) this.tags.set(o, this.count);
+      this.count++;
+      this.text(kOSSerializeString, o.getCStringNoCopy(), end);
       return;
     }
-    this.tags.set(o, this.count++);
+    if (shared) this.tags.set(o, this.count);
+    this.count++;
     if (o instanceof OSNumber) {
-      const [lo, hi] = o.words();
-      this.ensure(12);
+      ensure(this.pos, 12);
       view.setUint32(this.pos, (kOSSerializeNumber | o.numberOfBits() | end) >>> 0, true);
-      view.setUint32(this.pos + 4, lo, true);
-      view.setUint32(this.pos + 8, hi, true);
+      view.setUint32(this.pos + 4, o.loWord(), true);
+      view.setUint32(this.pos + 8, o.hiWord(), true);
       this.pos += 12;
       return;
     }
@@ -133,43 +176,44 @@ class Writer {
       if (bytes.length > kOSSerializeDataMask) {
         throw new IOReturnError(kIOReturnBadArgument, `OSSerialization: OSData of ${bytes.length} bytes exceeds the format's 24-bit length`);
       }
-      const padded = (bytes.length + 3) & ~3;
-      this.ensure(4 + padded);
+      ensure(this.pos, 8 + bytes.length);
       view.setUint32(this.pos, (kOSSerializeData | bytes.length | end) >>> 0, true);
       buf.set(bytes, this.pos + 4);
-      buf.fill(0, this.pos + 4 + bytes.length, this.pos + 4 + padded);
-      this.pos += 4 + padded;
+      this.pos += 4 + pad(this.pos + 4, bytes.length);
       return;
     }
     if (o instanceof OSCollection) {
-      if (depth >= kOSSerializeMaxDepth) {
-        throw new IOReturnError(kIOReturnBadArgument, `OSSerialization: collections nest deeper than ${kOSSerializeMaxDepth} levels`);
-      }
-      const n = o.getCount();
-      if (n > kOSSerializeDataMask) {
-        throw new IOReturnError(kIOReturnBadArgument, `OSSerialization: a collection of ${n} members exceeds the format's 24-bit count`);
-      }
-      this.open.add(o);
-      if (o instanceof OSDictionary) {
-        this.word(kOSSerializeDictionary | n | end);
-        let i = 0;
-        for (const [k, v] of o) {
-          i++;
-          this.key(k);
-          this.child(v, i === n ? kOSSerializeEndCollection : 0, depth, k);
-        }
-      } else {
-        this.word((o instanceof OSArray ? kOSSerializeArray : kOSSerializeSet) | n | end);
-        let i = 0;
-        for (const v of o as OSArray | OSSet) {
-          i++;
-          this.child(v, i === n ? kOSSerializeEndCollection : 0, depth, i - 1);
-        }
-      }
-      this.open.delete(o);
+      this.collection(o, end, depth);
       return;
     }
     throw new IOReturnError(kIOReturnUnsupported, `OSSerialization cannot encode a ${o.getClassName()}: only OSData, OSString, OSSymbol, OSNumber, OSBoolean, OSArray, OSSet and OSDictionary serialize`);
+  }
+
+  collection(o: OSCollection, end: number, depth: number): void {
+    if (depth >= kOSSerializeMaxDepth) {
+      throw new IOReturnError(kIOReturnBadArgument, `OSSerialization: collections nest deeper than ${kOSSerializeMaxDepth} levels`);
+    }
+    const n = o.getCount();
+    if (n > kOSSerializeDataMask) {
+      throw new IOReturnError(kIOReturnBadArgument, `OSSerialization: a collection of ${n} members exceeds the format's 24-bit count`);
+    }
+    this.open.add(o);
+    let i = 0;
+    if (o instanceof OSDictionary) {
+      this.word(kOSSerializeDictionary | n | end);
+      o.forEachEntry((v, k) => {
+        i++;
+        this.key(k);
+        this.child(v, i === n ? kOSSerializeEndCollection : 0, depth, k);
+      });
+    } else {
+      this.word((o instanceof OSArray ? kOSSerializeArray : kOSSerializeSet) | n | end);
+      for (const v of o as OSArray | OSSet) {
+        i++;
+        this.child(v, i === n ? kOSSerializeEndCollection : 0, depth, i - 1);
+      }
+    }
+    this.open.delete(o);
   }
 
   child(v: OSObject, end: number, depth: number, where: string | number): void {
@@ -179,6 +223,13 @@ class Writer {
       throw withPath(e, where);
     }
   }
+}
+
+/** Zeroes the 0–3 padding bytes after `n` payload bytes at `start`; returns the padded length. */
+function pad(start: number, n: number): number {
+  const padded = (n + 3) & ~3;
+  for (let i = start + n; i < start + padded; i++) buf[i] = 0;
+  return padded;
 }
 
 // Errors name where in the object they arose, built up as the exception unwinds, so the common path

@@ -54,18 +54,54 @@ function fail(offset: number, message: string, code = kIOReturnBadArgument): nev
   throw new IOReturnError(code, `OSUnserializeBinary: ${message} at byte offset ${offset}`, { offset });
 }
 
+function short(at: number, size: number, remaining: number, what: string): never {
+  return fail(at, `${what} declares ${size} bytes but only ${remaining} remain`);
+}
+
+// Recently decoded symbols by their bytes. Messages repeat the same keys, so most keys are found here
+// without building a string or consulting the intern table. The table has a fixed number of slots,
+// so hostile input can only evict entries, never grow it.
+const SYMBOL_SLOTS = 1024;
+const symbolBytes: Array<Uint8Array | undefined> = new Array(SYMBOL_SLOTS);
+const symbolObjects: Array<OSSymbol | undefined> = new Array(SYMBOL_SLOTS);
+
+function symbol(bytes: Uint8Array, start: number, length: number, at: number): OSSymbol {
+  if (length > 64) return internSymbol(bytes, start, length, at);
+  let h = 0x811c9dc5 ^ length;
+  for (let i = 0; i < length; i++) h = Math.imul(h ^ bytes[start + i]!, 0x01000193);
+  const slot = (h >>> 0) & (SYMBOL_SLOTS - 1);
+  const cached = symbolBytes[slot];
+  if (cached !== undefined && cached.length === length) {
+    let i = 0;
+    while (i < length && cached[i] === bytes[start + i]) i++;
+    if (i === length) return symbolObjects[slot]!;
+  }
+  const sym = internSymbol(bytes, start, length, at);
+  symbolBytes[slot] = bytes.slice(start, start + length);
+  symbolObjects[slot] = sym;
+  return sym;
+}
+
+function internSymbol(bytes: Uint8Array, start: number, length: number, at: number): OSSymbol {
+  const s = text(bytes, start, length, at, 'a symbol');
+  if (s.includes('\0')) fail(at, 'a symbol contains a NUL before its end');
+  return OSSymbol.withCString(s);
+}
+
+// Reused argument lists for String.fromCharCode, one per length: building a short ASCII string in one
+// call avoids the chain of partial strings that appending byte by byte leaves behind.
+const charArgs: number[][] = Array.from({ length: 65 }, (_, n) => new Array<number>(n).fill(0));
+
 function text(bytes: Uint8Array, start: number, length: number, offset: number, what: string): string {
-  // ASCII (nearly every key and most values) is decoded by hand: cheaper than a decoder call for
-  // short strings, and ASCII needs no validation beyond the high bit.
   if (length <= 64) {
-    let s = '';
+    const args = charArgs[length]!;
     let i = 0;
     for (; i < length; i++) {
       const c = bytes[start + i]!;
       if (c >= 0x80) break;
-      s += String.fromCharCode(c);
+      args[i] = c;
     }
-    if (i === length) return s;
+    if (i === length) return String.fromCharCode.apply(null, args);
   }
   try {
     return utf8.decode(bytes.subarray(start, start + length));
@@ -127,9 +163,6 @@ export function OSUnserializeBinary(input: Uint8Array, options: OSUnserializeBin
     let o: OSObject;
     let opens: Frame['kind'] | null = null;
     let isRef = false;
-    const payload = (size: number, what: string): void => {
-      if (size > length - pos) fail(at, `${what} declares ${size} bytes but only ${length - pos} remain`);
-    };
 
     switch (type) {
       case kOSSerializeDictionary:
@@ -151,7 +184,7 @@ export function OSUnserializeBinary(input: Uint8Array, options: OSUnserializeBin
         break;
       }
       case kOSSerializeNumber: {
-        payload(8, 'a number');
+        if (8 > length - pos) short(at, 8, length - pos, 'a number');
         if (n !== 8 && n !== 16 && n !== 32 && n !== 64 && n !== kOSNumberFloatBits && n !== kOSNumberDoubleBits) {
           fail(at, `a number of ${n} bits (only 8, 16, 32, 64, or 31/63 for float/double)`);
         }
@@ -161,25 +194,23 @@ export function OSUnserializeBinary(input: Uint8Array, options: OSUnserializeBin
       }
       case kOSSerializeSymbol: {
         const padded = (n + 3) & ~3;
-        payload(padded, 'a symbol');
+        if (padded > length - pos) short(at, padded, length - pos, 'a symbol');
         if (n < 1) fail(at, 'a symbol of length 0 (it must at least hold its NUL)');
         if (bytes[pos + n - 1] !== 0) fail(at, 'a symbol is not NUL-terminated');
-        const s = text(bytes, pos, n - 1, at, 'a symbol');
-        if (s.includes('\0')) fail(at, 'a symbol contains a NUL before its end');
-        o = OSSymbol.withCString(s);
+        o = symbol(bytes, pos, n - 1, at);
         pos += padded;
         break;
       }
       case kOSSerializeString: {
         const padded = (n + 3) & ~3;
-        payload(padded, 'a string');
+        if (padded > length - pos) short(at, padded, length - pos, 'a string');
         o = OSString.withCString(text(bytes, pos, n, at, 'a string'));
         pos += padded;
         break;
       }
       case kOSSerializeData: {
         const padded = (n + 3) & ~3;
-        payload(padded, 'data');
+        if (padded > length - pos) short(at, padded, length - pos, 'data');
         o = OSData.withBytes(bytes.subarray(pos, pos + n));
         pos += padded;
         break;

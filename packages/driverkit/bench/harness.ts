@@ -1,0 +1,49 @@
+/**
+ * A small benchmark harness: each case runs in timed batches after a warm-up, and the median batch
+ * gives the time per operation. Results are printed as ratios against baselines measured in the same
+ * run, so a slower or busier machine moves both sides alike. Targets are reported, never asserted.
+ */
+export interface Measurement {
+  name: string;
+  nsPerOp: number;
+}
+
+export function measure(name: string, fn: () => unknown, minMs = 300): Measurement {
+  // Warm up until the function has been optimised and the batch size gives ~5 ms per batch.
+  let batch = 1;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) fn();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (ms >= 5) break;
+    batch *= 2;
+  }
+  const samples: number[] = [];
+  const deadline = Date.now() + minMs;
+  while (samples.length < 7 || Date.now() < deadline) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) fn();
+    samples.push(Number(process.hrtime.bigint() - t0) / batch);
+  }
+  samples.sort((a, b) => a - b);
+  return { name, nsPerOp: samples[samples.length >> 1]! };
+}
+
+export function formatTime(ns: number): string {
+  if (ns < 1e3) return `${ns.toFixed(0)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${(ns / 1e6).toFixed(2)} ms`;
+}
+
+/** Prints a case against its baselines: time per op and the ratio ours/baseline (< 1 is faster). */
+export function report(ours: Measurement, baselines: Measurement[]): void {
+  console.log(`  ${ours.name.padEnd(44)} ${formatTime(ours.nsPerOp).padStart(10)}`);
+  for (const b of baselines) {
+    console.log(`    vs ${b.name.padEnd(40)} ${formatTime(b.nsPerOp).padStart(10)}   ratio ${(ours.nsPerOp / b.nsPerOp).toFixed(2)}×`);
+  }
+}
+
+/** Prints whether a target was met; benchmarks inform, they never fail the build. */
+export function target(description: string, met: boolean, detail: string): void {
+  console.log(`  target: ${description}: ${met ? 'met' : 'NOT MET'} (${detail})`);
+}
