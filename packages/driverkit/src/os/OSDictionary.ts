@@ -63,6 +63,17 @@ export class OSDictionary extends OSCollection {
     this.#map.forEach(fn);
   }
 
+  /**
+   * Appends an entry whose reference the dictionary takes over, for a decoder building a dictionary
+   * from scratch: returns false, changing nothing it can undo, if the key was already present, so the
+   * decoder can refuse the message. @internal
+   */
+  appendDecoded(key: string, value: OSObject): boolean {
+    const map = this.#map;
+    const size = map.size;
+    return map.set(key, value).size !== size;
+  }
+
   /** Mirrors `OSDictionary::getObject`: borrowed, or null when absent. */
   getObject(key: OSDictionaryKey): OSObject | null {
     return this.#map.get(keyString(key)) ?? null;

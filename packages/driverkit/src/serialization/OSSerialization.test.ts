@@ -147,6 +147,11 @@ describe('round trips', () => {
     expect(() => back.copyObject()).toThrow(/after free/);
   });
 
+  test('a cached key is not confused with a longer payload holding the same bytes', () => {
+    expect(() => OSUnserializeBinary(words(0xd3, 0x81000001, 0x08000003, ...ascii('ab\0'), 0x8b000001))).not.toThrow();
+    expect(() => OSUnserializeBinary(words(0xd3, 0x81000001, 0x08000004, ...ascii('ab\0\0'), 0x8b000001))).toThrow(/contains a NUL/);
+  });
+
   test('a decoded boolean is the singleton', () => {
     expect(OSUnserializeBinary(OSSerializeBinary(true))).toBe(kOSBooleanTrue);
   });
@@ -178,6 +183,7 @@ describe('hostile input', () => {
     ['reference forward', words(0xd3, 0x82000001, 0x8c000005), bad(kIOReturnBadArgument, 8, /back-reference to object 5 precedes that object/)],
     ['reference to itself (cycle)', words(0xd3, 0x82000001, 0x8c000000), bad(kIOReturnBadArgument, 8, /enclosing collection, would make a cycle/)],
     ['key that is a number', words(0xd3, 0x81000001, 0x04000020, 1, 0, 0x8b000001), bad(kIOReturnBadArgument, 8, /key is a OSNumber/)],
+    ['repeated key', words(0xd3, 0x81000002, 0x08000002, ...ascii('k\0'), 0x0b000001, 0x0c000001, 0x8b000000), bad(kIOReturnBadArgument, 24, /repeats the key "k"/)],
     ['key without value', words(0xd3, 0x81000001, 0x88000002, ...ascii('k\0')), bad(kIOReturnBadArgument, 8, /ends after a key that has no value/)],
     ['two top-level objects', words(0xd3, 0x8b000001, 0x8b000000), bad(kIOReturnBadArgument, 8, /a second top-level object/)],
     ['top-level without end bit', words(0xd3, 0x0b000001), bad(kIOReturnBadArgument, 4, /lacks the end-of-collection bit/)],

@@ -62,23 +62,33 @@ function short(at: number, size: number, remaining: number, what: string): never
 // without building a string or consulting the intern table. The table has a fixed number of slots,
 // so hostile input can only evict entries, never grow it.
 const SYMBOL_SLOTS = 1024;
-const symbolBytes: Array<Uint8Array | undefined> = new Array(SYMBOL_SLOTS);
+const symbolWords: Array<Uint32Array | undefined> = new Array(SYMBOL_SLOTS);
 const symbolObjects: Array<OSSymbol | undefined> = new Array(SYMBOL_SLOTS);
+const symbolLengths = new Int32Array(SYMBOL_SLOTS);
 
-function symbol(bytes: Uint8Array, start: number, length: number, at: number): OSSymbol {
-  if (length > 64) return internSymbol(bytes, start, length, at);
-  let h = 0x811c9dc5 ^ length;
-  for (let i = 0; i < length; i++) h = Math.imul(h ^ bytes[start + i]!, 0x01000193);
-  const slot = (h >>> 0) & (SYMBOL_SLOTS - 1);
-  const cached = symbolBytes[slot];
-  if (cached !== undefined && cached.length === length) {
+/**
+ * The symbol whose NUL-terminated payload of `n` bytes starts at `start`. Payloads are padded to whole
+ * words, so the cache hashes and compares words; the padding takes part, which can only cause a miss.
+ */
+function symbol(bytes: Uint8Array, view: DataView, start: number, n: number, at: number): OSSymbol {
+  const words = (n + 3) >> 2;
+  if (words > 16) return internSymbol(bytes, start, n - 1, at);
+  let h = 0x811c9dc5 ^ n;
+  for (let i = 0; i < words; i++) h = Math.imul(h ^ view.getUint32(start + 4 * i, true), 0x01000193);
+  h ^= h >>> 15;
+  const slot = h & (SYMBOL_SLOTS - 1);
+  const cached = symbolWords[slot];
+  if (cached !== undefined && symbolLengths[slot] === n) {
     let i = 0;
-    while (i < length && cached[i] === bytes[start + i]) i++;
-    if (i === length) return symbolObjects[slot]!;
+    while (i < words && cached[i] === view.getUint32(start + 4 * i, true)) i++;
+    if (i === words) return symbolObjects[slot]!;
   }
-  const sym = internSymbol(bytes, start, length, at);
-  symbolBytes[slot] = bytes.slice(start, start + length);
+  const sym = internSymbol(bytes, start, n - 1, at);
+  const copy = new Uint32Array(words);
+  for (let i = 0; i < words; i++) copy[i] = view.getUint32(start + 4 * i, true);
+  symbolWords[slot] = copy;
   symbolObjects[slot] = sym;
+  symbolLengths[slot] = n;
   return sym;
 }
 
@@ -115,7 +125,8 @@ function text(bytes: Uint8Array, start: number, length: number, offset: number, 
  *
  * Mirrors `OSUnserializeBinary` (libkern), and is stricter than it: the input is treated as hostile.
  * Truncation, lengths or counts past the end of the input, counts that disagree with the elements
- * present, back-references to objects not yet seen or to an enclosing collection (a cycle), nesting
+ * present, a dictionary key given twice, back-references to objects not yet seen or to an enclosing
+ * collection (a cycle), nesting
  * past `maxDepth`, invalid UTF-8, number widths other than 8/16/32/64 (31/63 for float/double),
  * and trailing bytes each throw an IOReturnError `kIOReturnBadArgument` naming the byte offset; an
  * unknown type or the indexed (0xd4) variant throws `kIOReturnUnsupported`. Work and memory are
@@ -197,7 +208,7 @@ export function OSUnserializeBinary(input: Uint8Array, options: OSUnserializeBin
         if (padded > length - pos) short(at, padded, length - pos, 'a symbol');
         if (n < 1) fail(at, 'a symbol of length 0 (it must at least hold its NUL)');
         if (bytes[pos + n - 1] !== 0) fail(at, 'a symbol is not NUL-terminated');
-        o = symbol(bytes, pos, n - 1, at);
+        o = symbol(bytes, view, pos, n, at);
         pos += padded;
         break;
       }
@@ -240,7 +251,7 @@ export function OSUnserializeBinary(input: Uint8Array, options: OSUnserializeBin
         continue;
       }
       if (frame.count === frame.declared) fail(at, `the dictionary at byte offset ${frame.offset} holds more than the ${frame.declared} entries it declares`);
-      dict.adoptObject(frame.key, o);
+      if (!dict.appendDecoded(frame.key, o)) fail(at, `the dictionary at byte offset ${frame.offset} repeats the key ${JSON.stringify(frame.key)}`);
       frame.key = null;
       frame.count++;
     } else {
