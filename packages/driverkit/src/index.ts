@@ -31,3 +31,14 @@ export * from './serialization/OSSerializeBinaryFormat';
 export { OSUnserializeXML, OSSerializeXML, readPropertyListFile } from './plist/OSPropertyList';
 
 export { formatIORegValue, formatIORegProperties } from './ioreg/formatIORegValue';
+
+export {
+  IODispatchQueue,
+  kIODispatchQueueReentrant,
+  kIODispatchQueueMethodsNotSynchronized,
+  type IODispatchBlock,
+  type IODispatchQueueName,
+} from './dispatch/IODispatchQueue';
+export { QUEUENAME } from './dispatch/QUEUENAME';
+export { OSAction, type OSActionMethod } from './dispatch/OSAction';
+export * from './dispatch/IOClock';

@@ -1,3 +1,13 @@
+import type { IODispatchQueue } from '../dispatch/IODispatchQueue';
+
+// Set by the dispatch module when it loads; OSObject cannot import it (IODispatchQueue is an OSObject).
+let defaultQueueFactory: ((owner: OSObject) => IODispatchQueue) | null = null;
+
+/** @internal */
+export function setDefaultQueueFactory(factory: (owner: OSObject) => IODispatchQueue): void {
+  defaultQueueFactory = factory;
+}
+
 /**
  * The root of the DriverKit object model: reference counted, with `free()` run exactly once when the
  * last reference is released.
@@ -9,6 +19,7 @@
  */
 export abstract class OSObject {
   #retainCount = 1;
+  #queues: Map<string, IODispatchQueue> | undefined;
 
   /** Mirrors `OSObject::init`. Subclasses set up their ivars here and return false on failure. */
   init(): boolean {
@@ -16,10 +27,39 @@ export abstract class OSObject {
   }
 
   /**
+   * Mirrors `OSObject::SetDispatchQueue(name, queue)`: methods declared with `@QUEUENAME(name)`, and
+   * actions targeting them, run on `queue`. `"Default"` names the queue of every other method.
+   */
+  SetDispatchQueue(name: string, queue: IODispatchQueue): void {
+    if (typeof name !== 'string' || name.length === 0) throw new TypeError('SetDispatchQueue: the queue name must be a non-empty string');
+    const queues = (this.#queues ??= new Map());
+    const old = queues.get(name);
+    queues.set(name, queue.retain());
+    old?.release();
+  }
+
+  /**
+   * Mirrors `OSObject::CopyDispatchQueue(name)`: the queue bound to `name`, retained for the caller,
+   * or null. The `"Default"` queue is created on first use, one per object.
+   */
+  CopyDispatchQueue(name: string): IODispatchQueue | null {
+    let q = this.#queues?.get(name);
+    if (!q && name === 'Default' && defaultQueueFactory) {
+      q = defaultQueueFactory(this);
+      (this.#queues ??= new Map()).set(name, q);
+    }
+    return q ? q.retain() : null;
+  }
+
+  /**
    * Mirrors `OSObject::free`. Called once, when the last reference goes; subclasses release what they
    * hold and then call `super.free()`. Never call it directly: call {@link release}.
    */
-  free(): void {}
+  free(): void {
+    const queues = this.#queues;
+    this.#queues = undefined;
+    if (queues) for (const q of queues.values()) q.release();
+  }
 
   /** Mirrors `OSMetaClassBase::retain`. Returns `this` so `x = y.retain()` reads naturally. */
   retain(): this {
