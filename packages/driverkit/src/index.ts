@@ -42,3 +42,16 @@ export {
 export { QUEUENAME } from './dispatch/QUEUENAME';
 export { OSAction, type OSActionMethod } from './dispatch/OSAction';
 export * from './dispatch/IOClock';
+export { IODispatchSource } from './dispatch/IODispatchSource';
+export { IOTimerDispatchSource } from './dispatch/IOTimerDispatchSource';
+export {
+  IOInterruptDispatchSource,
+  kIOInterruptTypeEdge,
+  kIOInterruptTypeLevel,
+  kIOInterruptSourceIndexMask,
+  kIOInterruptSourceAbsoluteTime,
+  kIOInterruptSourceContinuousTime,
+  type IOInterruptLine,
+  type IOInterruptProvider,
+} from './dispatch/IOInterruptDispatchSource';
+export { IOVirtualInterruptLine } from './dispatch/IOVirtualInterruptLine';
