@@ -55,3 +55,8 @@ export {
   type IOInterruptProvider,
 } from './dispatch/IOInterruptDispatchSource';
 export { IOVirtualInterruptLine } from './dispatch/IOVirtualInterruptLine';
+
+export * from './memory/IOMemoryDescriptor';
+export { IOMemoryMap } from './memory/IOMemoryMap';
+export { IOBufferMemoryDescriptor } from './memory/IOBufferMemoryDescriptor';
+export { IOSharedMemory, type IOSharedMemoryKind } from './memory/IOSharedMemory';

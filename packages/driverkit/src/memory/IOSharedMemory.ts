@@ -1,0 +1,179 @@
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { IOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnBadArgument, kIOReturnNoMemory, kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
+import { mapShared, nativeAvailable, unmap, type SharedMapping } from '../native/LinuxNative';
+
+/**
+ * Where a buffer's bytes live, and so who can share them:
+ * - `heap`: an ArrayBuffer, this thread only;
+ * - `thread`: a SharedArrayBuffer, shareable with worker threads (Atomics.wait works on it);
+ * - `process`: a file under /dev/shm mapped shared, shareable with other processes by name, with a
+ *   real virtual address (as IOBufferMemoryDescriptor's are shareable with apps on macOS).
+ */
+export type IOSharedMemoryKind = 'heap' | 'thread' | 'process';
+
+const SHM_DIR = '/dev/shm';
+const PREFIX = 'driverkit.';
+const owned = new Set<string>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Files this process created are removed when it exits normally; a crash leaves them for
+  // IOSharedMemory.removeStale(), which the host runs at start.
+  process.on('exit', () => {
+    for (const name of owned) {
+      try {
+        unlinkSync(`${SHM_DIR}/${name}`);
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+}
+
+/**
+ * The bytes behind a memory descriptor or data queue (see {@link IOSharedMemoryKind}). Process-shared
+ * memory is a file `/dev/shm/driverkit.<pid>.<random>` (mode 0600) that the creating process removes
+ * when it closes the memory or exits; another process maps it with {@link IOSharedMemory.attach}.
+ */
+export class IOSharedMemory {
+  readonly kind: IOSharedMemoryKind;
+  readonly length: number;
+  /** The shm file name, for process-shared memory. */
+  readonly name: string | null;
+  /** The virtual address in this process, for process-shared memory. */
+  readonly address: bigint | null;
+  #buffer: ArrayBuffer | SharedArrayBuffer;
+  #mapping: SharedMapping | null;
+  #owner: boolean;
+  #closed = false;
+
+  private constructor(kind: IOSharedMemoryKind, buffer: ArrayBuffer | SharedArrayBuffer, mapping: SharedMapping | null, name: string | null, owner: boolean) {
+    this.kind = kind;
+    this.length = buffer.byteLength;
+    this.#buffer = buffer;
+    this.#mapping = mapping;
+    this.name = name;
+    this.address = mapping?.address ?? null;
+    this.#owner = owner;
+  }
+
+  /** The kind `allocate` uses when none is asked for: process-shared where the native calls work. */
+  static defaultKind(): IOSharedMemoryKind {
+    return nativeAvailable() ? 'process' : 'thread';
+  }
+
+  /** Allocates `length` zeroed bytes of the given kind. */
+  static allocate(length: number, kind: IOSharedMemoryKind = IOSharedMemory.defaultKind()): IOSharedMemory {
+    if (!Number.isSafeInteger(length) || length <= 0) {
+      throw new IOReturnError(kIOReturnBadArgument, `shared memory length must be a positive integer, got ${length}`);
+    }
+    if (kind === 'heap') return new IOSharedMemory(kind, new ArrayBuffer(length), null, null, true);
+    if (kind === 'thread') return new IOSharedMemory(kind, new SharedArrayBuffer(length), null, null, true);
+    const name = `${PREFIX}${process.pid}.${randomBytes(6).toString('hex')}`;
+    const path = `${SHM_DIR}/${name}`;
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx+', 0o600);
+    } catch (e) {
+      throw new IOReturnError(kIOReturnNoMemory, `cannot create ${path} (${(e as NodeJS.ErrnoException).code})`, { osError: (e as NodeJS.ErrnoException).code, cause: e });
+    }
+    try {
+      ftruncateSync(fd, length);
+      const mapping = mapShared(fd, length);
+      installExitHook();
+      owned.add(name);
+      return new IOSharedMemory(kind, mapping.buffer, mapping, name, true);
+    } catch (e) {
+      unlinkSync(path);
+      throw e;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Maps process-shared memory another process created, by its name. */
+  static attach(name: string): IOSharedMemory {
+    if (!/^driverkit\.[0-9]+\.[0-9a-f]+$/.test(name)) {
+      throw new IOReturnError(kIOReturnBadArgument, `"${name}" is not a driverkit shared-memory name`);
+    }
+    const path = `${SHM_DIR}/${name}`;
+    let fd: number;
+    try {
+      fd = openSync(path, 'r+');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new IOReturnError(code === 'ENOENT' ? kIOReturnNotFound : kIOReturnNotPermitted, `cannot open shared memory ${path} (${code})`, { osError: code, cause: e });
+    }
+    try {
+      const { size } = fstatSync(fd);
+      if (size === 0) throw new IOReturnError(kIOReturnBadArgument, `shared memory ${path} is empty`);
+      const mapping = mapShared(fd, size);
+      return new IOSharedMemory('process', mapping.buffer, mapping, name, false);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Wraps a SharedArrayBuffer received from another thread. */
+  static fromSharedArrayBuffer(buffer: SharedArrayBuffer): IOSharedMemory {
+    return new IOSharedMemory('thread', buffer, null, null, false);
+  }
+
+  /**
+   * Removes shared-memory files left by processes that no longer run (a crash skips the exit hook).
+   * Returns the names removed.
+   */
+  static removeStale(): string[] {
+    const removed: string[] = [];
+    let names: string[] = [];
+    try {
+      names = readdirSync(SHM_DIR);
+    } catch {
+      return removed;
+    }
+    for (const n of names) {
+      const m = /^driverkit\.([0-9]+)\./.exec(n);
+      if (!m || existsSync(`/proc/${m[1]}`)) continue;
+      try {
+        unlinkSync(`${SHM_DIR}/${n}`);
+        removed.push(n);
+      } catch {
+        // Someone else removed it.
+      }
+    }
+    return removed;
+  }
+
+  /** The bytes. After {@link close} this is an empty buffer; views taken before read zeros. */
+  get buffer(): ArrayBuffer | SharedArrayBuffer {
+    return this.#buffer;
+  }
+
+  /** True once closed. */
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Ends the sharing (and, for its creator, removes the shm file). Views taken before read zeros. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#mapping) {
+      unmap(this.#mapping);
+      this.#mapping = null;
+      if (this.#owner && this.name) {
+        owned.delete(this.name);
+        try {
+          unlinkSync(`${SHM_DIR}/${this.name}`);
+        } catch {
+          // Already removed.
+        }
+      }
+    }
+    this.#buffer = new ArrayBuffer(0);
+  }
+}

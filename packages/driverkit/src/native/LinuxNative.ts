@@ -1,0 +1,135 @@
+/**
+ * The Linux calls Node lacks, through koffi (prebuilt, nothing compiles): mmap/munmap, futex wait and
+ * wake, the page size. This is the one module in the core that touches native code; everything else
+ * goes through it. Loading is lazy, so code that never needs it never loads libc.
+ */
+import { createRequire } from 'node:module';
+import { IOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
+
+type Fn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => void };
+
+interface Libc {
+  koffi: { view(ptr: unknown, length: number): ArrayBuffer; address(ptr: unknown): bigint };
+  mmap: Fn;
+  munmap: Fn;
+  futexWait: Fn;
+  futexWake: Fn;
+  sysconf: Fn;
+  errno: () => number;
+}
+
+let libc: Libc | null = null;
+let loadError: string | null = null;
+
+const SYS_futex = process.arch === 'arm64' ? 98 : 202;
+const FUTEX_WAIT = 0;
+const FUTEX_WAKE = 1;
+const PROT_READ = 1;
+const PROT_WRITE = 2;
+const MAP_SHARED = 1;
+const MAP_PRIVATE = 2;
+const MAP_FIXED = 0x10;
+const MAP_ANONYMOUS = 0x20;
+const MAP_FAILED = (1n << 64n) - 1n;
+const _SC_PAGESIZE = 30;
+
+function load(): Libc {
+  if (libc) return libc;
+  if (loadError) throw new IOReturnError(kIOReturnUnsupported, loadError);
+  if (process.platform !== 'linux') {
+    loadError = `native calls are available on Linux only (this is ${process.platform})`;
+    throw new IOReturnError(kIOReturnUnsupported, loadError);
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const koffi = require('koffi');
+    const lib = koffi.load('libc.so.6');
+    libc = {
+      koffi,
+      mmap: lib.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)'),
+      munmap: lib.func('int munmap(void *addr, size_t len)'),
+      futexWait: lib.func('long syscall(long num, void *addr, int op, int val, void *timeout)'),
+      futexWake: lib.func('long syscall(long num, void *addr, int op, int val)'),
+      sysconf: lib.func('long sysconf(int name)'),
+      errno: () => koffi.errno(),
+    };
+    return libc;
+  } catch (e) {
+    loadError = `cannot load libc through koffi: ${e instanceof Error ? e.message : String(e)}`;
+    throw new IOReturnError(kIOReturnUnsupported, loadError, { cause: e });
+  }
+}
+
+/** True when the native calls can be made here. */
+export function nativeAvailable(): boolean {
+  try {
+    load();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The system page size. */
+export function pageSize(): number {
+  return Number(load().sysconf(_SC_PAGESIZE));
+}
+
+/** A shared mapping of a file: its address, and an ArrayBuffer over its bytes (no copy). */
+export interface SharedMapping {
+  readonly address: bigint;
+  readonly length: number;
+  readonly buffer: ArrayBuffer;
+}
+
+// Views over a koffi buffer cannot be detached (every transfer copies), so unmapping while one is
+// reachable would let JavaScript touch unmapped memory. A range is therefore unmapped only when the
+// garbage collector has freed its ArrayBuffer, and thereby every view of it.
+const unmapWhenCollected = new FinalizationRegistry<{ address: bigint; length: number }>(({ address, length }) => {
+  libc?.munmap(address, length);
+});
+
+/** Maps `length` bytes of the open file `fd` read-write and shared (`MAP_SHARED`). */
+export function mapShared(fd: number, length: number): SharedMapping {
+  const c = load();
+  const ptr = c.mmap(null, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  const address = c.koffi.address(ptr);
+  if (address === MAP_FAILED || address === 0n) {
+    throw new IOReturnError(kIOReturnVMError, `mmap of ${length} bytes failed (errno ${c.errno()})`, { osError: c.errno() });
+  }
+  const buffer = c.koffi.view(ptr, length);
+  unmapWhenCollected.register(buffer, { address, length });
+  return { address, length, buffer };
+}
+
+/**
+ * Ends the sharing of a mapping now: the range is replaced by private zero pages, so the file's pages
+ * are released and views still held read zeros instead of faulting. The range itself is unmapped once
+ * its ArrayBuffer is collected.
+ */
+export function unmap(mapping: SharedMapping): void {
+  const c = load();
+  const ptr = c.mmap(mapping.address, mapping.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+  if (c.koffi.address(ptr) !== mapping.address) {
+    throw new IOReturnError(kIOReturnVMError, `cannot retire the mapping at 0x${mapping.address.toString(16)} (errno ${c.errno()})`);
+  }
+}
+
+/** Wakes up to `count` waiters on the 32-bit word at `address`. */
+export function futexWake(address: bigint, count = 0x7fffffff): number {
+  return Number(load().futexWake(SYS_futex, address, FUTEX_WAKE, count));
+}
+
+/**
+ * Waits, on a threadpool thread, until the 32-bit word at `address` no longer holds `expected` and a
+ * wake arrives, or `timeoutMs` passes. Never blocks the event loop. Each pending wait occupies one of
+ * libuv's threadpool threads (4 unless UV_THREADPOOL_SIZE says otherwise).
+ */
+export function futexWaitAsync(address: bigint, expected: number, timeoutMs: number): Promise<void> {
+  const c = load();
+  const ts = new BigInt64Array([BigInt(Math.floor(timeoutMs / 1000)), BigInt(Math.round((timeoutMs % 1000) * 1e6))]);
+  return new Promise((resolve) => {
+    c.futexWait.async(SYS_futex, address, FUTEX_WAIT, expected | 0, ts, () => resolve());
+  });
+}
