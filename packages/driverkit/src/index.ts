@@ -60,3 +60,9 @@ export * from './memory/IOMemoryDescriptor';
 export { IOMemoryMap } from './memory/IOMemoryMap';
 export { IOBufferMemoryDescriptor } from './memory/IOBufferMemoryDescriptor';
 export { IOSharedMemory, type IOSharedMemoryKind } from './memory/IOSharedMemory';
+export {
+  IODataQueueDispatchSource,
+  type IODataQueueEnqueueBlock,
+  type IODataQueueDequeueBlock,
+} from './dispatch/IODataQueueDispatchSource';
+export { IODataQueueRing, kIODataQueueHeaderSize, kIODataQueueEntryHeaderSize } from './dataqueue/IODataQueueRing';
