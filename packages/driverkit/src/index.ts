@@ -59,6 +59,21 @@ export { IOVirtualInterruptLine } from './dispatch/IOVirtualInterruptLine';
 export * from './memory/IOMemoryDescriptor';
 export { IOMemoryMap } from './memory/IOMemoryMap';
 export { IOBufferMemoryDescriptor } from './memory/IOBufferMemoryDescriptor';
+export {
+  IODMACommand,
+  kIODMACommandCompleteDMANoOptions,
+  kIODMACommandCreateNoOptions,
+  kIODMACommandMaxSegments,
+  kIODMACommandPerformOperationOptionRead,
+  kIODMACommandPerformOperationOptionWrite,
+  kIODMACommandPerformOperationOptionZero,
+  kIODMACommandPrepareForDMANoOptions,
+  kIODMACommandSpecificationNoOptions,
+  type IODMACommandSpecification,
+  type IODMAPreparation,
+} from './dma/IODMACommand';
+export type { IODMADevice, IODMAMapper } from './dma/IODMAMapper';
+export { IOPagemapDMAMapper } from './dma/IOPagemapDMAMapper';
 export { IOSharedMemory, type IOSharedMemoryKind } from './memory/IOSharedMemory';
 export {
   IODataQueueDispatchSource,

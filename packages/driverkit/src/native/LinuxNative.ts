@@ -1,11 +1,11 @@
 /**
- * The Linux calls Node lacks, through koffi (prebuilt, nothing compiles): mmap/munmap, futex wait and
- * wake, the page size. This is the one module in the core that touches native code; everything else
+ * The Linux calls Node lacks, through koffi (prebuilt, nothing compiles): mmap/munmap, mlock, futex
+ * wait and wake, the page size. This is the one module in the core that touches native code; everything else
  * goes through it. Loading is lazy, so code that never needs it never loads libc.
  */
 import { createRequire } from 'node:module';
 import { IOReturnError } from '../IOReturn/IOReturnError';
-import { kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
+import { kIOReturnNoResources, kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
 
 type Fn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => void };
 
@@ -16,6 +16,8 @@ interface Libc {
   futexWait: Fn;
   futexWake: Fn;
   sysconf: Fn;
+  mlock: Fn;
+  munlock: Fn;
   errno: () => number;
 }
 
@@ -52,6 +54,8 @@ function load(): Libc {
       futexWait: lib.func('long syscall(long num, void *addr, int op, int val, void *timeout)'),
       futexWake: lib.func('long syscall(long num, void *addr, int op, int val)'),
       sysconf: lib.func('long sysconf(int name)'),
+      mlock: lib.func('int mlock(void *addr, size_t len)'),
+      munlock: lib.func('int munlock(void *addr, size_t len)'),
       errno: () => koffi.errno(),
     };
     return libc;
@@ -132,4 +136,21 @@ export function futexWaitAsync(address: bigint, expected: number, timeoutMs: num
   return new Promise((resolve) => {
     c.futexWait.async(SYS_futex, address, FUTEX_WAIT, expected | 0, ts, () => resolve());
   });
+}
+
+/**
+ * Wires `length` bytes at `address` into RAM (mlock), so their physical pages stay put while a device
+ * may use them. Throws `kIOReturnNoResources` when RLIMIT_MEMLOCK forbids it.
+ */
+export function wire(address: bigint, length: number): void {
+  const c = load();
+  if (Number(c.mlock(address, length)) !== 0) {
+    const errno = c.errno();
+    throw new IOReturnError(kIOReturnNoResources, `cannot wire ${length} bytes at 0x${address.toString(16)}: mlock failed (errno ${errno}${errno === 12 ? ', RLIMIT_MEMLOCK' : ''})`, { osError: errno });
+  }
+}
+
+/** Undoes {@link wire}. */
+export function unwire(address: bigint, length: number): void {
+  load().munlock(address, length);
 }
