@@ -82,7 +82,8 @@ export class IODataQueueDoorbell {
 
   #wait(index: number, expected: number): Promise<unknown> {
     if (this.#memory.kind === 'thread') {
-      const r = Atomics.waitAsync(this.#words, index, expected, WAIT_SLICE_MS);
+      // No timeout: close() notifies, and a timed waitAsync costs a platform timer task per wait.
+      const r = Atomics.waitAsync(this.#words, index, expected);
       return r.async ? r.value : Promise.resolve(r.value);
     }
     return futexWaitAsync(this.#memory.address! + BigInt(index * 4), expected, WAIT_SLICE_MS);
