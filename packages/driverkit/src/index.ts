@@ -55,6 +55,7 @@ export {
   type IOInterruptProvider,
 } from './dispatch/IOInterruptDispatchSource';
 export { IOVirtualInterruptLine } from './dispatch/IOVirtualInterruptLine';
+export { IOEventfdInterruptLine } from './dispatch/IOEventfdInterruptLine';
 
 export * from './memory/IOMemoryDescriptor';
 export { IOMemoryMap } from './memory/IOMemoryMap';

@@ -1,7 +1,7 @@
 /**
  * The Linux calls Node lacks, through koffi (prebuilt, nothing compiles): mmap/munmap, mlock, futex
- * wait and wake, the page size. This is the one module in the core that touches native code; everything else
- * goes through it. Loading is lazy, so code that never needs it never loads libc.
+ * wait and wake, eventfd, the page size. This is the one module in the core that touches native code;
+ * everything else goes through it. Loading is lazy, so code that never needs it never loads libc.
  */
 import { createRequire } from 'node:module';
 import { IOReturnError } from '../IOReturn/IOReturnError';
@@ -18,6 +18,7 @@ interface Libc {
   sysconf: Fn;
   mlock: Fn;
   munlock: Fn;
+  eventfd: Fn;
   errno: () => number;
 }
 
@@ -56,6 +57,7 @@ function load(): Libc {
       sysconf: lib.func('long sysconf(int name)'),
       mlock: lib.func('int mlock(void *addr, size_t len)'),
       munlock: lib.func('int munlock(void *addr, size_t len)'),
+      eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
       errno: () => koffi.errno(),
     };
     return libc;
@@ -153,4 +155,14 @@ export function wire(address: bigint, length: number): void {
 /** Undoes {@link wire}. */
 export function unwire(address: bigint, length: number): void {
   load().munlock(address, length);
+}
+
+const EFD_CLOEXEC = 0o2000000;
+
+/** A new eventfd (blocking, close-on-exec) with a zero counter. */
+export function eventfd(): number {
+  const c = load();
+  const fd = Number(c.eventfd(0, EFD_CLOEXEC));
+  if (fd < 0) throw new IOReturnError(kIOReturnNoResources, `eventfd failed (errno ${c.errno()})`, { osError: c.errno() });
+  return fd;
 }
