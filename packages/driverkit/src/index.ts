@@ -82,3 +82,37 @@ export {
   type IODataQueueDequeueBlock,
 } from './dispatch/IODataQueueDispatchSource';
 export { IODataQueueRing, kIODataQueueHeaderSize, kIODataQueueEntryHeaderSize } from './dataqueue/IODataQueueRing';
+
+export { IORegistryEntry, kIOServicePlane } from './registry/IORegistryEntry';
+export { IORegistry, IORegistryRoot, type IORegistryJSON, type IORegistryListener } from './registry/IORegistry';
+export {
+  IOService,
+  kIOServiceDefaultQueueName,
+  kIOServiceSearchPropertyParents,
+  kIOServicePowerCapabilityOff,
+  kIOServicePowerCapabilityOn,
+  kIOServicePowerCapabilityLow,
+  type IOServiceRuntime,
+  type IOServiceState,
+} from './service/IOService';
+export { IOResources } from './service/IOResources';
+export { IOUserResources } from './service/IOUserResources';
+export { IOPersonality, kIODefaultMatchCategory } from './matching/IOPersonality';
+export { IODriverBundle } from './matching/IODriverBundle';
+export type { IOMatchingFamily, IOFamilyMatchResult, IOMatchCheck } from './matching/IOMatchingFamily';
+export {
+  matchPersonality,
+  rankCandidates,
+  explainCandidates,
+  familiesFor,
+  kIOServiceDEXTEntitlementsKey,
+  type IOMatchCandidate,
+  type IOMatchingContext,
+} from './matching/IOMatchingEngine';
+export { IOServiceHost, type IOServiceHostOptions, type IOServiceHostEvent } from './host/IOServiceHost';
+export type { IOUserServerHandle } from './host/IOUserServerHandle';
+export { IOUserServiceProxy } from './host/IOUserServiceProxy';
+export { IOUserServerRuntime, type IODriverModule } from './server/IOUserServerRuntime';
+export { IOProviderProxy } from './server/IOProviderProxy';
+export { runUserServer } from './server/IOUserServerMain';
+export { IOMessageChannel, kIOMessageMaxFrame } from './ipc/IOMessageChannel';

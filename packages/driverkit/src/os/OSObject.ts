@@ -51,6 +51,11 @@ export abstract class OSObject {
     return q ? q.retain() : null;
   }
 
+  /** The names of the queues bound to this object (including Default once made). */
+  dispatchQueueNames(): string[] {
+    return this.#queues ? [...this.#queues.keys()] : [];
+  }
+
   /**
    * Mirrors `OSObject::free`. Called once, when the last reference goes; subclasses release what they
    * hold and then call `super.free()`. Never call it directly: call {@link release}.

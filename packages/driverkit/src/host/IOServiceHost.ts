@@ -1,0 +1,338 @@
+import { IOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnNotFound } from '../IOReturn/IOReturn';
+import { kOSBooleanTrue } from '../os/OSBoolean';
+import { OSNumber } from '../os/OSNumber';
+import { IODriverBundle } from '../matching/IODriverBundle';
+import type { IOMatchingFamily } from '../matching/IOMatchingFamily';
+import { explainCandidates, matchPersonality, rankCandidates, type IOMatchCandidate } from '../matching/IOMatchingEngine';
+import type { IOPersonality } from '../matching/IOPersonality';
+import { IORegistry } from '../registry/IORegistry';
+import type { IORegistryEntry } from '../registry/IORegistryEntry';
+import { IOResources } from '../service/IOResources';
+import { IOService } from '../service/IOService';
+import { IOUserResources } from '../service/IOUserResources';
+import { IOInProcessUserServer } from './IOInProcessUserServer';
+import type { IOUserServerHandle } from './IOUserServerHandle';
+import { IOUserServerProcess } from './IOUserServerProcess';
+
+/** How the host runs drivers and recovers from their crashes. */
+export interface IOServiceHostOptions {
+  /** `process` (the default): each driver server in its own OS process. `in-process`: in the host. */
+  mode?: 'process' | 'in-process';
+  /** How many times a provider's driver is relaunched after crashes before the host gives up (Apple's `dextrelaunch`, 1000). */
+  relaunchLimit?: number;
+  /** Delay before the first relaunch, doubled per consecutive crash up to {@link relaunchMaxDelayMs}. */
+  relaunchDelayMs?: number;
+  relaunchMaxDelayMs?: number;
+  /** Where the host says what it does (matching, starts, crashes); silent by default. */
+  log?: (line: string) => void;
+}
+
+/** What the host reports as services come and go (the CLI's live view listens). */
+export interface IOServiceHostEvent {
+  kind: 'started' | 'failed' | 'terminated' | 'crashed' | 'gave-up';
+  service?: IOService;
+  provider: IOService;
+  personality?: IOPersonality;
+  message: string;
+}
+
+interface Binding {
+  service: IOService;
+  personality: IOPersonality;
+  server: IOUserServerHandle;
+  /** Set when the service ends because its driver process died. */
+  crashed?: boolean;
+}
+
+/**
+ * The host: the analog of the kernel's side of DriverKit. It owns the registry, matches registered
+ * nubs against the loaded drivers' personalities (with the families' hooks), starts each category's
+ * winner in an IOUserServer (a driver process, or in-process), and terminates, rematches and
+ * relaunches as nubs, drivers and driver processes come and go.
+ */
+export class IOServiceHost {
+  readonly registry = new IORegistry();
+  readonly resources: IOResources;
+  readonly userResources: IOUserResources;
+  readonly options: Required<Omit<IOServiceHostOptions, 'log'>> & { log: (line: string) => void };
+  readonly #families: IOMatchingFamily[] = [];
+  readonly #bundles = new Map<string, IODriverBundle>();
+  readonly #servers = new Map<string, IOUserServerHandle>();
+  readonly #bindings = new Map<IOService, Map<string, Binding>>();
+  readonly #matching = new Map<IOService, Promise<void>>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #listeners = new Set<(e: IOServiceHostEvent) => void>();
+  #stopping = false;
+  /** The host's own writes to a nub's properties (IORematchCount) must not trigger matching. */
+  #quiet = false;
+
+  constructor(options: IOServiceHostOptions = {}) {
+    this.options = {
+      mode: options.mode ?? 'process',
+      relaunchLimit: options.relaunchLimit ?? 1000,
+      relaunchDelayMs: options.relaunchDelayMs ?? 100,
+      relaunchMaxDelayMs: options.relaunchMaxDelayMs ?? 10_000,
+      log: options.log ?? (() => {}),
+    };
+    this.registry.listen({
+      registered: (e) => e instanceof IOService && this.#track(this.#rematch(e)),
+      terminated: (e) => e instanceof IOService && this.#serviceTerminated(e),
+      propertiesChanged: (e) => !this.#quiet && e instanceof IOService && this.#isNub(e) && e.isRegistered() && this.#track(this.#rematch(e)),
+    });
+    this.resources = new IOResources();
+    this.resources.setName('IOResources');
+    this.resources.attachToParent(this.registry.root);
+    this.resources.release();
+    this.userResources = new IOUserResources();
+    this.userResources.setName('IOUserResources');
+    this.userResources.attachToParent(this.registry.root);
+    this.userResources.release();
+    this.publishResource('IOKit');
+    this.resources.RegisterService();
+    this.userResources.RegisterService();
+  }
+
+  /** Subscribes to service events; returns the unsubscribe function. */
+  onEvent(listener: (e: IOServiceHostEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Adds a family's matching hook (USB, PCI, HID keys and scores). */
+  registerFamily(family: IOMatchingFamily): void {
+    this.#families.push(family);
+  }
+
+  /** Publishes a resource on IOResources; personalities waiting with IOResourceMatch then match. */
+  publishResource(name: string): void {
+    this.resources.setProperty(name, kOSBooleanTrue);
+    this.#rematchAll();
+  }
+
+  /** Loads a driver package (a directory or a loaded bundle) and matches every registered nub against it. */
+  addDriverBundle(bundle: IODriverBundle | string): IODriverBundle {
+    const b = typeof bundle === 'string' ? IODriverBundle.load(bundle) : bundle;
+    this.#bundles.set(b.bundleIdentifier, b);
+    this.options.log(`loaded ${b.bundleIdentifier} (${b.personalities.length} personalit${b.personalities.length === 1 ? 'y' : 'ies'})`);
+    this.#rematchAll();
+    return b;
+  }
+
+  /** Unloads a driver package: its services are terminated and their providers rematched. */
+  async removeDriverBundle(bundleIdentifier: string): Promise<void> {
+    if (!this.#bundles.delete(bundleIdentifier)) throw new IOReturnError(kIOReturnNotFound, `no driver package ${bundleIdentifier} is loaded`);
+    const doomed = [...this.#bindings.values()].flatMap((m) => [...m.values()]).filter((b) => b.personality.bundle.bundleIdentifier === bundleIdentifier);
+    await Promise.all(doomed.map((b) => b.service.Terminate()));
+  }
+
+  /** The loaded driver packages. */
+  bundles(): IODriverBundle[] {
+    return [...this.#bundles.values()];
+  }
+
+  /**
+   * Publishes a nub a family discovered: attaches it under `provider` (the root when absent) and
+   * registers it, which starts matching. The registry holds the nub from then on.
+   */
+  publishNub(nub: IOService, provider: IORegistryEntry = this.registry.root): void {
+    nub.attachToParent(provider);
+    nub.RegisterService();
+  }
+
+  /** Every personality judged against `nub`, for `driverkit match --explain`. */
+  explain(nub: IOService): IOMatchCandidate[] {
+    return this.#personalities().map((p) => matchPersonality(p, nub, this.#context()));
+  }
+
+  /** {@link explain} formatted as the CLI prints it. */
+  explainText(nub: IOService): string {
+    return explainCandidates(nub, this.explain(nub));
+  }
+
+  /** Resolves once no matching, starting or terminating is in progress. */
+  async whenIdle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** The driver services started on `provider`, by match category. */
+  clientsOf(provider: IOService): Map<string, IOService> {
+    return new Map([...(this.#bindings.get(provider) ?? new Map<string, Binding>())].map(([k, b]) => [k, b.service]));
+  }
+
+  /** The running driver servers (for `ps`-like views and tests). */
+  servers(): IOUserServerHandle[] {
+    return [...this.#servers.values()];
+  }
+
+  /** Terminates every service (clients first), ends every driver server, and cancels relaunches. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    await this.whenIdle();
+    const tops = this.registry.root.getChildEntries().filter((e): e is IOService => e instanceof IOService);
+    await Promise.all(tops.map((e) => e.Terminate()));
+    await this.whenIdle();
+    await Promise.all([...this.#servers.values()].map((s) => s.shutdown()));
+    this.#servers.clear();
+  }
+
+  #emit(e: IOServiceHostEvent): void {
+    this.options.log(e.message);
+    for (const l of this.#listeners) l(e);
+  }
+
+  #track<T>(p: Promise<T>): void {
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p)).catch(() => {});
+  }
+
+  #context() {
+    const resources = this.resources;
+    return { families: this.#families, hasResource: (name: string) => resources.getProperty(name) !== null };
+  }
+
+  #personalities(): IOPersonality[] {
+    return [...this.#bundles.values()].flatMap((b) => b.personalities);
+  }
+
+  #isNub(s: IOService): boolean {
+    return ![...this.#bindings.values()].some((m) => [...m.values()].some((b) => b.service === s));
+  }
+
+  #rematchAll(): void {
+    for (const e of this.registry.entries()) if (e instanceof IOService && e.isRegistered() && this.#isNub(e)) this.#track(this.#rematch(e));
+  }
+
+  /** Matching for one nub runs one pass at a time; a request during a pass queues one more pass. */
+  #rematch(nub: IOService): Promise<void> {
+    const previous = this.#matching.get(nub) ?? Promise.resolve();
+    const next = previous.then(() => this.#matchPass(nub)).catch((e) => this.options.log(`matching ${nub.getName()} failed: ${(e as Error).message}`));
+    this.#matching.set(nub, next);
+    void next.then(() => this.#matching.get(nub) === next && this.#matching.delete(nub));
+    return next;
+  }
+
+  async #matchPass(nub: IOService): Promise<void> {
+    if (this.#stopping || !nub.isRegistered() || nub.isInactive()) return;
+    const candidates = this.#personalities().map((p) => matchPersonality(p, nub, this.#context()));
+    const bound = this.#bindings.get(nub) ?? new Map<string, Binding>();
+    if (this.#gaveUp(nub)) return;
+    for (const [category, ranked] of rankCandidates(candidates)) {
+      if (bound.has(category)) continue;
+      for (const candidate of ranked) {
+        if (this.#stopping || nub.isInactive()) return;
+        if (await this.#start(nub, candidate, category)) break;
+      }
+    }
+  }
+
+  async #start(nub: IOService, candidate: IOMatchCandidate, category: string): Promise<boolean> {
+    const personality = candidate.personality;
+    const server = this.#serverFor(personality, nub);
+    const properties = personality.dictionary.copyCollection();
+    properties.setObject('IOProbeScore', candidate.score);
+    properties.setObject('CFBundleIdentifier', personality.bundle.bundleIdentifier);
+    try {
+      const service = await server.startService(properties, nub);
+      const bindings = this.#bindings.get(nub) ?? new Map<string, Binding>();
+      bindings.set(category, { service, personality, server });
+      this.#bindings.set(nub, bindings);
+      this.#emit({ kind: 'started', service, provider: nub, personality, message: `started ${personality.userClass} on ${nub.getName()} (${personality}, score ${candidate.score}${server.pid ? `, pid ${server.pid}` : ''})` });
+      return true;
+    } catch (e) {
+      this.#emit({ kind: 'failed', provider: nub, personality, message: `${personality.userClass} did not start on ${nub.getName()}: ${(e as Error).message}` });
+      if (server.isDead()) this.#servers.delete(server.name);
+      return false;
+    } finally {
+      properties.release();
+    }
+  }
+
+  /** Apple's rule: one server per matched service, unless IOUserServerOneProcess shares one per IOUserServerName. */
+  #serverFor(personality: IOPersonality, nub: IOService): IOUserServerHandle {
+    const key = personality.oneProcess ? personality.userServerName : `${personality.userServerName}#${nub.GetRegistryEntryID().toString(16)}.${personality.matchCategory}`;
+    let server = this.#servers.get(key);
+    if (server && !server.isDead()) return server;
+    const onError = (s: IOService, what: string, e: unknown) => this.options.log(`${s.getName()}.${what}: ${(e as Error).message ?? String(e)}`);
+    server =
+      this.options.mode === 'in-process'
+        ? new IOInProcessUserServer(key, personality.bundle, onError)
+        : new IOUserServerProcess(key, personality.bundle, { log: this.options.log, onExit: (s, why) => this.#serverDied(s, why) });
+    this.#servers.set(key, server);
+    return server;
+  }
+
+  #bindingsOf(server: IOUserServerHandle): Array<[IOService, string, Binding]> {
+    const out: Array<[IOService, string, Binding]> = [];
+    for (const [nub, m] of this.#bindings) for (const [cat, b] of m) if (b.server === server) out.push([nub, cat, b]);
+    return out;
+  }
+
+  /** A driver process exited on its own: its services are terminated, their providers relaunched with backoff. */
+  #serverDied(server: IOUserServerHandle, why: string): void {
+    if (this.#servers.get(server.name) === server) this.#servers.delete(server.name);
+    if (this.#stopping) return;
+    for (const [nub, , b] of this.#bindingsOf(server)) {
+      this.#emit({ kind: 'crashed', service: b.service, provider: nub, personality: b.personality, message: `${b.personality.userClass} on ${nub.getName()} died (${why})` });
+      b.crashed = true;
+      this.#track(b.service.Terminate());
+    }
+  }
+
+  #serviceTerminated(service: IOService): void {
+    for (const [nub, m] of this.#bindings) {
+      for (const [cat, b] of m) {
+        if (b.service !== service) continue;
+        m.delete(cat);
+        if (m.size === 0) this.#bindings.delete(nub);
+        // The binding held the reference the server handed over when the service started.
+        b.service.release();
+        if (this.#stopping || nub.isInactive()) return;
+        this.#emit({ kind: 'terminated', service, provider: nub, personality: b.personality, message: `${b.personality.userClass} on ${nub.getName()} terminated` });
+        if (b.crashed) this.#relaunch(nub);
+        else this.#track(this.#rematch(nub));
+        return;
+      }
+    }
+  }
+
+  /** Counts a crash on the provider (IORematchCount) and rematches after a doubling delay, up to the limit. */
+  #relaunch(nub: IOService): void {
+    const count = Number((nub.getProperty('IORematchCount') as OSNumber | null)?.unsigned32BitValue() ?? 0) + 1;
+    this.#setQuietly(nub, 'IORematchCount', OSNumber.withNumber(count, 32));
+    if (this.#gaveUp(nub)) return;
+    const delay = Math.min(this.options.relaunchDelayMs * 2 ** (count - 1), this.options.relaunchMaxDelayMs);
+    let timer: NodeJS.Timeout;
+    const waiting = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        resolve(this.#rematch(nub));
+      }, delay);
+      this.#timers.add(timer);
+    });
+    this.#track(waiting);
+  }
+
+  #setQuietly(nub: IOService, key: string, value: OSNumber | string): void {
+    this.#quiet = true;
+    try {
+      nub.setProperty(key, value);
+    } finally {
+      this.#quiet = false;
+    }
+  }
+
+  /** True once the provider's driver crashed more times than the relaunch limit; says so in the registry. */
+  #gaveUp(nub: IOService): boolean {
+    const count = Number((nub.getProperty('IORematchCount') as OSNumber | null)?.unsigned32BitValue() ?? 0);
+    if (count <= this.options.relaunchLimit) return false;
+    if (!nub.getProperty('IOUserServerRelaunchLimitReached')) {
+      this.#setQuietly(nub, 'IOUserServerRelaunchLimitReached', `gave up after ${count - 1} relaunches (limit ${this.options.relaunchLimit})`);
+      this.#emit({ kind: 'gave-up', provider: nub, message: `${nub.getName()}: its driver crashed ${count} times; not relaunching (limit ${this.options.relaunchLimit})` });
+    }
+    return true;
+  }
+}

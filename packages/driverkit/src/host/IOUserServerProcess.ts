@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { IOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnNotAttached } from '../IOReturn/IOReturn';
+import { IOMessageChannel } from '../ipc/IOMessageChannel';
+import { IORequestTracker } from '../ipc/IORequestTracker';
+import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
+import { OSBoolean } from '../os/OSBoolean';
+import { OSDictionary } from '../os/OSDictionary';
+import { OSNumber } from '../os/OSNumber';
+import { OSString } from '../os/OSString';
+import type { IODriverModule } from '../server/IOUserServerRuntime';
+import type { IOService } from '../service/IOService';
+import type { IOUserServerHandle } from './IOUserServerHandle';
+import { IOUserServiceProxy } from './IOUserServiceProxy';
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+const EXIT_GRACE_MS = 2_000;
+
+export interface IOUserServerProcessOptions {
+  log: (line: string) => void;
+  /** Called once if the process ends without being asked to. */
+  onExit: (server: IOUserServerProcess, why: string) => void;
+}
+
+/** The driver-process entry point, through the package's own exports so it shares the driver's copy of the core. */
+function serverMainPath(): string {
+  return createRequire(import.meta.url).resolve('@driverkit/driverkit/server');
+}
+
+/**
+ * A driver server in its own OS process (Apple's IOUserServer and its dext process). The host
+ * talks to it over a socket pair (the child's descriptor 3) in OSSerializeBinary frames: start and
+ * terminate services, property and registration updates. The child's stdout and stderr become the
+ * host's log lines, prefixed with the server name and pid.
+ */
+export class IOUserServerProcess implements IOUserServerHandle {
+  readonly #child: ChildProcess;
+  readonly #channel: IOMessageChannel;
+  readonly #requests = new IORequestTracker();
+  readonly #proxies = new Map<string, IOUserServiceProxy>();
+  #dead = false;
+  #exiting = false;
+  readonly #exited: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    driver: IODriverModule,
+    private readonly options: IOUserServerProcessOptions,
+  ) {
+    this.#child = spawn(process.execPath, [serverMainPath()], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, DRIVERKIT_SERVER_NAME: name },
+    });
+    for (const stream of [this.#child.stdout!, this.#child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => options.log(`[${name} ${this.#child.pid}] ${line}`));
+    }
+    this.#channel = new IOMessageChannel(this.#child.stdio[3] as Socket);
+    this.#channel.onMessage = (m) => this.#receive(m);
+    this.#channel.onClose = (e) => e && options.log(`[${name}] channel closed: ${e.message}`);
+    this.#exited = new Promise((resolve) => {
+      this.#child.once('exit', (code, signal) => {
+        this.#dead = true;
+        const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        this.#requests.failAll(`the driver process ${why}`);
+        if (!this.#exiting) options.onExit(this, why);
+        resolve();
+      });
+    });
+    this.#child.once('error', (e) => options.log(`[${name}] cannot start the driver process: ${e.message}`));
+    const init = OSDictionary.withCapacity(4);
+    init.setObject('op', 'init');
+    init.setObject('name', name);
+    init.setObject('bundleIdentifier', driver.bundleIdentifier);
+    if (driver.modulePath) init.setObject('modulePath', driver.modulePath);
+    this.#channel.send(init);
+    init.release();
+  }
+
+  get pid(): number | null {
+    return this.#child.pid ?? null;
+  }
+
+  isDead(): boolean {
+    return this.#dead;
+  }
+
+  async startService(properties: OSDictionary, provider: IOService): Promise<IOService> {
+    if (this.#dead) throw new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`);
+    const { rid, reply } = this.#requests.begin(`starting ${String((properties.getObject('IOUserClass') as OSString | null)?.getCStringNoCopy())} in ${this.name}`, START_TIMEOUT_MS);
+    const m = OSDictionary.withCapacity(4);
+    m.setObject('op', 'start');
+    m.setObject('rid', rid);
+    m.setObject('properties', properties);
+    const p = describeService(provider);
+    m.setObject('provider', p);
+    p.release();
+    this.#channel.send(m);
+    m.release();
+    const answer = await reply;
+    const desc = readServiceDescription(answer.getObject('service'));
+    const ioClass = properties.getObject('IOClass');
+    const key = desc.id.toString();
+    const proxy = new IOUserServiceProxy(ioClass instanceof OSString ? ioClass.getCStringNoCopy() : 'IOUserService', () => this.#stopRemote(key));
+    proxy.setName(desc.name);
+    proxy.setProperties(desc.properties);
+    proxy.setProperty('IOUserServerPID', OSNumber.withNumber(this.#child.pid ?? 0, 32));
+    await proxy.startWithProvider(provider, null);
+    this.#proxies.set(key, proxy);
+    if (answer.getObject('registered') instanceof OSBoolean && (answer.getObject('registered') as OSBoolean).isTrue()) proxy.RegisterService();
+    return proxy;
+  }
+
+  /** Asks the driver process to terminate the real service; a dead process counts as done. */
+  async #stopRemote(key: string): Promise<void> {
+    this.#proxies.delete(key);
+    if (this.#dead) return;
+    const { rid, reply } = this.#requests.begin(`stopping service ${key} in ${this.name}`, STOP_TIMEOUT_MS);
+    const m = OSDictionary.withCapacity(3);
+    m.setObject('op', 'terminate');
+    m.setObject('rid', rid);
+    m.setObject('service', key);
+    try {
+      this.#channel.send(m);
+      await reply;
+    } catch (e) {
+      if (!this.#dead) this.options.log(`[${this.name}] ${(e as Error).message}`);
+    } finally {
+      m.release();
+    }
+  }
+
+  #receive(m: OSDictionary): void {
+    const op = (m.getObject('op') as OSString | null)?.getCStringNoCopy();
+    if (op === 'reply') {
+      this.#requests.settle(m);
+      return;
+    }
+    const key = (m.getObject('service') as OSString | null)?.getCStringNoCopy();
+    const proxy = key ? this.#proxies.get(key) : undefined;
+    if (!proxy) return;
+    if (op === 'properties' && m.getObject('properties') instanceof OSDictionary) proxy.setProperties(m.getObject('properties') as OSDictionary);
+    else if (op === 'registered') proxy.RegisterService();
+    else if (op === 'terminated') {
+      this.#proxies.delete(key!);
+      void proxy.Terminate();
+    }
+  }
+
+  /** Asks the process to stop its services and exit; kills it if it has not exited within a grace period. */
+  async shutdown(): Promise<void> {
+    if (this.#dead) return;
+    this.#exiting = true;
+    try {
+      const m = OSDictionary.withCapacity(1);
+      m.setObject('op', 'exit');
+      this.#channel.send(m);
+      m.release();
+    } catch {
+      // The channel is already gone; the kill below ends the process.
+    }
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), EXIT_GRACE_MS);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+}

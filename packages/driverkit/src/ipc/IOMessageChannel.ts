@@ -1,0 +1,82 @@
+import type { Duplex } from 'node:stream';
+import { IOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnBadArgument, kIOReturnNotAttached } from '../IOReturn/IOReturn';
+import { OSDictionary } from '../os/OSDictionary';
+import { OSSerializeBinary } from '../serialization/OSSerializeBinary';
+import { OSUnserializeBinary } from '../serialization/OSUnserializeBinary';
+
+/** The largest frame either side accepts; bulk data goes through shared memory, not frames. */
+export const kIOMessageMaxFrame = 16 * 1024 * 1024;
+
+/**
+ * Frames of OSSerializeBinary dictionaries over a stream (a socket between the host and a driver
+ * process, or an app and the host): a u32 little-endian length, then the bytes. The receiving side
+ * treats frames as hostile: an oversized length, bytes that do not decode, or a top level that is not
+ * a dictionary closes the channel with an error naming the problem.
+ */
+export class IOMessageChannel {
+  #buffer: Buffer = Buffer.alloc(0);
+  #closed = false;
+  onMessage: (message: OSDictionary) => void = () => {};
+  /** Called once when the channel ends: `error` is null for an orderly close. */
+  onClose: (error: Error | null) => void = () => {};
+
+  constructor(readonly stream: Duplex) {
+    stream.on('data', (chunk: Buffer) => this.#receive(chunk));
+    stream.on('error', (e) => this.#close(e));
+    stream.on('close', () => this.#close(null));
+    stream.on('end', () => this.#close(null));
+  }
+
+  /** Sends one message; throws `kIOReturnNotAttached` once the channel is closed. */
+  send(message: OSDictionary): void {
+    if (this.#closed) throw new IOReturnError(kIOReturnNotAttached, 'the channel is closed');
+    const body = OSSerializeBinary(message);
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(body.length);
+    this.stream.write(Buffer.concat([header, body]));
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.stream.end();
+    this.#close(null);
+  }
+
+  #receive(chunk: Buffer): void {
+    if (this.#closed) return;
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    while (this.#buffer.length >= 4) {
+      const length = this.#buffer.readUInt32LE(0);
+      if (length > kIOMessageMaxFrame) return this.#fail(`a frame declares ${length} bytes, more than the ${kIOMessageMaxFrame} allowed`);
+      if (this.#buffer.length < 4 + length) return;
+      const body = this.#buffer.subarray(4, 4 + length);
+      this.#buffer = this.#buffer.subarray(4 + length);
+      let message;
+      try {
+        message = OSUnserializeBinary(body);
+      } catch (e) {
+        return this.#fail(`a frame does not decode: ${(e as Error).message}`);
+      }
+      if (!(message instanceof OSDictionary)) return this.#fail(`a frame holds ${message.getClassName()}, not a dictionary`);
+      this.onMessage(message);
+      if (this.#closed) return;
+    }
+  }
+
+  #fail(why: string): void {
+    const e = new IOReturnError(kIOReturnBadArgument, why);
+    this.stream.destroy();
+    this.#close(e);
+  }
+
+  #close(error: Error | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.onClose(error);
+  }
+}

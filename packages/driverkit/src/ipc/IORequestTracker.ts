@@ -1,0 +1,58 @@
+import { IOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnNotAttached, kIOReturnTimeout } from '../IOReturn/IOReturn';
+import { OSNumber } from '../os/OSNumber';
+import { OSString } from '../os/OSString';
+import type { OSDictionary } from '../os/OSDictionary';
+
+/**
+ * Request ids and replies over an {@link IOMessageChannel}: each request carries `rid`; the reply
+ * carries the same `rid`, a kIOReturn `status`, and on failure a `message`. Pending requests fail with
+ * `kIOReturnTimeout` after their timeout and with `kIOReturnNotAttached` when the peer goes away.
+ */
+export class IORequestTracker {
+  #next = 1;
+  readonly #pending = new Map<number, { resolve: (m: OSDictionary) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; what: string }>();
+
+  /** Registers a request; returns its id and the promise of its reply. */
+  begin(what: string, timeoutMs: number): { rid: number; reply: Promise<OSDictionary> } {
+    const rid = this.#next++;
+    const reply = new Promise<OSDictionary>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(rid);
+        reject(new IOReturnError(kIOReturnTimeout, `${what}: no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(rid, { resolve, reject, timer, what });
+    });
+    return { rid, reply };
+  }
+
+  /** Settles the request a reply answers; returns false for an unknown or late rid. */
+  settle(message: OSDictionary): boolean {
+    const rid = message.getObject('rid');
+    const entry = rid instanceof OSNumber ? this.#pending.get(Number(rid.unsigned32BitValue())) : undefined;
+    if (!entry) return false;
+    this.#pending.delete(Number((rid as OSNumber).unsigned32BitValue()));
+    clearTimeout(entry.timer);
+    const status = message.getObject('status');
+    const code = status instanceof OSNumber ? status.unsigned32BitValue() : 0;
+    if (code === 0) entry.resolve(message);
+    else {
+      const text = message.getObject('message');
+      entry.reject(new IOReturnError(code, `${entry.what}: ${text instanceof OSString ? text.getCStringNoCopy() : 'failed'}`));
+    }
+    return true;
+  }
+
+  /** Fails every pending request: the peer is gone. */
+  failAll(why: string): void {
+    for (const [rid, e] of this.#pending) {
+      clearTimeout(e.timer);
+      e.reject(new IOReturnError(kIOReturnNotAttached, `${e.what}: ${why}`));
+      this.#pending.delete(rid);
+    }
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+}

@@ -1,0 +1,130 @@
+import { Socket } from 'node:net';
+import { ioReturnFromException } from '../IOReturn/IOReturnError';
+import { IOMessageChannel } from '../ipc/IOMessageChannel';
+import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
+import { OSDictionary } from '../os/OSDictionary';
+import { OSNumber } from '../os/OSNumber';
+import { OSString } from '../os/OSString';
+import { IORegistry } from '../registry/IORegistry';
+import { IOService } from '../service/IOService';
+import { IOProviderProxy } from './IOProviderProxy';
+import { IOUserServerRuntime } from './IOUserServerRuntime';
+
+function str(m: OSDictionary, key: string): string | null {
+  const v = m.getObject(key);
+  return v instanceof OSString ? v.getCStringNoCopy() : null;
+}
+
+/**
+ * The main loop of a driver process: receives start/terminate/exit from the host on descriptor 3,
+ * runs the driver package's classes through an {@link IOUserServerRuntime} against stand-ins of
+ * their providers, and reports property changes, registrations and self-termination back. If the
+ * host goes away, the process stops its services and exits: no driver outlives its host.
+ * @internal (the `@driverkit/driverkit/server` entry runs it)
+ */
+export function runUserServer(fd = 3): void {
+  const channel = new IOMessageChannel(new Socket({ fd, readable: true, writable: true }));
+  const registry = new IORegistry();
+  const providers = new Map<bigint, IOService>();
+  const services = new Map<string, IOService>();
+  let runtime: IOUserServerRuntime | null = null;
+  let exiting = false;
+
+  const send = (fields: Record<string, OSDictionary | string | number | boolean>) => {
+    if (channel.isClosed()) return;
+    const m = OSDictionary.withCapacity(4);
+    for (const [k, v] of Object.entries(fields)) m.setObject(k, v);
+    channel.send(m);
+    m.release();
+  };
+  const reply = (rid: number, fields: Record<string, OSDictionary | string | number | boolean> = {}) => send({ op: 'reply', rid, status: 0, ...fields });
+  const fail = (rid: number, e: unknown) => send({ op: 'reply', rid, status: ioReturnFromException(e), message: e instanceof Error ? e.message : String(e) });
+
+  registry.listen({
+    propertiesChanged: (e) => {
+      const key = e.GetRegistryEntryID().toString();
+      if (!services.has(key)) return;
+      const p = e.copyProperties();
+      send({ op: 'properties', service: key, properties: p });
+      p.release();
+    },
+    registered: (e) => services.has(e.GetRegistryEntryID().toString()) && send({ op: 'registered', service: e.GetRegistryEntryID().toString() }),
+    terminated: (e) => {
+      const key = e.GetRegistryEntryID().toString();
+      if (services.delete(key) && !exiting) send({ op: 'terminated', service: key });
+    },
+  });
+
+  const providerFor = (description: OSDictionary): IOService => {
+    const d = readServiceDescription(description);
+    const known = providers.get(d.id);
+    if (known) return known;
+    const proxy = IOUserServerRuntime.createProvider(d.classes) ?? new IOProviderProxy();
+    if (proxy instanceof IOProviderProxy) proxy.setClassHierarchy(d.classes);
+    proxy.setName(d.name);
+    if (d.location) proxy.setLocation(d.location);
+    proxy.setProperties(d.properties);
+    proxy.attachToParent(registry.root);
+    proxy.release();
+    providers.set(d.id, proxy);
+    return proxy;
+  };
+
+  const exit = async (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    await Promise.allSettled([...services.values()].map((s) => s.Terminate()));
+    channel.close();
+    process.exit(code);
+  };
+
+  channel.onMessage = (m) => {
+    const op = str(m, 'op');
+    const ridObject = m.getObject('rid');
+    const rid = ridObject instanceof OSNumber ? Number(ridObject.unsigned32BitValue()) : 0;
+    if (op === 'init') {
+      const modulePath = str(m, 'modulePath');
+      runtime = new IOUserServerRuntime(str(m, 'name') ?? 'driver', { bundleIdentifier: str(m, 'bundleIdentifier') ?? 'unknown', modulePath });
+      runtime.onError = (s, what, e) => process.stderr.write(`${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    } else if (op === 'start') {
+      void (async () => {
+        try {
+          if (!runtime) throw new Error('start before init');
+          const provider = providerFor(m.getObject('provider') as OSDictionary);
+          const properties = m.getObject('properties');
+          if (!(properties instanceof OSDictionary)) throw new TypeError('start: no properties dictionary');
+          const service = await runtime.startService(properties, provider);
+          const key = service.GetRegistryEntryID().toString();
+          services.set(key, service);
+          const description = describeService(service);
+          description.setObject('id', service.GetRegistryEntryID());
+          reply(rid, { service: description, registered: service.isRegistered() });
+          description.release();
+        } catch (e) {
+          fail(rid, e);
+        }
+      })();
+    } else if (op === 'terminate') {
+      const key = str(m, 'service') ?? '';
+      const service = services.get(key);
+      services.delete(key);
+      void (service ? service.Terminate() : Promise.resolve()).then(
+        () => reply(rid),
+        (e) => fail(rid, e),
+      );
+    } else if (op === 'exit') {
+      void exit(0);
+    }
+  };
+  channel.onClose = () => void exit(0);
+
+  // A driver that throws outside its methods takes down its own process only; the host relaunches it.
+  process.on('uncaughtException', (e) => {
+    process.stderr.write(`uncaught exception: ${e.stack ?? e.message}\n`);
+    process.exit(70);
+  });
+  process.on('unhandledRejection', (e) => {
+    process.stderr.write(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(70);
+  });
+}

@@ -1,0 +1,245 @@
+import { IOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnNotFound, kIOReturnNotReady, kIOReturnUnsupported } from '../IOReturn/IOReturn';
+import type { IODispatchQueue } from '../dispatch/IODispatchQueue';
+import { OSDictionary } from '../os/OSDictionary';
+import type { OSObject } from '../os/OSObject';
+import { OSString } from '../os/OSString';
+import { IORegistryEntry } from '../registry/IORegistryEntry';
+
+/** Mirrors `kIOServiceDefaultQueueName`. */
+export const kIOServiceDefaultQueueName = 'Default';
+/** Mirrors `kIOServiceSearchPropertyParents`. */
+export const kIOServiceSearchPropertyParents = 1n;
+/** Mirrors the power capability flags `SetPowerState` receives. */
+export const kIOServicePowerCapabilityOff = 0;
+export const kIOServicePowerCapabilityOn = 2;
+export const kIOServicePowerCapabilityLow = 0x10000;
+
+/** Where a service is in its life. */
+export type IOServiceState = 'created' | 'starting' | 'started' | 'stopping' | 'terminated';
+
+/**
+ * What runs a service's driver: instantiates services from personality-style dictionaries (for
+ * {@link IOService.Create}) and learns of lifecycle failures. The host's in-process runner and the
+ * driver-process runtime each implement it; a service gets one when it is created by either.
+ */
+export interface IOServiceRuntime {
+  createService(owner: IOService, provider: IOService, properties: OSDictionary): Promise<IOService>;
+  reportError(service: IOService, what: string, error: unknown): void;
+}
+
+/**
+ * Mirrors `IOService`: a registry entry with a lifecycle. The system calls `init`, attaches the
+ * service to its provider, and calls {@link Start}; a driver's Start calls `super.Start(provider)`
+ * first (SUPERDISPATCH) and usually {@link RegisterService} last. {@link Terminate} stops clients
+ * first, then calls {@link Stop} (a driver cancels its work and calls `super.Stop(provider)` last),
+ * cancels the service's queues and takes it out of the registry.
+ *
+ * Start and Stop may be async (a driver opening its device awaits); a failure is an IOReturnError.
+ */
+export class IOService extends IORegistryEntry {
+  /**
+   * The power capabilities the driver supports, for {@link SetPowerState}. A driver class that has a
+   * low-power state declares `static powerStates = [Off, Low, On]`.
+   */
+  static powerStates: readonly number[] = [kIOServicePowerCapabilityOff, kIOServicePowerCapabilityOn];
+
+  #provider: IOService | null = null;
+  #state: IOServiceState = 'created';
+  #registered = false;
+  #terminating: Promise<void> | null = null;
+  #powerState = kIOServicePowerCapabilityOn;
+  #runtime: IOServiceRuntime | null = null;
+
+  /** Mirrors `IOService::Start`. Subclasses call `await super.Start(provider)` first. */
+  Start(provider: IOService): void | Promise<void> {
+    if (this.#state !== 'starting' && this.#state !== 'created') {
+      throw new IOReturnError(kIOReturnNotReady, `${this.getName()}.Start: the service is ${this.#state}`);
+    }
+    this.#provider = provider;
+  }
+
+  /** Mirrors `IOService::Stop`. Subclasses cancel their sources and call `await super.Stop(provider)` last. */
+  Stop(_provider: IOService): void | Promise<void> {
+    this.#state = 'stopping';
+  }
+
+  /** Mirrors `IOService::RegisterService`: publishes the service, so matching runs for it and clients can find it. */
+  RegisterService(): void {
+    const registry = this.getRegistry();
+    if (!registry) throw new IOReturnError(kIOReturnNotAttached, `${this.getName()}.RegisterService: the service is not in the registry`);
+    if (this.#terminating || this.#registered) return;
+    this.#registered = true;
+    registry.announce('registered', this);
+  }
+
+  /** True after RegisterService, until termination. */
+  isRegistered(): boolean {
+    return this.#registered && !this.#terminating;
+  }
+
+  /** Where the service is in its life. */
+  getState(): IOServiceState {
+    return this.#state;
+  }
+
+  /** Mirrors `isInactive`: true once termination began. */
+  isInactive(): boolean {
+    return this.#terminating !== null;
+  }
+
+  /**
+   * Mirrors `IOService::Terminate(options)`: terminates the service's clients (children) first, then
+   * stops it, cancels its dispatch queues (aborting outstanding work) and removes it from the
+   * registry. Idempotent: a second call returns the same promise.
+   */
+  Terminate(_options: bigint | number = 0n): Promise<void> {
+    this.#terminating ??= this.#terminate();
+    return this.#terminating;
+  }
+
+  async #terminate(): Promise<void> {
+    this.retain();
+    try {
+      await Promise.all(this.getChildEntries().map((c) => (c instanceof IOService ? c.Terminate() : Promise.resolve(c.detachFromParent()))));
+      if (this.#state === 'started' && this.#provider) {
+        try {
+          await this.Stop(this.#provider);
+        } catch (e) {
+          this.#runtime?.reportError(this, 'Stop', e);
+        }
+      }
+      this.#state = 'terminated';
+      this.#registered = false;
+      this.abortQueues();
+      const registry = this.getRegistry();
+      this.detachFromParent();
+      registry?.announce('terminated', this);
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Runs the system's side of starting: `init`, attach to `provider`, `Start`. A Start that throws
+   * leaves nothing behind: clients it created are terminated, its queues cancelled, and it is
+   * detached. @internal (the host and driver runtime call it)
+   */
+  async startWithProvider(provider: IOService, runtime: IOServiceRuntime | null): Promise<void> {
+    this.#runtime = runtime;
+    if (!this.init()) throw new IOReturnError(kIOReturnUnsupported, `${this.getClassName()}.init() returned false`);
+    this.attachToParent(provider);
+    this.#state = 'starting';
+    try {
+      await this.Start(provider);
+      if (this.#terminating) return;
+      this.#state = 'started';
+    } catch (e) {
+      this.#state = 'terminated';
+      this.#terminating = Promise.resolve();
+      await Promise.all(this.getChildEntries().map((c) => (c instanceof IOService ? c.Terminate() : Promise.resolve(c.detachFromParent()))));
+      this.#registered = false;
+      this.abortQueues();
+      this.detachFromParent();
+      throw e;
+    }
+  }
+
+  /** Cancels every dispatch queue bound to the service, so queued work is dropped. */
+  protected abortQueues(): void {
+    for (const name of this.dispatchQueueNames()) {
+      const q = this.CopyDispatchQueue(name) as IODispatchQueue | null;
+      q?.Cancel();
+      q?.release();
+    }
+  }
+
+  /** Mirrors `IOService::GetProvider`. */
+  GetProvider(): IOService | null {
+    return this.#provider ?? (this.getParentEntry() instanceof IOService ? (this.getParentEntry() as IOService) : null);
+  }
+
+  /** Mirrors `IOService::SetProperties`: merges `properties` into the service's, visible to matching and clients. */
+  SetProperties(properties: OSDictionary): void {
+    this.setProperties(properties);
+  }
+
+  /** Mirrors `IOService::CopyProperties`: a copy the caller owns. */
+  CopyProperties(): OSDictionary {
+    return this.copyProperties();
+  }
+
+  /** Mirrors `IOService::RemoveProperty`. */
+  RemoveProperty(name: OSString | string): void {
+    this.removeProperty(typeof name === 'string' ? name : name.getCStringNoCopy());
+  }
+
+  /** Mirrors `IOService::SetName`. */
+  SetName(name: string): void {
+    this.setName(name);
+  }
+
+  /** Mirrors `IOService::CopyName`. */
+  CopyName(): OSString {
+    return OSString.withCString(this.getName());
+  }
+
+  /**
+   * Mirrors `IOService::SearchProperty(name, plane, options)`: this service's property, or with
+   * `kIOServiceSearchPropertyParents` the nearest provider's. Throws `kIOReturnNotFound`.
+   */
+  SearchProperty(name: string, _plane = 'IOService', options: bigint | number = 0n): OSObject {
+    for (let e: IORegistryEntry | null = this; e; e = BigInt(options) & kIOServiceSearchPropertyParents ? e.getParentEntry() : null) {
+      const v = e.getProperty(name);
+      if (v) return v.retain();
+    }
+    throw new IOReturnError(kIOReturnNotFound, `${this.getName()}: no property "${name}"${BigInt(options) & kIOServiceSearchPropertyParents ? ' here or in its providers' : ''}`);
+  }
+
+  /**
+   * Mirrors `IOService::Create(provider, propertiesKey, &result)`: instantiates the service the
+   * dictionary under `propertiesKey` in this service's properties describes (`IOClass`,
+   * `IOUserClass`, its properties), attached to `provider` and started. Returned retained.
+   */
+  async Create(provider: IOService, propertiesKey: string): Promise<IOService> {
+    const props = this.getProperty(propertiesKey);
+    if (!(props instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}.Create: no dictionary property "${propertiesKey}"`);
+    if (!this.#runtime) throw new IOReturnError(kIOReturnNotReady, `${this.getName()}.Create: the service was not started by a driver runtime`);
+    return this.#runtime.createService(this, provider, props);
+  }
+
+  /** Mirrors `IOService::CreateDefaultDispatchQueue`: the Default queue (made on first use), retained. */
+  CreateDefaultDispatchQueue(): IODispatchQueue {
+    return this.CopyDispatchQueue(kIOServiceDefaultQueueName) as IODispatchQueue;
+  }
+
+  /**
+   * Mirrors `IOService::SetPowerState(powerFlags)`: one of the class's declared
+   * {@link IOService.powerStates}. Drivers override it, do their work, and call super last.
+   */
+  SetPowerState(powerFlags: number): void | Promise<void> {
+    const declared = (this.constructor as typeof IOService).powerStates;
+    if (!declared.includes(powerFlags)) {
+      throw new IOReturnError(kIOReturnBadArgument, `${this.getClassName()}.SetPowerState: 0x${powerFlags.toString(16)} is not one of its power states (${declared.map((s) => `0x${s.toString(16)}`).join(', ')})`);
+    }
+    this.#powerState = powerFlags;
+  }
+
+  /** The power capability last set. */
+  GetPowerState(): number {
+    return this.#powerState;
+  }
+
+  /**
+   * Mirrors `IOService::NewUserClient(type)`: a driver that serves apps overrides it, usually as
+   * `Create(this, 'UserClientProperties')`. The default refuses with `kIOReturnUnsupported`.
+   */
+  NewUserClient(type: number): Promise<IOService> {
+    return Promise.reject(new IOReturnError(kIOReturnUnsupported, `${this.getClassName()} does not serve user clients (type ${type})`));
+  }
+
+  /** The runtime that started this service, if any. @internal */
+  getRuntime(): IOServiceRuntime | null {
+    return this.#runtime;
+  }
+}
