@@ -64,6 +64,7 @@ export class IOServiceHost {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #listeners = new Set<(e: IOServiceHostEvent) => void>();
+  readonly #starting = new Map<IOUserServerHandle, number>();
   #stopping = false;
   /** The host's own writes to a nub's properties (IORematchCount) must not trigger matching. */
   #quiet = false;
@@ -235,6 +236,7 @@ export class IOServiceHost {
     const properties = personality.dictionary.copyCollection();
     properties.setObject('IOProbeScore', candidate.score);
     properties.setObject('CFBundleIdentifier', personality.bundle.bundleIdentifier);
+    this.#starting.set(server, (this.#starting.get(server) ?? 0) + 1);
     try {
       const service = await server.startService(properties, nub);
       const bindings = this.#bindings.get(nub) ?? new Map<string, Binding>();
@@ -244,10 +246,13 @@ export class IOServiceHost {
       return true;
     } catch (e) {
       this.#emit({ kind: 'failed', provider: nub, personality, message: `${personality.userClass} did not start on ${nub.getName()}: ${(e as Error).message}` });
-      if (server.isDead()) this.#servers.delete(server.name);
+      queueMicrotask(() => this.#retireIfUnused(server));
       return false;
     } finally {
       properties.release();
+      const n = this.#starting.get(server)! - 1;
+      if (n === 0) this.#starting.delete(server);
+      else this.#starting.set(server, n);
     }
   }
 
@@ -290,6 +295,7 @@ export class IOServiceHost {
         if (m.size === 0) this.#bindings.delete(nub);
         // The binding held the reference the server handed over when the service started.
         b.service.release();
+        this.#retireIfUnused(b.server);
         if (this.#stopping || nub.isInactive()) return;
         this.#emit({ kind: 'terminated', service, provider: nub, personality: b.personality, message: `${b.personality.userClass} on ${nub.getName()} terminated` });
         if (b.crashed) this.#relaunch(nub);
@@ -297,6 +303,13 @@ export class IOServiceHost {
         return;
       }
     }
+  }
+
+  /** A driver server with no services left ends, as a dext process does once its last service is gone. */
+  #retireIfUnused(server: IOUserServerHandle): void {
+    if (this.#bindingsOf(server).length > 0 || this.#starting.has(server)) return;
+    if (this.#servers.get(server.name) === server) this.#servers.delete(server.name);
+    this.#track(server.shutdown());
   }
 
   /** Counts a crash on the provider (IORematchCount) and rematches after a doubling delay, up to the limit. */

@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { IOService, IOServiceHost, OSNumber, type IOServiceHostEvent, type OSValue } from '../index';
+
+// Driver processes run the built package (dist/), as users' drivers do: `npm test` builds first.
+const drivers = join(__dirname, '../../test/fixtures/drivers');
+
+class TestNub extends IOService {}
+
+function nub(name: string, props: Record<string, OSValue>): TestNub {
+  const n = new TestNub();
+  n.setName(name);
+  for (const [k, v] of Object.entries(props)) n.setProperty(k, v);
+  return n;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function pidOf(service: IOService | undefined): number {
+  return Number((service!.getProperty('DriverPID') as OSNumber).unsigned32BitValue());
+}
+
+function resources(): string[] {
+  return process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+}
+
+describe('IOUserServer: drivers in their own processes', () => {
+  let host: IOServiceHost;
+  let events: IOServiceHostEvent[];
+  let baseline: string[];
+
+  beforeEach(() => {
+    baseline = resources();
+    events = [];
+    host = new IOServiceHost({ relaunchDelayMs: 20, relaunchLimit: 2 });
+    host.onEvent((e) => events.push(e));
+    host.addDriverBundle(join(drivers, 'TestDrivers'));
+  });
+
+  afterEach(async () => {
+    await host.stop();
+  });
+
+  test('each matched service gets a process of its own; the host holds a proxy of the IOClass', async () => {
+    const a = nub('a', { Role: 'record' });
+    const b = nub('b', { Role: 'record' });
+    host.publishNub(a);
+    host.publishNub(b);
+    await host.whenIdle();
+    const pa = host.clientsOf(a).get('IODefaultMatchCategory')!;
+    const pb = host.clientsOf(b).get('IODefaultMatchCategory')!;
+    expect(pa.getClassName()).toBe('IOUserService');
+    expect(pa.getName()).toBe('Recorder');
+    expect(pa.isRegistered()).toBe(true);
+    expect(pidOf(pa)).not.toBe(process.pid);
+    expect(pidOf(pa)).not.toBe(pidOf(pb));
+    expect(alive(pidOf(pa))).toBe(true);
+    expect(host.servers().map((s) => s.pid).sort()).toEqual([pidOf(pa), pidOf(pb)].sort());
+  });
+
+  test('IOUserServerOneProcess puts every service of the server in one process', async () => {
+    const a = nub('a', { Role: 'shared' });
+    const b = nub('b', { Role: 'shared' });
+    host.publishNub(a);
+    host.publishNub(b);
+    await host.whenIdle();
+    expect(pidOf(host.clientsOf(a).get('IODefaultMatchCategory'))).toBe(pidOf(host.clientsOf(b).get('IODefaultMatchCategory')));
+    expect(host.servers()).toHaveLength(1);
+  });
+
+  test('terminating the service stops it in its process, which then exits', async () => {
+    const a = nub('a', { Role: 'record' });
+    host.publishNub(a);
+    await host.whenIdle();
+    const pid = pidOf(host.clientsOf(a).get('IODefaultMatchCategory'));
+    await a.Terminate();
+    await host.whenIdle();
+    await waitFor(() => !alive(pid));
+    expect(events.map((e) => e.kind)).toEqual(['started']);
+  });
+
+  test('a Start that fails in the driver process is reported with its message, and the process ends', async () => {
+    const a = nub('a', { Role: 'record', FailStart: true });
+    host.publishNub(a);
+    await host.whenIdle();
+    expect(events.map((e) => e.message)).toEqual([expect.stringMatching(/Recorder did not start on a: .*the device is not responding/)]);
+    await waitFor(() => host.servers().length === 0);
+  });
+
+  test('a driver killed with SIGKILL is terminated, relaunched and rematched; others are untouched', async () => {
+    const victim = nub('victim', { Role: 'record' });
+    const bystander = nub('bystander', { Role: 'record' });
+    host.publishNub(victim);
+    host.publishNub(bystander);
+    await host.whenIdle();
+    const before = pidOf(host.clientsOf(victim).get('IODefaultMatchCategory'));
+    const other = pidOf(host.clientsOf(bystander).get('IODefaultMatchCategory'));
+    process.kill(before, 'SIGKILL');
+    await waitFor(() => events.filter((e) => e.kind === 'started' && e.provider === victim).length === 2);
+    await host.whenIdle();
+    const after = pidOf(host.clientsOf(victim).get('IODefaultMatchCategory'));
+    expect(after).not.toBe(before);
+    expect(alive(after)).toBe(true);
+    expect(pidOf(host.clientsOf(bystander).get('IODefaultMatchCategory'))).toBe(other);
+    expect(String(victim.getProperty('IORematchCount'))).toBe('1');
+    expect(events.filter((e) => e.provider === victim).map((e) => e.kind)).toEqual(['started', 'crashed', 'terminated', 'started']);
+  });
+
+  test('a crash loop stops at the relaunch limit and says so in the registry', async () => {
+    const n = nub('flaky', { Role: 'crash', CrashMode: 'throw-later' });
+    host.publishNub(n);
+    await waitFor(() => events.some((e) => e.kind === 'gave-up'));
+    await host.whenIdle();
+    expect(events.filter((e) => e.kind === 'crashed')).toHaveLength(3);
+    expect(String(n.getProperty('IOUserServerRelaunchLimitReached'))).toMatch(/gave up after 2 relaunches \(limit 2\)/);
+    expect(host.clientsOf(n).size).toBe(0);
+    expect(host.servers()).toEqual([]);
+  });
+
+  test('after stop no driver process and no handle is left', async () => {
+    const pids: number[] = [];
+    for (const name of ['x', 'y']) host.publishNub(nub(name, { Role: 'record' }));
+    await host.whenIdle();
+    for (const s of host.servers()) pids.push(s.pid!);
+    expect(pids).toHaveLength(2);
+    await host.stop();
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    await waitFor(() => resources().length <= baseline.length);
+    expect(resources().sort()).toEqual(baseline.sort());
+  });
+});
+
+test('driver processes exit when their host is killed: no orphans', async () => {
+  const script = `
+    import { IOServiceHost, IOService } from '@driverkit/driverkit';
+    class TestNub extends IOService {}
+    const host = new IOServiceHost();
+    host.addDriverBundle(${JSON.stringify(join(drivers, 'TestDrivers'))});
+    const n = new TestNub(); n.setName('n'); n.setProperty('Role', 'record');
+    host.publishNub(n);
+    await host.whenIdle();
+    console.log(JSON.stringify(host.servers().map((s) => s.pid)));
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(__dirname, '../../../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const pids = await new Promise<number[]>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as number[])));
+  expect(pids).toHaveLength(1);
+  expect(alive(pids[0]!)).toBe(true);
+  child.kill('SIGKILL');
+  await waitFor(() => !alive(pids[0]!));
+});
