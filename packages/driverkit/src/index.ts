@@ -1,7 +1,8 @@
 /**
  * `@driverkit/driverkit`: Apple DriverKit's programming model for device drivers on Linux and
- * Node.js. This entry holds the core: the OS* object model, OSSerialization, property lists and the
- * kIOReturn error model.
+ * Node.js. This entry holds the core: the OS* object model, OSSerialization, property lists, the
+ * kIOReturn error model, dispatch queues and sources, memory descriptors, the I/O registry,
+ * IOService, matching, and the driver host with its driver processes.
  * @packageDocumentation
  */
 export * from './IOReturn/IOReturn';
@@ -116,3 +117,15 @@ export { IOUserServerRuntime, type IODriverModule } from './server/IOUserServerR
 export { IOProviderProxy } from './server/IOProviderProxy';
 export { runUserServer } from './server/IOUserServerMain';
 export { IOMessageChannel, kIOMessageMaxFrame } from './ipc/IOMessageChannel';
+export { IOHostSocket, defaultHostSocketPath, type IOHostSocketHandler } from './host/IOHostSocket';
+export { IOHostConnection } from './host/IOHostConnection';
+export { findFamilyPlugins, loadFamilyPlugin, type IOFamilyPlugin, type IOFamilyPluginLocation } from './host/IOFamilyPlugins';
+export { formatIORegTree, type IORegTreeOptions } from './ioreg/formatIORegTree';
+export {
+  IOServiceNotificationDispatchSource,
+  kIOServiceNotificationTypeMatched,
+  kIOServiceNotificationTypeTerminated,
+  kIOServiceNotificationTypeNone,
+  serviceMatchesDictionary,
+  type IOServiceNotificationBlock,
+} from './dispatch/IOServiceNotificationDispatchSource';

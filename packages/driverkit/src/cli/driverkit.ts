@@ -1,10 +1,21 @@
 import { isIOReturnError } from '../IOReturn/IOReturnError';
 import { demo } from './commands/demo';
+import { ioreg } from './commands/ioreg';
+import { list } from './commands/list';
+import { match } from './commands/match';
 import { plist } from './commands/plist';
+import { run } from './commands/run';
 
 const USAGE = `usage: driverkit <command> [arguments]
 
 commands:
+  run [pkg…]        start the driver host with these driver packages and the installed families;
+                    prints what matched and started, then follows services (Ctrl-C stops)
+  ioreg [-l] [-c C] [-n N] [-r] [--json]
+                    print the running host's registry as macOS ioreg does
+  match --explain <entry>
+                    say why each personality did or did not match a registry entry
+  list              the devices the running host discovered
   demo              build a registry-like OSDictionary, serialize it as XNU's OSSerializeBinary,
                     decode it again and print it as ioreg would
   plist <file>      read an XML property list (Info.plist, .entitlements) and print it as ioreg would
@@ -14,6 +25,14 @@ commands:
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'run':
+      return run(rest);
+    case 'ioreg':
+      return ioreg(rest);
+    case 'match':
+      return match(rest);
+    case 'list':
+      return list(rest);
     case 'demo':
       return demo(rest);
     case 'plist':

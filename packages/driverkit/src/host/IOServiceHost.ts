@@ -77,6 +77,7 @@ export class IOServiceHost {
       relaunchMaxDelayMs: options.relaunchMaxDelayMs ?? 10_000,
       log: options.log ?? (() => {}),
     };
+    IORegistry.current ??= this.registry;
     this.registry.listen({
       registered: (e) => e instanceof IOService && this.#track(this.#rematch(e)),
       terminated: (e) => e instanceof IOService && this.#serviceTerminated(e),
@@ -162,6 +163,13 @@ export class IOServiceHost {
     return new Map([...(this.#bindings.get(provider) ?? new Map<string, Binding>())].map(([k, b]) => [k, b.service]));
   }
 
+  /** The registered services that are not drivers the host started: the nubs families published. */
+  nubs(): IOService[] {
+    const out: IOService[] = [];
+    for (const e of this.registry.entries()) if (e instanceof IOService && e.isRegistered() && this.#isNub(e) && e !== this.resources && e !== this.userResources) out.push(e);
+    return out;
+  }
+
   /** The running driver servers (for `ps`-like views and tests). */
   servers(): IOUserServerHandle[] {
     return [...this.#servers.values()];
@@ -178,6 +186,7 @@ export class IOServiceHost {
     await this.whenIdle();
     await Promise.all([...this.#servers.values()].map((s) => s.shutdown()));
     this.#servers.clear();
+    if (IORegistry.current === this.registry) IORegistry.current = null;
   }
 
   #emit(e: IOServiceHostEvent): void {

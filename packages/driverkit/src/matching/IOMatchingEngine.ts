@@ -66,20 +66,20 @@ export function familiesFor(provider: IOService, families: readonly IOMatchingFa
 }
 
 /**
- * Judges `personality` against `provider` in IOKit's order (IOService::matchInternal, then the
- * family's matchPropertyTable, then the entitlement gate of IOUserServer::checkEntitlements), recording
- * every key's verdict. It goes on past the first failure so an explanation shows every problem.
+ * IOService::matchInternal's generic keys of `table` against `provider`, in IOKit's order
+ * (IOProviderClass, IONameMatch, IOLocationMatch, IOPropertyMatch, IOPropertyExistsMatch,
+ * IOParentMatch, IOResourceMatch), each verdict appended to `checks`. Keys the table lacks are not
+ * checked, except IOProviderClass when `requireProviderClass` is set (personalities must name one).
  */
-export function matchPersonality(personality: IOPersonality, provider: IOService, context: IOMatchingContext): IOMatchCandidate {
-  const table = personality.dictionary;
-  const checks: IOMatchCheck[] = [];
+export function matchTable(table: OSDictionary, provider: IOService, hasResource: (name: string) => boolean, checks: IOMatchCheck[], requireProviderClass: boolean): void {
   const check = (key: string, passed: boolean, detail: string) => checks.push({ key, passed, detail });
-  let score = personality.probeScore;
 
-  const providerClass = personality.string('IOProviderClass');
+  const providerClassObject = table.getObject('IOProviderClass');
+  const providerClass = providerClassObject instanceof OSString ? providerClassObject.getCStringNoCopy() : null;
   const chain = provider.classHierarchy();
-  if (!providerClass) check('IOProviderClass', false, 'missing: every personality names its provider class');
-  else check('IOProviderClass', chain.includes(providerClass), chain.includes(providerClass) ? `${provider.getClassName()} is a ${providerClass}` : `${provider.getClassName()} is not a ${providerClass} (it is ${chain.join(' → ')})`);
+  if (!providerClass) {
+    if (requireProviderClass) check('IOProviderClass', false, 'missing: every personality names its provider class');
+  } else check('IOProviderClass', chain.includes(providerClass), chain.includes(providerClass) ? (provider.getClassName() === providerClass ? `the provider is an instance of ${providerClass}` : `${provider.getClassName()} inherits from ${providerClass}`) : `${provider.getClassName()} is not a ${providerClass} (it is ${chain.join(' → ')})`);
 
   const nameMatch = table.getObject('IONameMatch');
   if (nameMatch) {
@@ -120,9 +120,22 @@ export function matchPersonality(personality: IOPersonality, provider: IOService
   const resource = table.getObject('IOResourceMatch');
   if (resource) {
     const names = strings(resource) ?? [];
-    const missing = names.filter((n) => !context.hasResource(n));
+    const missing = names.filter((n) => !hasResource(n));
     check('IOResourceMatch', missing.length === 0, missing.length ? `resource ${missing.join(', ')} is not published` : `resource ${names.join(', ')} is published`);
   }
+}
+
+/**
+ * Judges `personality` against `provider` in IOKit's order (IOService::matchInternal, then the
+ * family's matchPropertyTable, then the entitlement gate of IOUserServer::checkEntitlements), recording
+ * every key's verdict. It goes on past the first failure so an explanation shows every problem.
+ */
+export function matchPersonality(personality: IOPersonality, provider: IOService, context: IOMatchingContext): IOMatchCandidate {
+  const table = personality.dictionary;
+  const checks: IOMatchCheck[] = [];
+  let score = personality.probeScore;
+  matchTable(table, provider, context.hasResource, checks, true);
+  const check = (key: string, passed: boolean, detail: string) => checks.push({ key, passed, detail });
 
   const families = familiesFor(provider, context.families);
   for (const family of families) {

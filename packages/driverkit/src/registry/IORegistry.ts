@@ -17,8 +17,10 @@ export interface IORegistryListener {
   terminated?(entry: IORegistryEntry): void;
 }
 
-/** The root entry, named `Root` as on macOS; its path is `IOService:/`. */
-export class IORegistryRoot extends IORegistryEntry {}
+/** The root entry, named `Root` as on macOS (where ioreg shows its class as IORegistryEntry); its path is `IOService:/`. */
+export class IORegistryRoot extends IORegistryEntry {
+  static readonly className = 'IORegistryEntry';
+}
 
 /**
  * The I/O registry: a tree of {@link IORegistryEntry} under a root, with lookup by registry entry ID
@@ -27,6 +29,12 @@ export class IORegistryRoot extends IORegistryEntry {}
  * `IORegistryEntryIDMatching` give on macOS.
  */
 export class IORegistry {
+  /**
+   * The registry drivers in this process see (IOServiceNotificationDispatchSource's default): the
+   * host's, or a driver process's own. Set by the first host created and by the driver runtime.
+   */
+  static current: IORegistry | null = null;
+
   readonly root: IORegistryRoot;
   readonly #byID = new Map<bigint, IORegistryEntry>();
   readonly #listeners = new Set<IORegistryListener>();
@@ -95,23 +103,30 @@ export class IORegistry {
 
   /** The tree as an XML property list, as `ioreg -a` prints it (`IORegistryEntryChildren`, `IOObjectClass`, …). */
   toPlist(from: IORegistryEntry = this.root): string {
-    const d = this.#plistEntry(from);
+    const d = this.toDictionary(from);
     const xml = OSSerializeXML(d);
     d.release();
     return xml;
   }
 
-  #plistEntry(entry: IORegistryEntry): OSDictionary {
-    const d = entry.copyProperties();
-    d.setObject('IORegistryEntryName', entry.getName());
-    d.setObject('IOObjectClass', entry.getClassName());
-    d.setObject('IORegistryEntryID', entry.GetRegistryEntryID());
-    if (entry.getLocation()) d.setObject('IORegistryEntryLocation', entry.getLocation()!);
-    const children = entry.getChildEntries();
+  /**
+   * The tree as one dictionary per entry, as `ioreg -a` structures it: the entry's properties plus
+   * `IORegistryEntryName`, `IOObjectClass`, `IORegistryEntryID`, `IORegistryEntryLocation`,
+   * `IOObjectState` (for services: registered, matched, active) and `IORegistryEntryChildren`.
+   */
+  toDictionary(from: IORegistryEntry = this.root): OSDictionary {
+    const d = from.copyProperties();
+    d.setObject('IORegistryEntryName', from.getName());
+    d.setObject('IOObjectClass', from.getClassName());
+    d.setObject('IORegistryEntryID', from.GetRegistryEntryID());
+    if (from.getLocation()) d.setObject('IORegistryEntryLocation', from.getLocation()!);
+    const state = (from as { describeState?: () => string }).describeState?.();
+    if (state) d.setObject('IOObjectState', state);
+    const children = from.getChildEntries();
     if (children.length) {
       const a = OSArray.withCapacity(children.length);
       for (const c of children) {
-        const cd = this.#plistEntry(c);
+        const cd = this.toDictionary(c);
         a.setObject(cd);
         cd.release();
       }

@@ -25,6 +25,7 @@ function str(m: OSDictionary, key: string): string | null {
 export function runUserServer(fd = 3): void {
   const channel = new IOMessageChannel(new Socket({ fd, readable: true, writable: true }));
   const registry = new IORegistry();
+  IORegistry.current = registry;
   const providers = new Map<bigint, IOService>();
   const services = new Map<string, IOService>();
   let runtime: IOUserServerRuntime | null = null;

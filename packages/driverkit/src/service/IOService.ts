@@ -83,6 +83,15 @@ export class IOService extends IORegistryEntry {
     return this.#state;
   }
 
+  /** The state words `ioreg` prints after the class: `registered, matched, active`. */
+  describeState(): string {
+    const words: string[] = [];
+    if (this.isRegistered()) words.push('registered');
+    if (this.getChildEntries().length > 0 || this.#state === 'started') words.push('matched');
+    words.push(this.isInactive() ? 'inactive' : 'active');
+    return words.join(', ');
+  }
+
   /** Mirrors `isInactive`: true once termination began. */
   isInactive(): boolean {
     return this.#terminating !== null;
@@ -236,6 +245,37 @@ export class IOService extends IORegistryEntry {
    */
   NewUserClient(type: number): Promise<IOService> {
     return Promise.reject(new IOReturnError(kIOReturnUnsupported, `${this.getClassName()} does not serve user clients (type ${type})`));
+  }
+
+  /** Mirrors `IOService::CreatePropertyMatchingDictionary(key, value, matching)`: `{IOPropertyMatch: {key: value}}`. */
+  static CreatePropertyMatchingDictionary(key: string, value: OSObject | string, matching: OSDictionary | null = null): OSDictionary {
+    const d = matching ?? OSDictionary.withCapacity(1);
+    const existing = d.getObject('IOPropertyMatch');
+    const table = existing instanceof OSDictionary ? existing : OSDictionary.withCapacity(1);
+    table.setObject(key, value);
+    if (table !== existing) d.setObject('IOPropertyMatch', table);
+    return d;
+  }
+
+  /** Mirrors `IOService::CreateKernelClassMatchingDictionary(className, matching)`: `{IOProviderClass: className}`. */
+  static CreateKernelClassMatchingDictionary(className: string, matching: OSDictionary | null = null): OSDictionary {
+    const d = matching ?? OSDictionary.withCapacity(1);
+    d.setObject('IOProviderClass', className);
+    return d;
+  }
+
+  /** Mirrors `IOService::CreateUserClassMatchingDictionary(className, matching)`: `{IOUserClass: className}`. */
+  static CreateUserClassMatchingDictionary(className: string, matching: OSDictionary | null = null): OSDictionary {
+    const d = matching ?? OSDictionary.withCapacity(1);
+    d.setObject('IOUserClass', className);
+    return d;
+  }
+
+  /** Mirrors `IOService::CreateNameMatchingDictionary(name, matching)`: `{IONameMatch: name}`. */
+  static CreateNameMatchingDictionary(name: string, matching: OSDictionary | null = null): OSDictionary {
+    const d = matching ?? OSDictionary.withCapacity(1);
+    d.setObject('IONameMatch', name);
+    return d;
   }
 
   /** The runtime that started this service, if any. @internal */

@@ -1,0 +1,80 @@
+import { resolve } from 'node:path';
+import { IOHostSocket, defaultHostSocketPath } from '../../host/IOHostSocket';
+import { findFamilyPlugins, loadFamilyPlugin } from '../../host/IOFamilyPlugins';
+import { IOServiceHost } from '../../host/IOServiceHost';
+import { formatIORegTree } from '../../ioreg/formatIORegTree';
+import { IOSharedMemory } from '../../memory/IOSharedMemory';
+import { parseArgs } from '../parseArgs';
+
+const USAGE = `usage: driverkit run [driver-package…] [--in-process] [--family <module>] [--socket <path>] [--once]
+
+Starts the driver host with the given driver packages and every installed family's devices,
+prints what matched and started, then follows services as they come and go. Ctrl-C stops it all.
+  --in-process      run drivers inside the host (no crash isolation; for debugging)
+  --family <module> also load this family plugin module
+  --socket <path>   listen here (default ${defaultHostSocketPath()})
+  --once            print the registry once everything has started, then stop
+`;
+
+/** `driverkit run`: the host, in the foreground. */
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { boolean: ['in-process', 'once', 'help'], string: ['family', 'socket'] });
+  if (args.flags.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const out = (s: string) => void process.stdout.write(`${s}\n`);
+  IOSharedMemory.removeStale();
+  const host = new IOServiceHost({ mode: args.flags['in-process'] ? 'in-process' : 'process', log: (l) => out(`  ${l}`) });
+  const socket = new IOHostSocket(host, (args.values.socket as string | undefined) ?? defaultHostSocketPath());
+  const stops: Array<() => Promise<void>> = [];
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      out('stopping: terminating services and driver processes…');
+      await socket.close();
+      for (const s of stops) await s();
+      await host.stop();
+      out('stopped.');
+    })());
+
+  try {
+    out(`driverkit host (pid ${process.pid}, ${host.options.mode === 'process' ? 'a process per driver server' : 'drivers in-process'})`);
+    await socket.listen();
+    out(`  listening on ${socket.path} (try \`driverkit ioreg -l\` in another terminal)`);
+    const plugins = [...findFamilyPlugins([process.cwd(), cliDirectory()]).map((p) => p.modulePath), ...((args.values.family as string[] | undefined) ?? []).map((m) => resolve(m))];
+    for (const modulePath of plugins) {
+      stops.push(await loadFamilyPlugin(host, modulePath));
+      out(`  family plugin ${modulePath}`);
+    }
+    if (plugins.length === 0) out('  no installed family package offers a host plugin: only IOResources and IOUserResources can be matched');
+    for (const dir of args.positional) host.addDriverBundle(resolve(dir));
+    await host.whenIdle();
+    out('');
+    out(formatIORegTree(host.registry.toDictionary()));
+    if (args.flags.once) {
+      await stop();
+      return 0;
+    }
+    out('');
+    out('following services (Ctrl-C to stop)…');
+    host.onEvent((e) => out(`${e.kind === 'started' ? '+' : e.kind === 'terminated' ? '-' : '!'} ${e.message}`));
+    await new Promise<void>((resolveStop) => {
+      const onSignal = () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        void stop().then(resolveStop);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    return 0;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function cliDirectory(): string {
+  return new URL('.', import.meta.url).pathname;
+}

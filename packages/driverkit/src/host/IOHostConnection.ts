@@ -1,0 +1,50 @@
+import { createConnection } from 'node:net';
+import { IOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
+import { IOMessageChannel } from '../ipc/IOMessageChannel';
+import { IORequestTracker } from '../ipc/IORequestTracker';
+import { OSDictionary } from '../os/OSDictionary';
+import type { OSObject } from '../os/OSObject';
+import { defaultHostSocketPath } from './IOHostSocket';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** A connection to a running host's socket: the CLI's and (later) apps' way in. */
+export class IOHostConnection {
+  readonly #channel: IOMessageChannel;
+  readonly #requests = new IORequestTracker();
+
+  private constructor(channel: IOMessageChannel) {
+    this.#channel = channel;
+    channel.onMessage = (m) => this.#requests.settle(m);
+    channel.onClose = () => this.#requests.failAll('the host closed the connection');
+  }
+
+  /** Connects; when no host listens, the error says where it looked and how to start one. */
+  static connect(path: string = defaultHostSocketPath()): Promise<IOHostConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection(path);
+      socket.once('connect', () => resolve(new IOHostConnection(new IOMessageChannel(socket))));
+      socket.once('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EACCES') reject(new IOReturnError(kIOReturnNotPermitted, `cannot connect to the driverkit host at ${path}: permission denied (the socket is mode 0660; join its group)`));
+        else reject(new IOReturnError(kIOReturnNotFound, `no driverkit host is running at ${path} (${e.code}); start one with \`driverkit run\``));
+      });
+    });
+  }
+
+  /** Sends `op` with `fields` and resolves with the reply (or rejects with its kIOReturn code). */
+  request(op: string, fields: Record<string, OSObject | string | number> = {}): Promise<OSDictionary> {
+    const { rid, reply } = this.#requests.begin(op, REQUEST_TIMEOUT_MS);
+    const m = OSDictionary.withCapacity(4);
+    m.setObject('op', op);
+    m.setObject('rid', rid);
+    for (const [k, v] of Object.entries(fields)) m.setObject(k, v);
+    this.#channel.send(m);
+    m.release();
+    return reply;
+  }
+
+  close(): void {
+    this.#channel.close();
+  }
+}

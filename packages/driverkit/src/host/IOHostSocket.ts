@@ -1,0 +1,170 @@
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
+import { kIOReturnBadArgument, kIOReturnNotFound, kIOReturnUnsupported } from '../IOReturn/IOReturn';
+import { IOMessageChannel } from '../ipc/IOMessageChannel';
+import { OSArray } from '../os/OSArray';
+import { OSDictionary } from '../os/OSDictionary';
+import { OSNumber } from '../os/OSNumber';
+import { OSString } from '../os/OSString';
+import type { IORegistryEntry } from '../registry/IORegistryEntry';
+import { IOService } from '../service/IOService';
+import type { IOServiceHost } from './IOServiceHost';
+
+/**
+ * Where a host listens unless told otherwise: `$DRIVERKIT_HOST_SOCKET`, else
+ * `$XDG_RUNTIME_DIR/driverkit/host.sock`, else `<tmpdir>/driverkit-<uid>/host.sock`: one per user.
+ */
+export function defaultHostSocketPath(): string {
+  if (process.env.DRIVERKIT_HOST_SOCKET) return process.env.DRIVERKIT_HOST_SOCKET;
+  if (process.env.XDG_RUNTIME_DIR) return join(process.env.XDG_RUNTIME_DIR, 'driverkit', 'host.sock');
+  return join(tmpdir(), `driverkit-${process.getuid?.() ?? 'user'}`, 'host.sock');
+}
+
+/** A handler for one request op; it returns the reply's fields. */
+export type IOHostSocketHandler = (request: OSDictionary, connection: IOMessageChannel) => Promise<OSDictionary | null> | OSDictionary | null;
+
+/**
+ * The host's Unix domain socket (mode 0660): framed OSSerialization requests with request ids and
+ * kIOReturn statuses. It answers `registry` (the tree, as ioreg structures it), `explain` (why each
+ * personality did or did not match an entry) and `list` (the nubs families published); other parts
+ * of the framework (user clients) add ops with {@link handle}.
+ */
+export class IOHostSocket {
+  readonly #handlers = new Map<string, IOHostSocketHandler>();
+  readonly #connections = new Set<IOMessageChannel>();
+  #server: Server | null = null;
+
+  constructor(
+    readonly host: IOServiceHost,
+    readonly path: string = defaultHostSocketPath(),
+  ) {
+    this.handle('registry', () => fields({ registry: host.registry.toDictionary() }));
+    this.handle('explain', (m) => {
+      const entry = this.#lookup(str(m, 'entry'));
+      if (!(entry instanceof IOService)) throw new IOReturnError(kIOReturnBadArgument, `${entry.getPath()} is not a service`);
+      return fields({ text: host.explainText(entry) });
+    });
+    this.handle('list', () => {
+      const nubs = OSArray.withCapacity(0);
+      for (const n of host.nubs()) {
+        const d = n.copyProperties();
+        d.setObject('IORegistryEntryPath', n.getPath());
+        d.setObject('IOObjectClass', n.getClassName());
+        d.setObject('IORegistryEntryID', n.GetRegistryEntryID());
+        d.setObject('IOServiceMatchedCount', host.clientsOf(n).size);
+        nubs.setObject(d);
+        d.release();
+      }
+      return fields({ nubs });
+    });
+  }
+
+  /** Adds (or replaces) the handler for `op`. */
+  handle(op: string, handler: IOHostSocketHandler): void {
+    this.#handlers.set(op, handler);
+  }
+
+  /**
+   * Starts listening. A socket file left by a host that is gone is replaced; a live host at the same
+   * path is an error naming it.
+   */
+  async listen(): Promise<void> {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    if (await isListening(this.path)) throw new IOReturnError(kIOReturnUnsupported, `another driverkit host is already listening on ${this.path}`);
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // No stale socket.
+    }
+    const server = createServer((socket) => this.#accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => resolve());
+    });
+    chmodSync(this.path, 0o660);
+    this.#server = server;
+  }
+
+  /** Stops listening, closes every connection and removes the socket file. */
+  async close(): Promise<void> {
+    for (const c of this.#connections) c.close();
+    const server = this.#server;
+    this.#server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #accept(socket: Socket): void {
+    const channel = new IOMessageChannel(socket);
+    this.#connections.add(channel);
+    channel.onClose = () => this.#connections.delete(channel);
+    channel.onMessage = (m) => void this.#dispatch(channel, m);
+  }
+
+  async #dispatch(channel: IOMessageChannel, m: OSDictionary): Promise<void> {
+    const rid = m.getObject('rid');
+    const op = str(m, 'op');
+    const reply = OSDictionary.withCapacity(4);
+    reply.setObject('op', 'reply');
+    reply.setObject('rid', rid instanceof OSNumber ? rid : OSNumber.withNumber(0, 32));
+    try {
+      const handler = op ? this.#handlers.get(op) : undefined;
+      if (!handler) throw new IOReturnError(kIOReturnUnsupported, `unknown request "${op}"`);
+      const result = await handler(m, channel);
+      reply.setObject('status', 0);
+      if (result) reply.merge(result);
+    } catch (e) {
+      reply.setObject('status', OSNumber.withNumber(ioReturnFromException(e), 32));
+      reply.setObject('message', e instanceof Error ? e.message : String(e));
+    }
+    if (!channel.isClosed()) channel.send(reply);
+  }
+
+  /** An entry by path (`IOService:/…`), registry entry ID (`0x…`), or unique name. */
+  #lookup(spec: string | null): IORegistryEntry {
+    if (!spec) throw new IOReturnError(kIOReturnBadArgument, 'no entry named (give a path, a registry entry ID, or a name)');
+    const registry = this.host.registry;
+    if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(spec)) {
+      const e = registry.fromID(BigInt(spec));
+      if (e) return e;
+    }
+    if (spec.includes('/')) {
+      const e = registry.fromPath(spec);
+      if (e) return e;
+      throw new IOReturnError(kIOReturnNotFound, `no registry entry at ${spec}`);
+    }
+    const named = [...registry.entries()].filter((e) => e.getName() === spec || e.pathComponent() === spec);
+    if (named.length === 1) return named[0]!;
+    if (named.length > 1) throw new IOReturnError(kIOReturnBadArgument, `${named.length} entries are named ${spec}: ${named.map((e) => e.getPath()).join(', ')}; give a path or ID`);
+    throw new IOReturnError(kIOReturnNotFound, `no registry entry named ${spec}`);
+  }
+}
+
+function str(m: OSDictionary, key: string): string | null {
+  const v = m.getObject(key);
+  return v instanceof OSString ? v.getCStringNoCopy() : null;
+}
+
+function fields(values: Record<string, OSDictionary | OSArray | string>): OSDictionary {
+  const d = OSDictionary.withCapacity(2);
+  for (const [k, v] of Object.entries(values)) d.setObject(k, v);
+  return d;
+}
+
+function isListening(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,110 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+// The `driverkit` command as users run it: the built bin, in separate processes.
+const bin = join(__dirname, '../bin/driverkit.mjs');
+const fixtures = join(__dirname, 'fixtures');
+const exec = promisify(execFile);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function driverkit(...args: string[]) {
+  return exec(process.execPath, [bin, ...args]);
+}
+
+describe('driverkit run, ioreg, match, list', () => {
+  let socket: string;
+  let host: ChildProcess;
+  let output = '';
+
+  beforeAll(async () => {
+    socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
+    host = spawn(process.execPath, [bin, 'run', join(fixtures, 'drivers/NullDriver'), join(fixtures, 'drivers/TestDrivers'), '--family', join(fixtures, 'family-plugin/plugin.js'), '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+    host.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    host.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    await waitFor(() => output.includes('following services'));
+  });
+
+  afterAll(() => {
+    if (host.exitCode === null) host.kill('SIGKILL');
+  });
+
+  test('run says what it loaded, matched and started, and prints the tree', () => {
+    expect(output).toMatch(/listening on .*host\.sock/);
+    expect(output).toMatch(/family plugin .*plugin\.js/);
+    expect(output).toMatch(/started NullDriver on IOUserResources \(com\.example\.apple-samplecode\.NullDriver\/NullDriver, score 0, pid \d+\)/);
+    expect(output).toMatch(/started Recorder on VirtualWidget/);
+    expect(output).toMatch(/\+-o IOUserResources {2}<class IOUserResources, id 0x[0-9a-f]+, registered, matched, active>\n {2}\| \+-o NullDriver {2}<class IOUserService/);
+    expect(statSync(socket).mode & 0o777).toBe(0o660);
+  });
+
+  test('ioreg -l prints properties; -c with -r selects subtrees; --json is the same tree', async () => {
+    const { stdout } = await driverkit('ioreg', '-l', '--socket', socket);
+    expect(stdout).toMatch(/\+-o Root {2}<class IORegistryEntry, id 0x100000000>/);
+    expect(stdout).toMatch(/"IOUserClass" = "NullDriver"/);
+    expect(stdout).toMatch(/\+-o VirtualWidget@1 {2}<class TestNub/);
+    const selected = (await driverkit('ioreg', '-r', '-c', 'IOUserService', '--socket', socket)).stdout;
+    expect(selected.split('\n').filter((l) => l.includes('+-o'))).toEqual([expect.stringMatching(/^\+-o NullDriver /), expect.stringMatching(/^\+-o Recorder /)]);
+    const json = JSON.parse((await driverkit('ioreg', '--json', '--socket', socket)).stdout);
+    expect(json.IORegistryEntryName).toBe('Root');
+    expect(json.IORegistryEntryChildren.map((c: { IORegistryEntryName: string }) => c.IORegistryEntryName)).toEqual(['IOResources', 'IOUserResources', 'VirtualWidget']);
+  });
+
+  test('match --explain names every key of every personality for an entry', async () => {
+    const { stdout } = await driverkit('match', '--explain', 'VirtualWidget@1', '--socket', socket);
+    expect(stdout).toMatch(/^IOService:\/VirtualWidget@1 \(TestNub, id 0x[0-9a-f]+\)/);
+    expect(stdout).toMatch(/org\.driverkit\.test\.TestDrivers\/Recorder {2}score 0 {2}wins IODefaultMatchCategory\n {4}✓ IOProviderClass: the provider is an instance of TestNub\n {4}✓ IOPropertyMatch: has Role/);
+    expect(stdout).toMatch(/org\.driverkit\.test\.TestDrivers\/Crasher {2}score 0 {2}no match[\s\S]*?✗ IOPropertyMatch: Role is "record", wanted "crash"/);
+    expect(stdout).toMatch(/NullDriver\/NullDriver {2}score 0 {2}no match\n {4}✗ IOProviderClass: TestNub is not a IOUserResources/);
+    await expect(driverkit('match', '--explain', 'Nothing', '--socket', socket)).rejects.toMatchObject({ stderr: expect.stringMatching(/no registry entry named Nothing/) });
+  });
+
+  test('list shows the discovered devices and their driver counts', async () => {
+    const { stdout } = await driverkit('list', '--socket', socket);
+    expect(stdout.trim()).toMatch(/^IOService:\/VirtualWidget@1 {2}<TestNub> {2}1 driver {2}idVendor=4617$/);
+  });
+
+  test('Ctrl-C stops services, driver processes and the socket', async () => {
+    const pids = [...output.matchAll(/pid (\d+)\)/g)].map((m) => Number(m[1]));
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    const exited = new Promise<number | null>((r) => host.once('exit', r));
+    host.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/stopping: terminating services and driver processes…\n[\s\S]*stopped\./);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    expect(existsSync(socket)).toBe(false);
+  });
+});
+
+test('ioreg without a host says where it looked and how to start one', async () => {
+  await expect(driverkit('ioreg', '--socket', '/tmp/nonexistent-dk/host.sock')).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(/no driverkit host is running at \/tmp\/nonexistent-dk\/host\.sock \(ENOENT\); start one with `driverkit run`/),
+  });
+});
+
+test('run --once prints the registry and leaves nothing running', async () => {
+  const socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
+  const { stdout } = await driverkit('run', '--once', '--socket', socket, join(fixtures, 'drivers/NullDriver'));
+  expect(stdout).toMatch(/\+-o NullDriver {2}<class IOUserService/);
+  const pid = Number(/pid (\d+)\)/.exec(stdout)![1]);
+  expect(alive(pid)).toBe(false);
+});
