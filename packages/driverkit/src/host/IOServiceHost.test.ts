@@ -35,8 +35,12 @@ function pidOf(service: IOService | undefined): number {
   return Number((service!.getProperty('DriverPID') as OSNumber).unsigned32BitValue());
 }
 
-function resources(): string[] {
-  return process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+/** The handles a driver server holds in the host: its child process and its pipes and socket. */
+function processHandles(): string[] {
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => r === 'ProcessWrap' || r === 'PipeWrap')
+    .sort();
 }
 
 describe('IOUserServer: drivers in their own processes', () => {
@@ -44,8 +48,9 @@ describe('IOUserServer: drivers in their own processes', () => {
   let events: IOServiceHostEvent[];
   let baseline: string[];
 
-  beforeEach(() => {
-    baseline = resources();
+  beforeEach(async () => {
+    await waitFor(() => !processHandles().includes('ProcessWrap'));
+    baseline = processHandles();
     events = [];
     host = new IOServiceHost({ relaunchDelayMs: 20, relaunchLimit: 2 });
     host.onEvent((e) => events.push(e));
@@ -71,6 +76,29 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(pidOf(pa)).not.toBe(pidOf(pb));
     expect(alive(pidOf(pa))).toBe(true);
     expect(host.servers().map((s) => s.pid).sort()).toEqual([pidOf(pa), pidOf(pb)].sort());
+  });
+
+  test('power changes and provider property changes reach the driver in its process', async () => {
+    const a = nub('a', { Role: 'record' });
+    host.publishNub(a);
+    await host.whenIdle();
+    const proxy = host.clientsOf(a).get('IODefaultMatchCategory')!;
+    a.setProperty('Mood', 'calm');
+    await host.whenIdle();
+    await host.setPowerState(0);
+    await waitFor(() => proxy.getProperty('LastPower') !== null);
+    expect(String(proxy.getProperty('LastPower'))).toBe('0');
+    expect(String(proxy.getProperty('MoodAtPower'))).toBe('calm');
+    expect(proxy.GetPowerState()).toBe(0);
+    const lines: string[] = [];
+    const logging = new IOServiceHost({ log: (l) => lines.push(l) });
+    logging.addDriverBundle(join(drivers, 'TestDrivers'));
+    const b = nub('b', { Role: 'record' });
+    logging.publishNub(b);
+    await logging.whenIdle();
+    await logging.setPowerState(0x10000);
+    expect(lines.join('\n')).toMatch(/Recorder\.SetPowerState\(0x10000\): .*not one of its power states \(0x0, 0x2\)/);
+    await logging.stop();
   });
 
   test('IOUserServerOneProcess puts every service of the server in one process', async () => {
@@ -140,8 +168,10 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(pids).toHaveLength(2);
     await host.stop();
     for (const pid of pids) expect(alive(pid)).toBe(false);
-    await waitFor(() => resources().length <= baseline.length);
-    expect(resources().sort()).toEqual(baseline.sort());
+    // A child's handles close a tick after its exit event.
+    await waitFor(() => processHandles().length <= baseline.length);
+    expect(processHandles()).toEqual(baseline);
+    expect(processHandles()).not.toContain('ProcessWrap');
   });
 });
 

@@ -9,7 +9,7 @@ import type { IOPersonality } from '../matching/IOPersonality';
 import { IORegistry } from '../registry/IORegistry';
 import type { IORegistryEntry } from '../registry/IORegistryEntry';
 import { IOResources } from '../service/IOResources';
-import { IOService } from '../service/IOService';
+import { IOService, kIOServicePowerCapabilityOff } from '../service/IOService';
 import { IOUserResources } from '../service/IOUserResources';
 import { IOInProcessUserServer } from './IOInProcessUserServer';
 import type { IOUserServerHandle } from './IOUserServerHandle';
@@ -173,6 +173,24 @@ export class IOServiceHost {
   /** The running driver servers (for `ps`-like views and tests). */
   servers(): IOUserServerHandle[] {
     return [...this.#servers.values()];
+  }
+
+  /**
+   * Changes the power state of every driver the host started (as a system sleep or wake would):
+   * clients before providers when powering down, providers first when powering up. Each driver
+   * checks the state against the ones it declares; failures are reported and do not stop the others.
+   */
+  async setPowerState(powerFlags: number): Promise<void> {
+    const services: IOService[] = [];
+    for (const e of this.registry.entries()) if (e instanceof IOService && !this.#isNub(e)) services.push(e);
+    if (powerFlags === kIOServicePowerCapabilityOff) services.reverse();
+    for (const s of services) {
+      try {
+        await s.SetPowerState(powerFlags);
+      } catch (e) {
+        this.options.log(`${s.getName()}.SetPowerState(0x${powerFlags.toString(16)}): ${(e as Error).message}`);
+      }
+    }
   }
 
   /** Terminates every service (clients first), ends every driver server, and cancels relaunches. */

@@ -42,6 +42,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
   readonly #channel: IOMessageChannel;
   readonly #requests = new IORequestTracker();
   readonly #proxies = new Map<string, IOUserServiceProxy>();
+  readonly #unfollow = new Map<string, () => void>();
   #dead = false;
   #exiting = false;
   readonly #exited: Promise<void>;
@@ -66,6 +67,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
         this.#dead = true;
         const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
         this.#requests.failAll(`the driver process ${why}`);
+        for (const unlisten of this.#unfollow.values()) unlisten();
+        this.#unfollow.clear();
         if (!this.#exiting) options.onExit(this, why);
         resolve();
       });
@@ -104,12 +107,16 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const desc = readServiceDescription(answer.getObject('service'));
     const ioClass = properties.getObject('IOClass');
     const key = desc.id.toString();
-    const proxy = new IOUserServiceProxy(ioClass instanceof OSString ? ioClass.getCStringNoCopy() : 'IOUserService', () => this.#stopRemote(key));
+    const proxy = new IOUserServiceProxy(ioClass instanceof OSString ? ioClass.getCStringNoCopy() : 'IOUserService', {
+      stop: () => this.#stopRemote(key),
+      setPowerState: (flags) => this.#call('power', key, { flags }).then(() => {}),
+    });
     proxy.setName(desc.name);
     proxy.setProperties(desc.properties);
     proxy.setProperty('IOUserServerPID', OSNumber.withNumber(this.#child.pid ?? 0, 32));
     await proxy.startWithProvider(provider, null);
     this.#proxies.set(key, proxy);
+    this.#followProvider(key, provider);
     if (answer.getObject('registered') instanceof OSBoolean && (answer.getObject('registered') as OSBoolean).isTrue()) proxy.RegisterService();
     return proxy;
   }
@@ -117,20 +124,48 @@ export class IOUserServerProcess implements IOUserServerHandle {
   /** Asks the driver process to terminate the real service; a dead process counts as done. */
   async #stopRemote(key: string): Promise<void> {
     this.#proxies.delete(key);
+    this.#unfollow.get(key)?.();
+    this.#unfollow.delete(key);
     if (this.#dead) return;
-    const { rid, reply } = this.#requests.begin(`stopping service ${key} in ${this.name}`, STOP_TIMEOUT_MS);
-    const m = OSDictionary.withCapacity(3);
-    m.setObject('op', 'terminate');
-    m.setObject('rid', rid);
-    m.setObject('service', key);
     try {
-      this.#channel.send(m);
-      await reply;
+      await this.#call('terminate', key);
     } catch (e) {
       if (!this.#dead) this.options.log(`[${this.name}] ${(e as Error).message}`);
-    } finally {
-      m.release();
     }
+  }
+
+  /** One request about service `key`, answered by the driver process. */
+  #call(op: string, key: string, extra: Record<string, number> = {}): Promise<OSDictionary> {
+    if (this.#dead) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`));
+    const { rid, reply } = this.#requests.begin(`${op} for service ${key} in ${this.name}`, STOP_TIMEOUT_MS);
+    const m = OSDictionary.withCapacity(4);
+    m.setObject('op', op);
+    m.setObject('rid', rid);
+    m.setObject('service', key);
+    for (const [k, v] of Object.entries(extra)) m.setObject(k, v);
+    this.#channel.send(m);
+    m.release();
+    return reply;
+  }
+
+  /** Keeps the driver process's copy of the provider's properties current. */
+  #followProvider(key: string, provider: IOService): void {
+    const registry = provider.getRegistry();
+    if (!registry) return;
+    const unlisten = registry.listen({
+      propertiesChanged: (entry) => {
+        if (entry !== provider || this.#dead || this.#channel.isClosed()) return;
+        const m = OSDictionary.withCapacity(3);
+        m.setObject('op', 'providerProperties');
+        m.setObject('provider', provider.GetRegistryEntryID());
+        const props = provider.copyProperties();
+        m.setObject('properties', props);
+        props.release();
+        this.#channel.send(m);
+        m.release();
+      },
+    });
+    this.#unfollow.set(key, unlisten);
   }
 
   #receive(m: OSDictionary): void {
@@ -146,6 +181,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
     else if (op === 'registered') proxy.RegisterService();
     else if (op === 'terminated') {
       this.#proxies.delete(key!);
+      this.#unfollow.get(key!)?.();
+      this.#unfollow.delete(key!);
       void proxy.Terminate();
     }
   }

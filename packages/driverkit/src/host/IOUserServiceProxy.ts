@@ -1,5 +1,11 @@
 import { IOService } from '../service/IOService';
 
+/** What a proxy asks of the driver process that runs the real service. */
+export interface IOUserServiceRemote {
+  stop(): Promise<void>;
+  setPowerState(powerFlags: number): Promise<void>;
+}
+
 /**
  * The host's registry entry for a service whose driver runs in a driver process: the kernel-side
  * object of Apple's model (its class is the personality's IOClass, such as IOUserService). Its Stop
@@ -7,12 +13,12 @@ import { IOService } from '../service/IOService';
  */
 export class IOUserServiceProxy extends IOService {
   readonly #className: string;
-  readonly #stopRemote: () => Promise<void>;
+  readonly #remote: IOUserServiceRemote;
 
-  constructor(className: string, stopRemote: () => Promise<void>) {
+  constructor(className: string, remote: IOUserServiceRemote) {
     super();
     this.#className = className;
-    this.#stopRemote = stopRemote;
+    this.#remote = remote;
   }
 
   override getClassName(): string {
@@ -24,7 +30,13 @@ export class IOUserServiceProxy extends IOService {
   }
 
   override async Stop(provider: IOService): Promise<void> {
-    await this.#stopRemote();
+    await this.#remote.stop();
     await super.Stop(provider);
+  }
+
+  /** Forwards the power change to the driver, which checks it against its declared states. */
+  override async SetPowerState(powerFlags: number): Promise<void> {
+    await this.#remote.setPowerState(powerFlags);
+    this.recordPowerState(powerFlags);
   }
 }

@@ -113,6 +113,21 @@ export function runUserServer(fd = 3): void {
         () => reply(rid),
         (e) => fail(rid, e),
       );
+    } else if (op === 'power') {
+      const service = services.get(str(m, 'service') ?? '');
+      const flags = m.getObject('flags');
+      void (async () => {
+        if (!service || !(flags instanceof OSNumber)) throw new Error('power: unknown service or no flags');
+        await service.SetPowerState(Number(flags.unsigned32BitValue()));
+      })().then(
+        () => reply(rid),
+        (e) => fail(rid, e),
+      );
+    } else if (op === 'providerProperties') {
+      const id = m.getObject('provider');
+      const properties = m.getObject('properties');
+      const provider = id instanceof OSNumber ? providers.get(id.unsigned64BitValue()) : undefined;
+      if (provider && properties instanceof OSDictionary) provider.setProperties(properties);
     } else if (op === 'exit') {
       void exit(0);
     }

@@ -234,6 +234,11 @@ export class IOService extends IORegistryEntry {
     this.#powerState = powerFlags;
   }
 
+  /** Records a power state the driver applied elsewhere (a proxy's driver process). @internal */
+  protected recordPowerState(powerFlags: number): void {
+    this.#powerState = powerFlags;
+  }
+
   /** The power capability last set. */
   GetPowerState(): number {
     return this.#powerState;
