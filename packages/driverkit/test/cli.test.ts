@@ -3,28 +3,12 @@ import { mkdtempSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { alive, waitFor } from './helpers';
 
 // The `driverkit` command as users run it: the built bin, in separate processes.
 const bin = join(__dirname, '../bin/driverkit.mjs');
 const fixtures = join(__dirname, 'fixtures');
 const exec = promisify(execFile);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function driverkit(...args: string[]) {
   return exec(process.execPath, [bin, ...args]);

@@ -15,16 +15,9 @@ import {
   type IOInterruptLine,
   type IOInterruptProvider,
 } from '../index';
+import { sleep, waitFor } from '../../test/helpers';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Polls until `cond` holds (or 5 s pass), so tests do not depend on how busy the machine is. */
-async function waitFor(cond: () => boolean): Promise<void> {
-  const until = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not reached within 5 s');
-    await sleep(2);
-  }
-}
 const ms = 1_000_000n;
 
 class TimerDriver extends OSObject {

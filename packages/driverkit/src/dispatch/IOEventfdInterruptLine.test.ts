@@ -10,14 +10,7 @@ import {
   type IOInterruptLine,
   type IOInterruptProvider,
 } from '../index';
-
-async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+import { waitFor } from '../../test/helpers';
 
 class Device extends OSObject implements IOInterruptProvider {
   readonly line = new IOEventfdInterruptLine();

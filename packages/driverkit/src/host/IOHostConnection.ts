@@ -2,8 +2,8 @@ import { createConnection } from 'node:net';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
-import { IORequestTracker } from '../ipc/IORequestTracker';
-import { OSDictionary } from '../os/OSDictionary';
+import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
+import type { OSDictionary } from '../os/OSDictionary';
 import type { OSObject } from '../os/OSObject';
 import { defaultHostSocketPath } from './IOHostSocket';
 
@@ -35,10 +35,7 @@ export class IOHostConnection {
   /** Sends `op` with `fields` and resolves with the reply (or rejects with its kIOReturn code). */
   request(op: string, fields: Record<string, OSObject | string | number> = {}): Promise<OSDictionary> {
     const { rid, reply } = this.#requests.begin(op, REQUEST_TIMEOUT_MS);
-    const m = OSDictionary.withCapacity(4);
-    m.setObject('op', op);
-    m.setObject('rid', rid);
-    for (const [k, v] of Object.entries(fields)) m.setObject(k, v);
+    const m = requestMessage(op, rid, fields);
     this.#channel.send(m);
     m.release();
     return reply;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { IOService, IOServiceHost, OSNumber, type IOServiceHostEvent, type OSValue } from '../index';
+import { alive, waitFor } from '../../test/helpers';
 
 // Driver processes run the built package (dist/), as users' drivers do: `npm test` builds first.
 const drivers = join(__dirname, '../../test/fixtures/drivers');
@@ -12,23 +13,6 @@ function nub(name: string, props: Record<string, OSValue>): TestNub {
   n.setName(name);
   for (const [k, v] of Object.entries(props)) n.setProperty(k, v);
   return n;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function pidOf(service: IOService | undefined): number {

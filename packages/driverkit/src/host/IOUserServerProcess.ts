@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnNotAttached } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
-import { IORequestTracker } from '../ipc/IORequestTracker';
+import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
 import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
 import { OSBoolean } from '../os/OSBoolean';
 import { OSDictionary } from '../os/OSDictionary';
@@ -94,12 +94,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
   async startService(properties: OSDictionary, provider: IOService): Promise<IOService> {
     if (this.#dead) throw new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`);
     const { rid, reply } = this.#requests.begin(`starting ${String((properties.getObject('IOUserClass') as OSString | null)?.getCStringNoCopy())} in ${this.name}`, START_TIMEOUT_MS);
-    const m = OSDictionary.withCapacity(4);
-    m.setObject('op', 'start');
-    m.setObject('rid', rid);
-    m.setObject('properties', properties);
     const p = describeService(provider);
-    m.setObject('provider', p);
+    const m = requestMessage('start', rid, { properties, provider: p });
     p.release();
     this.#channel.send(m);
     m.release();
@@ -138,11 +134,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
   #call(op: string, key: string, extra: Record<string, number> = {}): Promise<OSDictionary> {
     if (this.#dead) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`));
     const { rid, reply } = this.#requests.begin(`${op} for service ${key} in ${this.name}`, STOP_TIMEOUT_MS);
-    const m = OSDictionary.withCapacity(4);
-    m.setObject('op', op);
-    m.setObject('rid', rid);
-    m.setObject('service', key);
-    for (const [k, v] of Object.entries(extra)) m.setObject(k, v);
+    const m = requestMessage(op, rid, { service: key, ...extra });
     this.#channel.send(m);
     m.release();
     return reply;

@@ -2,7 +2,8 @@ import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnNotAttached, kIOReturnTimeout } from '../IOReturn/IOReturn';
 import { OSNumber } from '../os/OSNumber';
 import { OSString } from '../os/OSString';
-import type { OSDictionary } from '../os/OSDictionary';
+import { OSDictionary } from '../os/OSDictionary';
+import type { OSObject } from '../os/OSObject';
 
 /**
  * Request ids and replies over an {@link IOMessageChannel}: each request carries `rid`; the reply
@@ -55,4 +56,13 @@ export class IORequestTracker {
   get size(): number {
     return this.#pending.size;
   }
+}
+
+/** A request frame: `op`, `rid`, then the fields. The caller sends and releases it. */
+export function requestMessage(op: string, rid: number, fields: Record<string, OSObject | string | number | bigint>): OSDictionary {
+  const m = OSDictionary.withCapacity(2 + Object.keys(fields).length);
+  m.setObject('op', op);
+  m.setObject('rid', rid);
+  for (const [k, v] of Object.entries(fields)) m.setObject(k, v);
+  return m;
 }
