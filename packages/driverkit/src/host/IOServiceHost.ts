@@ -65,6 +65,8 @@ export class IOServiceHost {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #listeners = new Set<(e: IOServiceHostEvent) => void>();
   readonly #starting = new Map<IOUserServerHandle, number>();
+  /** Why a personality last failed to start on a nub, for explanations. */
+  readonly #failures = new WeakMap<IOService, Map<IOPersonality, string>>();
   #stopping = false;
   /** The host's own writes to a nub's properties (IORematchCount) must not trigger matching. */
   #quiet = false;
@@ -148,9 +150,9 @@ export class IOServiceHost {
     return this.#personalities().map((p) => matchPersonality(p, nub, this.#context()));
   }
 
-  /** {@link explain} formatted as the CLI prints it. */
+  /** {@link explain} formatted as the CLI prints it, with the last start failure of each personality. */
   explainText(nub: IOService): string {
-    return explainCandidates(nub, this.explain(nub));
+    return explainCandidates(nub, this.explain(nub), this.#failures.get(nub));
   }
 
   /** Resolves once no matching, starting or terminating is in progress. */
@@ -266,12 +268,16 @@ export class IOServiceHost {
     this.#starting.set(server, (this.#starting.get(server) ?? 0) + 1);
     try {
       const service = await server.startService(properties, nub);
+      this.#failures.get(nub)?.delete(personality);
       const bindings = this.#bindings.get(nub) ?? new Map<string, Binding>();
       bindings.set(category, { service, personality, server });
       this.#bindings.set(nub, bindings);
       this.#emit({ kind: 'started', service, provider: nub, personality, message: `started ${personality.userClass} on ${nub.getName()} (${personality}, score ${candidate.score}${server.pid ? `, pid ${server.pid}` : ''})` });
       return true;
     } catch (e) {
+      const failures = this.#failures.get(nub) ?? new Map<IOPersonality, string>();
+      failures.set(personality, (e as Error).message);
+      this.#failures.set(nub, failures);
       this.#emit({ kind: 'failed', provider: nub, personality, message: `${personality.userClass} did not start on ${nub.getName()}: ${(e as Error).message}` });
       queueMicrotask(() => this.#retireIfUnused(server));
       return false;

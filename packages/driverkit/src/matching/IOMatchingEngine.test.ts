@@ -180,6 +180,16 @@ describe('choosing and starting drivers', () => {
     expect(String(host.clientsOf(ok).get('IODefaultMatchCategory')!.getProperty('IOProbeScore'))).toBe('10');
   });
 
+  test('a driver whose init returns false is never started, and the next candidate is', async () => {
+    host.addDriverBundle(bundle('org.test.a', { Refuses: { IOUserClass: 'Refuser', IOProbeScore: 5 }, Fallback: { IOUserClass: 'Prober' } }));
+    const n = nub(TestNub, 'n');
+    host.publishNub(n);
+    await host.whenIdle();
+    expect(log).toEqual(['init Refuser', 'Probe Prober score 0', 'Start Prober']);
+    expect(host.explainText(n)).toMatch(/Refuses {2}score 5 {2}matches, ranked 1 in IODefaultMatchCategory\n[\s\S]*?! did not start: Refuser\.init\(\) returned false/);
+    expect(n.getChildEntries().map((c) => c.getName())).toEqual(['Prober']);
+  });
+
   test('property changes on a nub are seen by matching', async () => {
     host.addDriverBundle(bundle('org.test.a', { P: { IOPropertyMatch: { Role: 'record' } } }));
     const n = nub(TestNub, 'n', { Role: 'none' });

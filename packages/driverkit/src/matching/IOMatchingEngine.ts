@@ -217,14 +217,16 @@ export function compareCandidates(a: IOMatchCandidate, b: IOMatchCandidate): num
 }
 
 /** Formats candidates as `driverkit match --explain` prints them. */
-export function explainCandidates(provider: IOService, candidates: IOMatchCandidate[]): string {
+export function explainCandidates(provider: IOService, candidates: IOMatchCandidate[], failures?: Map<IOPersonality, string>): string {
   const lines = [`${provider.getPath()} (${provider.getClassName()}, id 0x${provider.GetRegistryEntryID().toString(16)})`];
   const ranked = rankCandidates(candidates);
   for (const c of [...candidates].sort((a, b) => Number(b.matched) - Number(a.matched) || compareCandidates(a, b))) {
     const rank = c.matched ? ranked.get(c.category)!.indexOf(c) : -1;
-    const verdict = !c.matched ? 'no match' : rank === 0 ? `wins ${c.category}` : `matches, ranked ${rank + 1} in ${c.category}`;
+    const failure = failures?.get(c.personality);
+    const verdict = !c.matched ? 'no match' : rank === 0 && !failure ? `wins ${c.category}` : `matches, ranked ${rank + 1} in ${c.category}`;
     lines.push(`  ${c.personality}  score ${c.score}  ${verdict}`);
     for (const k of c.checks) lines.push(`    ${k.passed ? '✓' : '✗'} ${k.key}: ${k.detail}`);
+    if (failure) lines.push(`    ! did not start: ${failure}`);
   }
   if (candidates.length === 0) lines.push('  no personalities are loaded');
   return lines.join('\n');

@@ -86,8 +86,7 @@ export class IOUserServerRuntime implements IOServiceRuntime {
     service.setName(userClass.getCStringNoCopy());
     service.setProperties(properties);
     try {
-      await this.#probe(service, provider, properties);
-      await service.startWithProvider(provider, this);
+      await service.startWithProvider(provider, this, () => this.#probe(service, provider, properties));
     } catch (e) {
       service.release();
       throw e;

@@ -130,16 +130,19 @@ export class IOService extends IORegistryEntry {
   }
 
   /**
-   * Runs the system's side of starting: `init`, attach to `provider`, `Start`. A Start that throws
+   * Runs the system's side of starting: `init`, attach to `provider`, `probe` (when given), `Start`.
+   * A probe or Start that throws
    * leaves nothing behind: clients it created are terminated, its queues cancelled, and it is
    * detached. @internal (the host and driver runtime call it)
    */
-  async startWithProvider(provider: IOService, runtime: IOServiceRuntime | null): Promise<void> {
+  async startWithProvider(provider: IOService, runtime: IOServiceRuntime | null, probe?: () => Promise<void>): Promise<void> {
     this.#runtime = runtime;
     if (!this.init()) throw new IOReturnError(kIOReturnUnsupported, `${this.getClassName()}.init() returned false`);
     this.attachToParent(provider);
     this.#state = 'starting';
     try {
+      // IOKit's order: init, attach, probe, start.
+      await probe?.();
       await this.Start(provider);
       if (this.#terminating) return;
       this.#state = 'started';
