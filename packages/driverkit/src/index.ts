@@ -129,3 +129,21 @@ export {
   serviceMatchesDictionary,
   type IOServiceNotificationBlock,
 } from './dispatch/IOServiceNotificationDispatchSource';
+export { IOUserClient } from './userclient/IOUserClient';
+export {
+  kIOUserClientMethodArgumentsCurrentVersion,
+  kIOUserClientVariableStructureSize,
+  kIOUserClientScalarArrayCountMax,
+  kIOUserClientAsyncReferenceCountMax,
+  kIOUserClientAsyncArgumentsCountMax,
+  kIOUserClientStructureInbandMax,
+  kIOUserClientQueueNameExternalMethod,
+  kIOUserClientMemoryReadOnly,
+  type IOUserClientMethodArguments,
+  type IOUserClientMethodDispatch,
+  type IOUserClientMethodFunction,
+} from './userclient/IOUserClientMethodArguments';
+export { IOUserClientRouter, kIODriverKitAllowAnyUserClientAccess, kIODriverKitUserClientAccess } from './host/IOUserClientRouter';
+export { IOClientPolicy, kIOClientPolicyDefaultPath, kIODriverKitAdministratorEntitlement } from './host/IOClientPolicy';
+export type { IOClientIdentity } from './host/IOClientIdentity';
+export * from './client/IOKitLib';

@@ -16,8 +16,13 @@ export class IOHostConnection {
 
   private constructor(channel: IOMessageChannel) {
     this.#channel = channel;
-    channel.onMessage = (m) => this.#requests.settle(m);
-    channel.onClose = () => this.#requests.failAll('the host closed the connection');
+    channel.onMessage = (m) => {
+      if (!this.#requests.settle(m)) this.onEvent(m);
+    };
+    channel.onClose = () => {
+      this.#requests.failAll('the host closed the connection');
+      this.onClose();
+    };
   }
 
   /** Connects; when no host listens, the error says where it looked and how to start one. */
@@ -32,13 +37,30 @@ export class IOHostConnection {
     });
   }
 
-  /** Sends `op` with `fields` and resolves with the reply (or rejects with its kIOReturn code). */
-  request(op: string, fields: Record<string, OSObject | string | number> = {}): Promise<OSDictionary> {
-    const { rid, reply } = this.#requests.begin(op, REQUEST_TIMEOUT_MS);
+  /** Called with every message the host sends unasked (notifications, async completions). */
+  onEvent: (message: OSDictionary) => void = () => {};
+  /** Called once when the connection to the host ends. */
+  onClose: () => void = () => {};
+
+  /**
+   * Sends `op` with `fields` and resolves with the reply, or rejects with its kIOReturn code; a `raw`
+   * request resolves whatever the status.
+   */
+  request(op: string, fields: Record<string, OSObject | string | number | bigint> = {}, raw = false): Promise<OSDictionary> {
+    const { rid, reply } = this.#requests.begin(op, REQUEST_TIMEOUT_MS, raw);
     const m = requestMessage(op, rid, fields);
     this.#channel.send(m);
     m.release();
     return reply;
+  }
+
+  /** Sends a message that needs no reply. */
+  post(message: OSDictionary): void {
+    this.#channel.send(message);
+  }
+
+  isClosed(): boolean {
+    return this.#channel.isClosed();
   }
 
   close(): void {

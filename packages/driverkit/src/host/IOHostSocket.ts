@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
-import { kIOReturnBadArgument, kIOReturnNotFound, kIOReturnUnsupported } from '../IOReturn/IOReturn';
+import { kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotFound, kIOReturnUnsupported } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { OSArray } from '../os/OSArray';
 import { OSDictionary } from '../os/OSDictionary';
@@ -11,6 +11,7 @@ import { OSNumber } from '../os/OSNumber';
 import { OSString } from '../os/OSString';
 import type { IORegistryEntry } from '../registry/IORegistryEntry';
 import { IOService } from '../service/IOService';
+import { identifyPeer, type IOClientIdentity } from './IOClientIdentity';
 import type { IOServiceHost } from './IOServiceHost';
 
 /**
@@ -23,8 +24,19 @@ export function defaultHostSocketPath(): string {
   return join(tmpdir(), `driverkit-${process.getuid?.() ?? 'user'}`, 'host.sock');
 }
 
+/** One connected client: its channel and who the kernel says it is. */
+export interface IOHostClient {
+  readonly channel: IOMessageChannel;
+  readonly identity: IOClientIdentity | null;
+  /** Requests being answered now; past {@link kIOHostMaxRequestsInFlight} more are refused. */
+  inFlight: number;
+}
+
+/** How many requests one client may have outstanding before the host refuses more (flood guard). */
+export const kIOHostMaxRequestsInFlight = 256;
+
 /** A handler for one request op; it returns the reply's fields. */
-export type IOHostSocketHandler = (request: OSDictionary, connection: IOMessageChannel) => Promise<OSDictionary | null> | OSDictionary | null;
+export type IOHostSocketHandler = (request: OSDictionary, client: IOHostClient) => Promise<OSDictionary | null> | OSDictionary | null;
 
 /**
  * The host's Unix domain socket (mode 0660): framed OSSerialization requests with request ids and
@@ -34,7 +46,8 @@ export type IOHostSocketHandler = (request: OSDictionary, connection: IOMessageC
  */
 export class IOHostSocket {
   readonly #handlers = new Map<string, IOHostSocketHandler>();
-  readonly #connections = new Set<IOMessageChannel>();
+  readonly #connections = new Map<IOMessageChannel, IOHostClient>();
+  readonly #disconnectListeners = new Set<(client: IOHostClient) => void>();
   #server: Server | null = null;
 
   constructor(
@@ -43,7 +56,7 @@ export class IOHostSocket {
   ) {
     this.handle('registry', () => fields({ registry: host.registry.toDictionary() }));
     this.handle('explain', (m) => {
-      const entry = this.#lookup(str(m, 'entry'));
+      const entry = this.lookup(str(m, 'entry'));
       if (!(entry instanceof IOService)) throw new IOReturnError(kIOReturnBadArgument, `${entry.getPath()} is not a service`);
       return fields({ text: host.explainText(entry) });
     });
@@ -60,6 +73,12 @@ export class IOHostSocket {
       }
       return fields({ nubs });
     });
+  }
+
+  /** Called when a client disconnects (or is disconnected), after its pending requests. */
+  onDisconnect(listener: (client: IOHostClient) => void): () => void {
+    this.#disconnectListeners.add(listener);
+    return () => this.#disconnectListeners.delete(listener);
   }
 
   /** Adds (or replaces) the handler for `op`. */
@@ -90,7 +109,7 @@ export class IOHostSocket {
 
   /** Stops listening, closes every connection and removes the socket file. */
   async close(): Promise<void> {
-    for (const c of this.#connections) c.close();
+    for (const c of [...this.#connections.keys()]) c.close();
     const server = this.#server;
     this.#server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -102,33 +121,48 @@ export class IOHostSocket {
   }
 
   #accept(socket: Socket): void {
+    let identity: IOClientIdentity | null = null;
+    try {
+      identity = identifyPeer(socket);
+    } catch {
+      // Without SO_PEERCRED the client gets no policy entitlements (only allow-any drivers open).
+    }
     const channel = new IOMessageChannel(socket);
-    this.#connections.add(channel);
-    channel.onClose = () => this.#connections.delete(channel);
-    channel.onMessage = (m) => void this.#dispatch(channel, m);
+    const client: IOHostClient = { channel, identity, inFlight: 0 };
+    this.#connections.set(channel, client);
+    channel.onClose = () => {
+      this.#connections.delete(channel);
+      for (const l of this.#disconnectListeners) l(client);
+    };
+    channel.onMessage = (m) => void this.#dispatch(client, m);
   }
 
-  async #dispatch(channel: IOMessageChannel, m: OSDictionary): Promise<void> {
+  async #dispatch(client: IOHostClient, m: OSDictionary): Promise<void> {
+    const channel = client.channel;
     const rid = m.getObject('rid');
     const op = str(m, 'op');
     const reply = OSDictionary.withCapacity(4);
     reply.setObject('op', 'reply');
     reply.setObject('rid', rid instanceof OSNumber ? rid : OSNumber.withNumber(0, 32));
+    client.inFlight++;
     try {
+      if (client.inFlight > kIOHostMaxRequestsInFlight) throw new IOReturnError(kIOReturnNoResources, `more than ${kIOHostMaxRequestsInFlight} requests outstanding on one connection`);
       const handler = op ? this.#handlers.get(op) : undefined;
       if (!handler) throw new IOReturnError(kIOReturnUnsupported, `unknown request "${op}"`);
-      const result = await handler(m, channel);
+      const result = await handler(m, client);
       reply.setObject('status', 0);
       if (result) reply.merge(result);
     } catch (e) {
       reply.setObject('status', OSNumber.withNumber(ioReturnFromException(e), 32));
       reply.setObject('message', e instanceof Error ? e.message : String(e));
+    } finally {
+      client.inFlight--;
     }
     if (!channel.isClosed()) channel.send(reply);
   }
 
   /** An entry by path (`IOService:/…`), registry entry ID (`0x…`), or unique name. */
-  #lookup(spec: string | null): IORegistryEntry {
+  lookup(spec: string | null): IORegistryEntry {
     if (!spec) throw new IOReturnError(kIOReturnBadArgument, 'no entry named (give a path, a registry entry ID, or a name)');
     const registry = this.host.registry;
     if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(spec)) {

@@ -1,7 +1,8 @@
 import type { OSDictionary } from '../os/OSDictionary';
 import { IOUserServerRuntime, type IODriverModule } from '../server/IOUserServerRuntime';
 import type { IOService } from '../service/IOService';
-import type { IOUserServerHandle } from './IOUserServerHandle';
+import { IOUserClientRunner } from '../userclient/IOUserClientRunner';
+import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandle';
 
 /**
  * A driver server inside the host process: the same runtime a driver process runs, with the same
@@ -22,6 +23,21 @@ export class IOInProcessUserServer implements IOUserServerHandle {
 
   startService(properties: OSDictionary, provider: IOService): Promise<IOService> {
     return this.#runtime.startService(properties, provider);
+  }
+
+  async openUserClient(service: IOService, type: number, entitlements: OSDictionary): Promise<IOUserClientHandle> {
+    const userClient = await IOUserClientRunner.open(service, type, entitlements);
+    let closed = false;
+    return {
+      properties: userClient.copyProperties(),
+      call: (call, onCompletion) => IOUserClientRunner.call(userClient, call, onCompletion),
+      copyMemory: (type) => IOUserClientRunner.copyMemory(userClient, type),
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await IOUserClientRunner.close(userClient);
+      },
+    };
   }
 
   async shutdown(): Promise<void> {}

@@ -165,6 +165,12 @@ export class IOServiceHost {
     return new Map([...(this.#bindings.get(provider) ?? new Map<string, Binding>())].map(([k, b]) => [k, b.service]));
   }
 
+  /** The driver server and personality behind a driver service the host started, or null. */
+  driverOf(service: IOService): { server: IOUserServerHandle; personality: IOPersonality } | null {
+    for (const m of this.#bindings.values()) for (const b of m.values()) if (b.service === service) return { server: b.server, personality: b.personality };
+    return null;
+  }
+
   /** The registered services that are not drivers the host started: the nubs families published. */
   nubs(): IOService[] {
     const out: IOService[] = [];

@@ -1,5 +1,17 @@
 import type { OSDictionary } from '../os/OSDictionary';
 import type { IOService } from '../service/IOService';
+import type { IOUserClientCompletionSink } from '../userclient/IOUserClient';
+import type { IOUserClientCall, IOUserClientCallResult } from '../userclient/IOUserClientCall';
+import type { IOUserClientMemoryGrant } from '../userclient/IOUserClientRunner';
+
+/** The host's hold on one open user client, wherever its driver runs. */
+export interface IOUserClientHandle {
+  /** The user client's properties (its IOServiceDEXTEntitlements among them). */
+  readonly properties: OSDictionary;
+  call(call: IOUserClientCall, onCompletion: IOUserClientCompletionSink | null): Promise<IOUserClientCallResult>;
+  copyMemory(type: bigint): Promise<IOUserClientMemoryGrant>;
+  close(): Promise<void>;
+}
 
 /**
  * The host's side of one driver server (Apple's IOUserServer): where a matched personality's
@@ -10,6 +22,8 @@ export interface IOUserServerHandle {
   readonly name: string;
   /** Starts the service `properties` describe on `provider`; resolves with its entry in the host registry. */
   startService(properties: OSDictionary, provider: IOService): Promise<IOService>;
+  /** Mirrors the system's side of IOServiceOpen: the driver's NewUserClient(type) on `service`. */
+  openUserClient(service: IOService, type: number, entitlements: OSDictionary): Promise<IOUserClientHandle>;
   /** Ends the server (after its services are terminated). */
   shutdown(): Promise<void>;
   /** True when the server can take no more services (its process is gone). */

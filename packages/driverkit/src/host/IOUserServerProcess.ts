@@ -2,22 +2,27 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { IOReturnError } from '../IOReturn/IOReturnError';
-import { kIOReturnNotAttached } from '../IOReturn/IOReturn';
+import { IOReturnError, isIOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnTimeout } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
 import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
+import { OSArray } from '../os/OSArray';
 import { OSBoolean } from '../os/OSBoolean';
 import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
+import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
 import type { IODriverModule } from '../server/IOUserServerRuntime';
 import type { IOService } from '../service/IOService';
-import type { IOUserServerHandle } from './IOUserServerHandle';
+import { decodeResult, encodeCall } from '../userclient/IOUserClientCall';
+import type { IOUserClientCompletionSink } from '../userclient/IOUserClient';
+import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandle';
 import { IOUserServiceProxy } from './IOUserServiceProxy';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
+const CALL_TIMEOUT_MS = 60_000;
 const EXIT_GRACE_MS = 2_000;
 
 export interface IOUserServerProcessOptions {
@@ -43,6 +48,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
   readonly #requests = new IORequestTracker();
   readonly #proxies = new Map<string, IOUserServiceProxy>();
   readonly #unfollow = new Map<string, () => void>();
+  /** Async completions still expected, by `userClient/call`. */
+  readonly #completions = new Map<string, IOUserClientCompletionSink>();
   #dead = false;
   #exiting = false;
   readonly #exited: Promise<void>;
@@ -67,6 +74,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
         this.#dead = true;
         const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
         this.#requests.failAll(`the driver process ${why}`);
+        this.#completions.clear();
         for (const unlisten of this.#unfollow.values()) unlisten();
         this.#unfollow.clear();
         if (!this.#exiting) options.onExit(this, why);
@@ -130,8 +138,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
     }
   }
 
-  /** One request about service `key`, answered by the driver process. */
-  #call(op: string, key: string, extra: Record<string, number> = {}): Promise<OSDictionary> {
+  /** One request about service or user client `key`, answered by the driver process. */
+  #call(op: string, key: string, extra: Record<string, OSObject | number | bigint> = {}): Promise<OSDictionary> {
     if (this.#dead) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`));
     const { rid, reply } = this.#requests.begin(`${op} for service ${key} in ${this.name}`, STOP_TIMEOUT_MS);
     const m = requestMessage(op, rid, { service: key, ...extra });
@@ -166,6 +174,14 @@ export class IOUserServerProcess implements IOUserServerHandle {
       this.#requests.settle(m);
       return;
     }
+    if (op === 'completion') {
+      const id = `${(m.getObject('userClient') as OSString | null)?.getCStringNoCopy()}/${(m.getObject('call') as OSNumber | null)?.unsigned32BitValue()}`;
+      const sink = this.#completions.get(id);
+      const status = m.getObject('status');
+      const data = m.getObject('data');
+      if (sink && status instanceof OSNumber) sink(status.unsigned32BitValue(), data instanceof OSArray ? [...data].map((n) => (n as OSNumber).unsigned64BitValue()) : []);
+      return;
+    }
     const key = (m.getObject('service') as OSString | null)?.getCStringNoCopy();
     const proxy = key ? this.#proxies.get(key) : undefined;
     if (!proxy) return;
@@ -177,6 +193,44 @@ export class IOUserServerProcess implements IOUserServerHandle {
       this.#unfollow.delete(key!);
       void proxy.Terminate();
     }
+  }
+
+  async openUserClient(service: IOService, type: number, entitlements: OSDictionary): Promise<IOUserClientHandle> {
+    const key = [...this.#proxies].find(([, p]) => p === service)?.[0];
+    if (!key) throw new IOReturnError(kIOReturnNotAttached, `${service.getName()} is not a service of driver server ${this.name}`);
+    const answer = await this.#call('openUserClient', key, { type, entitlements });
+    const ucKey = (answer.getObject('userClient') as OSString | null)?.getCStringNoCopy();
+    const properties = answer.getObject('properties');
+    if (!ucKey || !(properties instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} answered openUserClient without a user client`);
+    let closed = false;
+    return {
+      properties,
+      call: async (call, onCompletion) => {
+        const { rid, reply } = this.#requests.begin(`selector ${call.selector} of user client ${ucKey} in ${this.name}`, CALL_TIMEOUT_MS);
+        if (onCompletion) this.#completions.set(`${ucKey}/${rid}`, onCompletion);
+        const m = encodeCall(call, requestMessage('call', rid, { userClient: ucKey }));
+        this.#channel.send(m);
+        m.release();
+        try {
+          return decodeResult(await reply);
+        } catch (e) {
+          this.#completions.delete(`${ucKey}/${rid}`);
+          if (isIOReturnError(e) && e.code !== kIOReturnNotAttached && e.code !== kIOReturnTimeout) return { status: e.code, message: e.message, scalarOutput: [], structureOutput: null, structureOutputLength: 0 };
+          throw e;
+        }
+      },
+      copyMemory: async (memoryType) => {
+        const r = await this.#call('copyMemory', ucKey, { memoryType });
+        const num = (k: string) => Number((r.getObject(k) as OSNumber | null)?.unsigned64BitValue() ?? 0);
+        return { name: (r.getObject('name') as OSString).getCStringNoCopy(), offset: num('offset'), length: num('length'), options: BigInt(num('options')) };
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        for (const k of [...this.#completions.keys()]) if (k.startsWith(`${ucKey}/`)) this.#completions.delete(k);
+        if (!this.#dead) await this.#call('closeUserClient', ucKey).catch(() => {});
+      },
+    };
   }
 
   /** Asks the process to stop its services and exit; kills it if it has not exited within a grace period. */

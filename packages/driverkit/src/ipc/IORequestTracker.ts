@@ -12,17 +12,20 @@ import type { OSObject } from '../os/OSObject';
  */
 export class IORequestTracker {
   #next = 1;
-  readonly #pending = new Map<number, { resolve: (m: OSDictionary) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; what: string }>();
+  readonly #pending = new Map<number, { resolve: (m: OSDictionary) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; what: string; raw: boolean }>();
 
-  /** Registers a request; returns its id and the promise of its reply. */
-  begin(what: string, timeoutMs: number): { rid: number; reply: Promise<OSDictionary> } {
+  /**
+   * Registers a request; returns its id and the promise of its reply. A `raw` request resolves with
+   * the reply whatever its status (for replies whose status belongs to the caller, as a call's does).
+   */
+  begin(what: string, timeoutMs: number, raw = false): { rid: number; reply: Promise<OSDictionary> } {
     const rid = this.#next++;
     const reply = new Promise<OSDictionary>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(rid);
         reject(new IOReturnError(kIOReturnTimeout, `${what}: no reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(rid, { resolve, reject, timer, what });
+      this.#pending.set(rid, { resolve, reject, timer, what, raw });
     });
     return { rid, reply };
   }
@@ -36,7 +39,7 @@ export class IORequestTracker {
     clearTimeout(entry.timer);
     const status = message.getObject('status');
     const code = status instanceof OSNumber ? status.unsigned32BitValue() : 0;
-    if (code === 0) entry.resolve(message);
+    if (code === 0 || entry.raw) entry.resolve(message);
     else {
       const text = message.getObject('message');
       entry.reject(new IOReturnError(code, `${entry.what}: ${text instanceof OSString ? text.getCStringNoCopy() : 'failed'}`));

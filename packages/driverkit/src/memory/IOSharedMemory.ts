@@ -95,15 +95,19 @@ export class IOSharedMemory {
     }
   }
 
-  /** Maps process-shared memory another process created, by its name. */
-  static attach(name: string): IOSharedMemory {
+  /**
+   * Maps process-shared memory another process created, by its name. With `copyOnWrite` the file is
+   * opened read-only and mapped privately: the creator's writes show, this process's writes do not
+   * reach it (how an app maps memory a driver shares read-only).
+   */
+  static attach(name: string, options: { copyOnWrite?: boolean } = {}): IOSharedMemory {
     if (!/^driverkit\.[0-9]+\.[0-9a-f]+$/.test(name)) {
       throw new IOReturnError(kIOReturnBadArgument, `"${name}" is not a driverkit shared-memory name`);
     }
     const path = `${SHM_DIR}/${name}`;
     let fd: number;
     try {
-      fd = openSync(path, 'r+');
+      fd = openSync(path, options.copyOnWrite ? 'r' : 'r+');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new IOReturnError(code === 'ENOENT' ? kIOReturnNotFound : kIOReturnNotPermitted, `cannot open shared memory ${path} (${code})`, { osError: code, cause: e });
@@ -111,7 +115,7 @@ export class IOSharedMemory {
     try {
       const { size } = fstatSync(fd);
       if (size === 0) throw new IOReturnError(kIOReturnBadArgument, `shared memory ${path} is empty`);
-      const mapping = mapShared(fd, size);
+      const mapping = mapShared(fd, size, options.copyOnWrite);
       return new IOSharedMemory('process', mapping.buffer, mapping, name, false);
     } finally {
       closeSync(fd);

@@ -1,11 +1,11 @@
 /**
  * The Linux calls Node lacks, through koffi (prebuilt, nothing compiles): mmap/munmap, mlock, futex
- * wait and wake, eventfd, the page size. This is the one module in the core that touches native code;
- * everything else goes through it. Loading is lazy, so code that never needs it never loads libc.
+ * wait and wake, eventfd, SO_PEERCRED, the page size. This is the one module in the core that touches
+ * native code; everything else goes through it. Loading is lazy, so code that never needs it never loads libc.
  */
 import { createRequire } from 'node:module';
 import { IOReturnError } from '../IOReturn/IOReturnError';
-import { kIOReturnNoResources, kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
+import { kIOReturnNoResources, kIOReturnNotPermitted, kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
 
 type Fn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => void };
 
@@ -19,6 +19,7 @@ interface Libc {
   mlock: Fn;
   munlock: Fn;
   eventfd: Fn;
+  getsockopt: Fn;
   errno: () => number;
 }
 
@@ -58,6 +59,7 @@ function load(): Libc {
       mlock: lib.func('int mlock(void *addr, size_t len)'),
       munlock: lib.func('int munlock(void *addr, size_t len)'),
       eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
+      getsockopt: lib.func('int getsockopt(int fd, int level, int name, _Out_ uint8_t *value, _Inout_ uint32_t *length)'),
       errno: () => koffi.errno(),
     };
     return libc;
@@ -96,10 +98,14 @@ const unmapWhenCollected = new FinalizationRegistry<{ address: bigint; length: n
   libc?.munmap(address, length);
 });
 
-/** Maps `length` bytes of the open file `fd` read-write and shared (`MAP_SHARED`). */
-export function mapShared(fd: number, length: number): SharedMapping {
+/**
+ * Maps `length` bytes of the open file `fd` read-write and shared (`MAP_SHARED`), or with
+ * `copyOnWrite` privately (`MAP_PRIVATE`): this process sees others' writes to pages it has not
+ * written, and its own writes stay its own.
+ */
+export function mapShared(fd: number, length: number, copyOnWrite = false): SharedMapping {
   const c = load();
-  const ptr = c.mmap(null, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  const ptr = c.mmap(null, length, PROT_READ | PROT_WRITE, copyOnWrite ? MAP_PRIVATE : MAP_SHARED, fd, 0);
   const address = c.koffi.address(ptr);
   if (address === MAP_FAILED || address === 0n) {
     throw new IOReturnError(kIOReturnVMError, `mmap of ${length} bytes failed (errno ${c.errno()})`, { osError: c.errno() });
@@ -165,4 +171,26 @@ export function eventfd(): number {
   const fd = Number(c.eventfd(0, EFD_CLOEXEC));
   if (fd < 0) throw new IOReturnError(kIOReturnNoResources, `eventfd failed (errno ${c.errno()})`, { osError: c.errno() });
   return fd;
+}
+
+const SOL_SOCKET = 1;
+const SO_PEERCRED = 17;
+
+/** What the kernel says about the process at the other end of a Unix socket (SO_PEERCRED). */
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+/** The peer of the connected Unix socket `fd`, as the kernel recorded it at connect time. */
+export function peerCredentials(fd: number): PeerCredentials {
+  const c = load();
+  const value = new Uint8Array(12);
+  const length = [12];
+  if (Number(c.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, value, length)) !== 0) {
+    throw new IOReturnError(kIOReturnNotPermitted, `getsockopt(SO_PEERCRED) on fd ${fd} failed (errno ${c.errno()})`, { osError: c.errno() });
+  }
+  const v = new DataView(value.buffer);
+  return { pid: v.getInt32(0, true), uid: v.getUint32(4, true), gid: v.getUint32(8, true) };
 }

@@ -1,8 +1,14 @@
 import { Socket } from 'node:net';
-import { ioReturnFromException } from '../IOReturn/IOReturnError';
+import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
+import { kIOReturnNotAttached } from '../IOReturn/IOReturn';
+import { OSArray } from '../os/OSArray';
+import type { IOUserClient } from '../userclient/IOUserClient';
+import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
+import { IOUserClientRunner } from '../userclient/IOUserClientRunner';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
 import { OSDictionary } from '../os/OSDictionary';
+import type { OSObject } from '../os/OSObject';
 import { OSNumber } from '../os/OSNumber';
 import { OSString } from '../os/OSString';
 import { IORegistry } from '../registry/IORegistry';
@@ -28,17 +34,18 @@ export function runUserServer(fd = 3): void {
   IORegistry.current = registry;
   const providers = new Map<bigint, IOService>();
   const services = new Map<string, IOService>();
+  const userClients = new Map<string, IOUserClient>();
   let runtime: IOUserServerRuntime | null = null;
   let exiting = false;
 
-  const send = (fields: Record<string, OSDictionary | string | number | boolean>) => {
+  const send = (fields: Record<string, OSObject | string | number | boolean>) => {
     if (channel.isClosed()) return;
     const m = OSDictionary.withCapacity(4);
     for (const [k, v] of Object.entries(fields)) m.setObject(k, v);
     channel.send(m);
     m.release();
   };
-  const reply = (rid: number, fields: Record<string, OSDictionary | string | number | boolean> = {}) => send({ op: 'reply', rid, status: 0, ...fields });
+  const reply = (rid: number, fields: Record<string, OSObject | string | number | boolean> = {}) => send({ op: 'reply', rid, status: 0, ...fields });
   const fail = (rid: number, e: unknown) => send({ op: 'reply', rid, status: ioReturnFromException(e), message: e instanceof Error ? e.message : String(e) });
 
   registry.listen({
@@ -74,6 +81,7 @@ export function runUserServer(fd = 3): void {
   const exit = async (code: number) => {
     if (exiting) return;
     exiting = true;
+    await Promise.allSettled([...userClients.values()].map((uc) => IOUserClientRunner.close(uc)));
     await Promise.allSettled([...services.values()].map((s) => s.Terminate()));
     channel.close();
     process.exit(code);
@@ -110,6 +118,58 @@ export function runUserServer(fd = 3): void {
       const service = services.get(key);
       services.delete(key);
       void (service ? service.Terminate() : Promise.resolve()).then(
+        () => reply(rid),
+        (e) => fail(rid, e),
+      );
+    } else if (op === 'openUserClient') {
+      const service = services.get(str(m, 'service') ?? '');
+      const type = m.getObject('type');
+      const entitlements = m.getObject('entitlements');
+      void (async () => {
+        if (!service) throw new IOReturnError(kIOReturnNotAttached, 'openUserClient: the service is gone');
+        const uc = await IOUserClientRunner.open(service, type instanceof OSNumber ? Number(type.unsigned32BitValue()) : 0, entitlements instanceof OSDictionary ? entitlements : OSDictionary.withCapacity(0));
+        const key = uc.GetRegistryEntryID().toString();
+        userClients.set(key, uc);
+        const properties = uc.copyProperties();
+        reply(rid, { userClient: key, properties });
+        properties.release();
+      })().catch((e) => fail(rid, e));
+    } else if (op === 'call') {
+      const key = str(m, 'userClient') ?? '';
+      const uc = userClients.get(key);
+      void (async () => {
+        if (!uc) throw new IOReturnError(kIOReturnNotAttached, 'the user client is closed');
+        const call = decodeCall(m);
+        const sink = (status: number, data: bigint[]) => {
+          const note = OSDictionary.withCapacity(5);
+          note.setObject('op', 'completion');
+          note.setObject('userClient', key);
+          note.setObject('call', rid);
+          note.setObject('status', OSNumber.withNumber(status, 32));
+          note.setObject('data', OSArray.withObjects(data.map((d) => OSNumber.withNumber(d, 64))));
+          if (!channel.isClosed()) channel.send(note);
+          note.release();
+        };
+        const result = await IOUserClientRunner.call(uc, call, call.asyncReference ? sink : null);
+        const out = encodeResult(result, OSDictionary.withCapacity(6));
+        out.setObject('op', 'reply');
+        out.setObject('rid', rid);
+        if (!channel.isClosed()) channel.send(out);
+        out.release();
+      })().catch((e) => fail(rid, e));
+    } else if (op === 'copyMemory') {
+      const uc = userClients.get(str(m, 'userClient') ?? '');
+      const type = m.getObject('memoryType');
+      void (async () => {
+        if (!uc) throw new IOReturnError(kIOReturnNotAttached, 'the user client is closed');
+        const g = await IOUserClientRunner.copyMemory(uc, type instanceof OSNumber ? type.unsigned64BitValue() : 0n);
+        reply(rid, { name: g.name, offset: g.offset, length: g.length, options: Number(g.options) });
+      })().catch((e) => fail(rid, e));
+    } else if (op === 'closeUserClient') {
+      const key = str(m, 'userClient') ?? '';
+      const uc = userClients.get(key);
+      userClients.delete(key);
+      void (uc ? IOUserClientRunner.close(uc) : Promise.resolve()).then(
         () => reply(rid),
         (e) => fail(rid, e),
       );

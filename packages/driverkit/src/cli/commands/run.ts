@@ -1,24 +1,28 @@
 import { resolve } from 'node:path';
 import { IOHostSocket, defaultHostSocketPath } from '../../host/IOHostSocket';
 import { findFamilyPlugins, loadFamilyPlugin } from '../../host/IOFamilyPlugins';
+import { IOClientPolicy, kIOClientPolicyDefaultPath } from '../../host/IOClientPolicy';
 import { IOServiceHost } from '../../host/IOServiceHost';
+import { IOUserClientRouter } from '../../host/IOUserClientRouter';
 import { formatIORegTree } from '../../ioreg/formatIORegTree';
 import { IOSharedMemory } from '../../memory/IOSharedMemory';
 import { parseArgs } from '../parseArgs';
 
-const USAGE = `usage: driverkit run [driver-package…] [--in-process] [--family <module>] [--socket <path>] [--once]
+const USAGE = `usage: driverkit run [driver-package…] [--in-process] [--family <module>] [--socket <path>] [--client-policy <plist>] [--once]
 
 Starts the driver host with the given driver packages and every installed family's devices,
 prints what matched and started, then follows services as they come and go. Ctrl-C stops it all.
   --in-process      run drivers inside the host (no crash isolation; for debugging)
   --family <module> also load this family plugin module
   --socket <path>   listen here (default ${defaultHostSocketPath()})
+  --client-policy <plist>
+                    the apps' entitlements (default ${kIOClientPolicyDefaultPath}; root-owned)
   --once            print the registry once everything has started, then stop
 `;
 
 /** `driverkit run`: the host, in the foreground. */
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { boolean: ['in-process', 'once', 'help'], string: ['family', 'socket'] });
+  const args = parseArgs(argv, { boolean: ['in-process', 'once', 'help'], string: ['family', 'socket', 'client-policy'] });
   if (args.flags.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -27,6 +31,9 @@ export async function run(argv: string[]): Promise<number> {
   IOSharedMemory.removeStale();
   const host = new IOServiceHost({ mode: args.flags['in-process'] ? 'in-process' : 'process', log: (l) => out(`  ${l}`) });
   const socket = new IOHostSocket(host, (args.values.socket as string | undefined) ?? defaultHostSocketPath());
+  const policyPath = (args.values['client-policy'] as string | undefined) ?? kIOClientPolicyDefaultPath;
+  const policy = IOClientPolicy.load(policyPath);
+  new IOUserClientRouter(host, socket, policy);
   const stops: Array<() => Promise<void>> = [];
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -42,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     out(`driverkit host (pid ${process.pid}, ${host.options.mode === 'process' ? 'a process per driver server' : 'drivers in-process'})`);
     await socket.listen();
     out(`  listening on ${socket.path} (try \`driverkit ioreg -l\` in another terminal)`);
+    out(`  client policy: ${policy.source ?? `none (${policyPath} does not exist): apps may open only drivers with allow-any-userclient-access`}`);
     const plugins = [...findFamilyPlugins([process.cwd(), cliDirectory()]).map((p) => p.modulePath), ...((args.values.family as string[] | undefined) ?? []).map((m) => resolve(m))];
     for (const modulePath of plugins) {
       stops.push(await loadFamilyPlugin(host, modulePath));

@@ -1,0 +1,261 @@
+import { IOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnNotFound, kIOReturnNotPermitted, kIOReturnUnsupported } from '../IOReturn/IOReturn';
+import { serviceMatchesDictionary } from '../dispatch/IOServiceNotificationDispatchSource';
+import { kIOServiceDEXTEntitlementsKey } from '../matching/IOMatchingEngine';
+import { OSArray } from '../os/OSArray';
+import { OSBoolean } from '../os/OSBoolean';
+import { OSDictionary } from '../os/OSDictionary';
+import { OSNumber } from '../os/OSNumber';
+import type { OSObject } from '../os/OSObject';
+import { OSString } from '../os/OSString';
+import { IOService } from '../service/IOService';
+import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
+import { describeIdentity, type IOClientIdentity } from './IOClientIdentity';
+import { IOClientPolicy } from './IOClientPolicy';
+import type { IOHostClient, IOHostSocket } from './IOHostSocket';
+import type { IOServiceHost } from './IOServiceHost';
+import type { IOUserClientHandle } from './IOUserServerHandle';
+
+/** Mirrors the entitlement keys of IOUserServer::serviceNewUserClient. */
+export const kIODriverKitAllowAnyUserClientAccess = 'com.apple.developer.driverkit.allow-any-userclient-access';
+export const kIODriverKitUserClientAccess = 'com.apple.developer.driverkit.userclient-access';
+
+/** How many connections (open user clients) and subscriptions one app may hold. */
+const MAX_CONNECTIONS_PER_CLIENT = 64;
+const MAX_SUBSCRIPTIONS_PER_CLIENT = 64;
+
+interface Connection {
+  id: number;
+  service: IOService;
+  handle: IOUserClientHandle;
+  client: IOHostClient;
+}
+
+interface Subscription {
+  /** The app's own number for it, echoed in each notification. */
+  clientId: number;
+  client: IOHostClient;
+  unlisten: () => void;
+}
+
+function str(m: OSDictionary, key: string): string | null {
+  const v = m.getObject(key);
+  return v instanceof OSString ? v.getCStringNoCopy() : null;
+}
+
+function num(m: OSDictionary, key: string): number | null {
+  const v = m.getObject(key);
+  return v instanceof OSNumber ? Number(v.unsigned32BitValue()) : null;
+}
+
+function names(o: OSObject | null): string[] {
+  if (o instanceof OSString) return [o.getCStringNoCopy()];
+  if (o instanceof OSArray) return [...o].flatMap((e) => names(e));
+  return [];
+}
+
+/**
+ * The host's side of the app API: finds services for apps, opens user clients on them with Apple's
+ * entitlement checks, routes calls, completions and shared memory between apps and drivers, and
+ * sends matched and terminated notifications. Everything an app sends is checked before it reaches a
+ * driver; an app that disconnects has its user clients closed (their Stop and free run).
+ */
+export class IOUserClientRouter {
+  readonly #connections = new Map<number, Connection>();
+  readonly #subscriptions = new Set<Subscription>();
+  #nextConnection = 1;
+
+  constructor(
+    readonly host: IOServiceHost,
+    readonly socket: IOHostSocket,
+    readonly policy: IOClientPolicy = IOClientPolicy.empty(),
+  ) {
+    socket.handle('getMatchingServices', (m) => {
+      const matching = m.getObject('matching');
+      if (!(matching instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'getMatchingServices needs a matching dictionary');
+      const list = OSArray.withCapacity(0);
+      for (const e of host.registry.entries()) if (e instanceof IOService && e.isRegistered() && serviceMatchesDictionary(e, matching)) list.setObject(describe(e));
+      return fields({ services: list });
+    });
+    socket.handle('getProperties', (m) => fields({ properties: this.#service(m).copyProperties() }));
+    socket.handle('open', (m, client) => this.#open(m, client));
+    socket.handle('close', async (m, client) => {
+      await this.#close(this.#connection(m, client));
+      return null;
+    });
+    socket.handle('call', (m, client) => this.#call(m, client));
+    socket.handle('map', async (m, client) => {
+      const c = this.#connection(m, client);
+      const type = m.getObject('memoryType');
+      const g = await c.handle.copyMemory(type instanceof OSNumber ? type.unsigned64BitValue() : 0n);
+      return fields({ name: g.name, offset: g.offset, length: g.length, options: Number(g.options) });
+    });
+    socket.handle('subscribe', (m, client) => this.#subscribe(m, client));
+    socket.handle('unsubscribe', (m, client) => {
+      const id = num(m, 'subscription');
+      for (const s of this.#subscriptions) {
+        if (s.client !== client || s.clientId !== id) continue;
+        s.unlisten();
+        this.#subscriptions.delete(s);
+      }
+      return null;
+    });
+    socket.onDisconnect((client) => this.#disconnected(client));
+    // A driver that goes away takes its user clients with it; apps learn through their calls failing.
+    host.registry.listen({
+      terminated: (e) => {
+        for (const c of [...this.#connections.values()]) if (c.service === e) void this.#close(c);
+      },
+    });
+  }
+
+  #service(m: OSDictionary): IOService {
+    const id = m.getObject('service');
+    const e = id instanceof OSNumber ? this.host.registry.fromID(id.unsigned64BitValue()) : null;
+    if (!(e instanceof IOService)) throw new IOReturnError(kIOReturnNotFound, 'no such service (it may have terminated)');
+    return e;
+  }
+
+  #connection(m: OSDictionary, client: IOHostClient): Connection {
+    const c = this.#connections.get(num(m, 'connection') ?? -1);
+    if (!c || c.client !== client) throw new IOReturnError(kIOReturnNotAttached, 'no such connection (it was closed, or its driver went away)');
+    return c;
+  }
+
+  /** Mirrors IOServiceOpen: NewUserClient in the driver, then IOUserServer::serviceNewUserClient's checks. */
+  async #open(m: OSDictionary, client: IOHostClient): Promise<OSDictionary> {
+    const service = this.#service(m);
+    const driver = this.host.driverOf(service);
+    if (!driver) throw new IOReturnError(kIOReturnUnsupported, `${service.getName()} is not a driver service; only drivers serve user clients`);
+    if ([...this.#connections.values()].filter((c) => c.client === client).length >= MAX_CONNECTIONS_PER_CLIENT) {
+      throw new IOReturnError(kIOReturnNotPermitted, `an app may hold at most ${MAX_CONNECTIONS_PER_CLIENT} connections`);
+    }
+    const identity = client.identity ?? { pid: 0, uid: -1, gid: -1, executable: null };
+    const entitlements = this.policy.entitlementsFor(identity);
+    const type = num(m, 'type') ?? 0;
+    const handle = await driver.server.openUserClient(service, type, entitlements);
+    const refusal = this.#refusal(driver.personality.bundle.bundleIdentifier, driver.personality.bundle.entitlement(kIODriverKitAllowAnyUserClientAccess), handle.properties, entitlements, identity);
+    if (refusal) {
+      await handle.close();
+      this.host.options.log(`user client refused: ${refusal}`);
+      throw new IOReturnError(kIOReturnNotPermitted, refusal);
+    }
+    const id = this.#nextConnection++;
+    this.#connections.set(id, { id, service, handle, client });
+    return fields({ connection: id });
+  }
+
+  /** Apple's macOS checks, in order; null when the app may have the user client, else what is missing. */
+  #refusal(bundleID: string, allowAny: OSObject | null, ucProperties: OSDictionary, app: OSDictionary, identity: IOClientIdentity): string | null {
+    const who = `the client (${describeIdentity(identity)})`;
+    if (!(allowAny instanceof OSBoolean && allowAny.isTrue())) {
+      const access = names(app.getObject(kIODriverKitUserClientAccess));
+      if (!access.includes(bundleID)) {
+        const held = access.length ? `lists only ${access.join(', ')}` : 'has none';
+        return `UC failed userclient-access check, needed bundle ID ${bundleID}: ${who} needs the entitlement ${kIODriverKitUserClientAccess} listing ${bundleID} in the host's client policy (it ${held}), or the driver needs ${kIODriverKitAllowAnyUserClientAccess}`;
+      }
+    }
+    const required = names(ucProperties.getObject(kIOServiceDEXTEntitlementsKey));
+    const missing = required.filter((n) => {
+      const v = app.getObject(n);
+      return v === null || (v instanceof OSBoolean && !v.isTrue());
+    });
+    if (missing.length) return `${who} lacks ${missing.join(', ')}, which the user client of ${bundleID} requires (IOServiceDEXTEntitlements)`;
+    return null;
+  }
+
+  async #call(m: OSDictionary, client: IOHostClient): Promise<OSDictionary> {
+    const c = this.#connection(m, client);
+    const call = decodeCall(m);
+    const asyncID = num(m, 'asyncCall');
+    const onCompletion =
+      call.asyncReference && asyncID !== null
+        ? (status: number, data: bigint[]) => {
+            if (client.channel.isClosed()) return;
+            const note = OSDictionary.withCapacity(5);
+            note.setObject('op', 'completion');
+            note.setObject('connection', c.id);
+            note.setObject('asyncCall', asyncID);
+            note.setObject('status', OSNumber.withNumber(status, 32));
+            note.setObject('data', OSArray.withObjects(data.map((d) => OSNumber.withNumber(d, 64))));
+            client.channel.send(note);
+            note.release();
+          }
+        : null;
+    if (call.asyncReference && asyncID === null) throw new IOReturnError(kIOReturnBadArgument, 'an async call needs an asyncCall id');
+    const result = await c.handle.call(call, onCompletion);
+    return encodeResult(result, OSDictionary.withCapacity(6));
+  }
+
+  async #close(c: Connection): Promise<void> {
+    if (!this.#connections.delete(c.id)) return;
+    await c.handle.close().catch((e) => this.host.options.log(`closing a user client of ${c.service.getName()}: ${(e as Error).message}`));
+  }
+
+  /** IOServiceAddMatchingNotification: matched (existing ones first) or terminated services, pushed to the app. */
+  #subscribe(m: OSDictionary, client: IOHostClient): null {
+    const id = num(m, 'subscription');
+    const kind = str(m, 'kind');
+    const matching = m.getObject('matching');
+    if (id === null || (kind !== 'matched' && kind !== 'terminated') || !(matching instanceof OSDictionary)) {
+      throw new IOReturnError(kIOReturnBadArgument, 'subscribe needs a subscription id, kind matched or terminated, and a matching dictionary');
+    }
+    const mine = [...this.#subscriptions].filter((s) => s.client === client);
+    if (mine.length >= MAX_SUBSCRIPTIONS_PER_CLIENT) throw new IOReturnError(kIOReturnNotPermitted, `an app may hold at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} notification requests`);
+    if (mine.some((s) => s.clientId === id)) throw new IOReturnError(kIOReturnBadArgument, `subscription ${id} exists`);
+    const table = matching.copyCollection();
+    const send = (service: IOService) => {
+      if (client.channel.isClosed()) return;
+      const note = OSDictionary.withCapacity(3);
+      note.setObject('op', 'notification');
+      note.setObject('subscription', id);
+      note.setObject('service', describe(service));
+      client.channel.send(note);
+      note.release();
+    };
+    const matched = new Set<IOService>();
+    const consider = (e: IOService) => {
+      if (matched.has(e) || !serviceMatchesDictionary(e, table)) return;
+      matched.add(e);
+      if (kind === 'matched') send(e);
+    };
+    for (const e of this.host.registry.entries()) if (e instanceof IOService && e.isRegistered()) consider(e);
+    const unlisten = this.host.registry.listen({
+      registered: (e) => e instanceof IOService && consider(e),
+      terminated: (e) => {
+        if (e instanceof IOService && matched.delete(e) && kind === 'terminated') send(e);
+      },
+    });
+    this.#subscriptions.add({ clientId: id, client, unlisten });
+    return null;
+  }
+
+  #disconnected(client: IOHostClient): void {
+    for (const c of [...this.#connections.values()]) if (c.client === client) void this.#close(c);
+    for (const s of [...this.#subscriptions]) {
+      if (s.client !== client) continue;
+      s.unlisten();
+      this.#subscriptions.delete(s);
+    }
+  }
+
+  /** Open connections (for tests and status views). */
+  connectionCount(): number {
+    return this.#connections.size;
+  }
+}
+
+/** A service as apps see it: its registry entry ID, name and class. */
+function describe(service: IOService): OSDictionary {
+  const d = OSDictionary.withCapacity(3);
+  d.setObject('id', service.GetRegistryEntryID());
+  d.setObject('name', service.getName());
+  d.setObject('class', service.getClassName());
+  return d;
+}
+
+function fields(values: Record<string, OSObject | string | number>): OSDictionary {
+  const d = OSDictionary.withCapacity(2);
+  for (const [k, v] of Object.entries(values)) d.setObject(k, v);
+  return d;
+}
