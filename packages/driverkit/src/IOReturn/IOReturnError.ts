@@ -59,3 +59,12 @@ export function ioReturnFromException(e: unknown): number {
 export function checkIOReturn(code: number, what: string): void {
   if (code >>> 0 !== 0) throw new IOReturnError(code, what);
 }
+
+/**
+ * What went wrong, without the code suffix an IOReturnError's message carries: for sending an error
+ * on to another process, which adds the suffix again when it rebuilds the error.
+ */
+export function errorReason(e: unknown): string {
+  if (e instanceof IOReturnError) return e.reason;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -252,8 +252,12 @@ async function callMethod(connect: IOConnection, selector: number | bigint, inpu
     }
     const fieldsOf: Record<string, OSObject> = {};
     for (const [k, v] of m) fieldsOf[k] = v;
-    m.release();
-    const reply = await c.request('call', fieldsOf, true);
+    let reply: OSDictionary;
+    try {
+      reply = await c.request('call', fieldsOf, true);
+    } finally {
+      m.release();
+    }
     const r = decodeResult(reply);
     if (r.status !== kIOReturnSuccess) throw new IOReturnError(r.status, r.message ?? `selector ${selector} failed`);
     const structureOutput = outputMemory ? Uint8Array.from(new Uint8Array(outputMemory.buffer, 0, Math.min(r.structureOutputLength, outputSize))) : (r.structureOutput ?? new Uint8Array(0));

@@ -117,7 +117,27 @@ export class OSAction extends OSObject {
   Cancel(handler?: () => unknown): void {
     if (this.#cancelled) return;
     this.#cancelled = true;
-    if (handler) queueForMethod(this.#target, undefined).DispatchAsync(handler);
+    // A cancelled action lets go of its target once its handler ran, which breaks the cycle of a
+    // driver holding its actions while they hold it (its free() could otherwise never run).
+    const finish = () => {
+      try {
+        return handler?.();
+      } finally {
+        this.#dropTarget();
+      }
+    };
+    const queue = queueForMethod(this.#target, undefined);
+    // The target's queue may be cancelled already (its service terminated): the handler still runs once.
+    if (queue.isCancelled()) void Promise.resolve().then(finish);
+    else queue.DispatchAsync(finish);
+  }
+
+  #targetDropped = false;
+
+  #dropTarget(): void {
+    if (this.#targetDropped) return;
+    this.#targetDropped = true;
+    this.#target.release();
   }
 
   /** Mirrors `OSAction::SetAbortedHandler`: runs once if the process holding the other end of the action goes away. */
@@ -136,7 +156,7 @@ export class OSAction extends OSObject {
 
   override free(): void {
     this.#cancelled = true;
-    this.#target.release();
+    this.#dropTarget();
     super.free();
   }
 }

@@ -1,5 +1,5 @@
 import { createConnection } from 'node:net';
-import { IOReturnError } from '../IOReturn/IOReturnError';
+import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
 import { kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
@@ -47,10 +47,17 @@ export class IOHostConnection {
    * request resolves whatever the status.
    */
   request(op: string, fields: Record<string, OSObject | string | number | bigint> = {}, raw = false): Promise<OSDictionary> {
+    // Build the frame before registering the request, so a bad field leaves nothing pending.
+    const m = requestMessage(op, 0, fields);
     const { rid, reply } = this.#requests.begin(op, REQUEST_TIMEOUT_MS, raw);
-    const m = requestMessage(op, rid, fields);
-    this.#channel.send(m);
-    m.release();
+    m.setObject('rid', rid);
+    try {
+      this.#channel.send(m);
+    } catch (e) {
+      this.#requests.settle(requestMessage('reply', rid, { status: ioReturnFromException(e), message: (e as Error).message }));
+    } finally {
+      m.release();
+    }
     return reply;
   }
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
+import { IOReturnError, errorReason, ioReturnFromException } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotFound, kIOReturnUnsupported } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { OSArray } from '../os/OSArray';
@@ -154,7 +154,7 @@ export class IOHostSocket {
       if (result) reply.merge(result);
     } catch (e) {
       reply.setObject('status', OSNumber.withNumber(ioReturnFromException(e), 32));
-      reply.setObject('message', e instanceof Error ? e.message : String(e));
+      reply.setObject('message', errorReason(e));
     } finally {
       client.inFlight--;
     }

@@ -113,7 +113,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const key = desc.id.toString();
     const proxy = new IOUserServiceProxy(ioClass instanceof OSString ? ioClass.getCStringNoCopy() : 'IOUserService', {
       stop: () => this.#stopRemote(key),
-      setPowerState: (flags) => this.#call('power', key, { flags }).then(() => {}),
+      setPowerState: (flags) => this.#call('power', { service: key, flags }).then(() => {}),
     });
     proxy.setName(desc.name);
     proxy.setProperties(desc.properties);
@@ -132,19 +132,25 @@ export class IOUserServerProcess implements IOUserServerHandle {
     this.#unfollow.delete(key);
     if (this.#dead) return;
     try {
-      await this.#call('terminate', key);
+      await this.#call('terminate', { service: key });
     } catch (e) {
       if (!this.#dead) this.options.log(`[${this.name}] ${(e as Error).message}`);
     }
   }
 
-  /** One request about service or user client `key`, answered by the driver process. */
-  #call(op: string, key: string, extra: Record<string, OSObject | number | bigint> = {}): Promise<OSDictionary> {
+  /** One request about a service or user client (named in `fields`), answered by the driver process. */
+  #call(op: string, fields: Record<string, OSObject | string | number | bigint>): Promise<OSDictionary> {
     if (this.#dead) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`));
-    const { rid, reply } = this.#requests.begin(`${op} for service ${key} in ${this.name}`, STOP_TIMEOUT_MS);
-    const m = requestMessage(op, rid, { service: key, ...extra });
-    this.#channel.send(m);
-    m.release();
+    const m = requestMessage(op, 0, fields);
+    const { rid, reply } = this.#requests.begin(`${op} in ${this.name}`, STOP_TIMEOUT_MS);
+    m.setObject('rid', rid);
+    try {
+      this.#channel.send(m);
+    } catch (e) {
+      this.#requests.failAll(`the driver process is unreachable (${(e as Error).message})`);
+    } finally {
+      m.release();
+    }
     return reply;
   }
 
@@ -198,7 +204,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
   async openUserClient(service: IOService, type: number, entitlements: OSDictionary): Promise<IOUserClientHandle> {
     const key = [...this.#proxies].find(([, p]) => p === service)?.[0];
     if (!key) throw new IOReturnError(kIOReturnNotAttached, `${service.getName()} is not a service of driver server ${this.name}`);
-    const answer = await this.#call('openUserClient', key, { type, entitlements });
+    const answer = await this.#call('openUserClient', { service: key, type, entitlements });
     const ucKey = (answer.getObject('userClient') as OSString | null)?.getCStringNoCopy();
     const properties = answer.getObject('properties');
     if (!ucKey || !(properties instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} answered openUserClient without a user client`);
@@ -206,11 +212,15 @@ export class IOUserServerProcess implements IOUserServerHandle {
     return {
       properties,
       call: async (call, onCompletion) => {
+        const m = encodeCall(call, requestMessage('call', 0, { userClient: ucKey }));
         const { rid, reply } = this.#requests.begin(`selector ${call.selector} of user client ${ucKey} in ${this.name}`, CALL_TIMEOUT_MS);
+        m.setObject('rid', rid);
         if (onCompletion) this.#completions.set(`${ucKey}/${rid}`, onCompletion);
-        const m = encodeCall(call, requestMessage('call', rid, { userClient: ucKey }));
-        this.#channel.send(m);
-        m.release();
+        try {
+          this.#channel.send(m);
+        } finally {
+          m.release();
+        }
         try {
           return decodeResult(await reply);
         } catch (e) {
@@ -220,7 +230,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
         }
       },
       copyMemory: async (memoryType) => {
-        const r = await this.#call('copyMemory', ucKey, { memoryType });
+        const r = await this.#call('copyMemory', { userClient: ucKey, memoryType });
         const num = (k: string) => Number((r.getObject(k) as OSNumber | null)?.unsigned64BitValue() ?? 0);
         return { name: (r.getObject('name') as OSString).getCStringNoCopy(), offset: num('offset'), length: num('length'), options: BigInt(num('options')) };
       },
@@ -228,7 +238,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
         if (closed) return;
         closed = true;
         for (const k of [...this.#completions.keys()]) if (k.startsWith(`${ucKey}/`)) this.#completions.delete(k);
-        if (!this.#dead) await this.#call('closeUserClient', ucKey).catch(() => {});
+        if (!this.#dead) await this.#call('closeUserClient', { userClient: ucKey }).catch(() => {});
       },
     };
   }

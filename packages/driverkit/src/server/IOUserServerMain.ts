@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
+import { IOReturnError, errorReason, ioReturnFromException } from '../IOReturn/IOReturnError';
 import { kIOReturnNotAttached } from '../IOReturn/IOReturn';
 import { OSArray } from '../os/OSArray';
 import type { IOUserClient } from '../userclient/IOUserClient';
@@ -46,7 +46,7 @@ export function runUserServer(fd = 3): void {
     m.release();
   };
   const reply = (rid: number, fields: Record<string, OSObject | string | number | boolean> = {}) => send({ op: 'reply', rid, status: 0, ...fields });
-  const fail = (rid: number, e: unknown) => send({ op: 'reply', rid, status: ioReturnFromException(e), message: e instanceof Error ? e.message : String(e) });
+  const fail = (rid: number, e: unknown) => send({ op: 'reply', rid, status: ioReturnFromException(e), message: errorReason(e) });
 
   registry.listen({
     propertiesChanged: (e) => {

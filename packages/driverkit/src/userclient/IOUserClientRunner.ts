@@ -1,4 +1,4 @@
-import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
+import { IOReturnError, errorReason, ioReturnFromException } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnUnsupported } from '../IOReturn/IOReturn';
 import { OSAction } from '../dispatch/OSAction';
 import type { IODispatchQueue } from '../dispatch/IODispatchQueue';
@@ -82,13 +82,13 @@ export class IOUserClientRunner {
         status = await queue.DispatchSync(() => userClient.ExternalMethod(call.selector, args, null, null, null));
       } catch (e) {
         status = ioReturnFromException(e);
-        message = e instanceof Error ? e.message : String(e);
+        message = errorReason(e);
       } finally {
         queue.release();
       }
       return finish(args, call, status >>> 0, message, structureOutputDescriptor);
     } catch (e) {
-      return { status: ioReturnFromException(e), message: e instanceof Error ? e.message : String(e), scalarOutput: [], structureOutput: null, structureOutputLength: 0 };
+      return { status: ioReturnFromException(e), message: errorReason(e), scalarOutput: [], structureOutput: null, structureOutputLength: 0 };
     } finally {
       // The driver keeps a completion by retaining it; ours goes now.
       completion?.release();

@@ -1,0 +1,344 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import {
+  IOClientPolicy,
+  IOConnectCallAsyncMethod,
+  IOConnectCallMethod,
+  IOConnectCallScalarMethod,
+  IOConnectCallStructMethod,
+  IOConnectMapMemory64,
+  IOHostSocket,
+  IOMainPortCreate,
+  IONotificationPortCreate,
+  IORegistryEntryCreateCFProperties,
+  IOServiceAddMatchingNotification,
+  IOServiceClose,
+  IOServiceGetMatchingService,
+  IOServiceGetMatchingServices,
+  IOServiceHost,
+  IOServiceMatching,
+  IOServiceNameMatching,
+  IOServiceOpen,
+  IOUserClientRouter,
+  OSSerializeBinary,
+  kIOReturnBadArgument,
+  kIOReturnNoCompletion,
+  kIOReturnNotAttached,
+  kIOReturnNotPermitted,
+  kIOReturnSuccess,
+  kIOReturnUnsupported,
+  kIOTerminatedNotification,
+  kIOFirstMatchNotification,
+  toOSDictionary,
+  type IOMainPort,
+  type IOServiceRef,
+} from '../src/index';
+import { alive, waitFor } from './helpers';
+
+const drivers = join(__dirname, 'fixtures/drivers');
+const root = join(__dirname, '../../..');
+
+function policyFile(rules: unknown[], mode = 0o644): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dk-policy-'));
+  const path = join(dir, 'client-policy.plist');
+  const entries = rules
+    .map((r) => {
+      const rule = r as { UID?: number; Executable?: string; Entitlements: Record<string, string[] | boolean> };
+      const ent = Object.entries(rule.Entitlements)
+        .map(([k, v]) => `<key>${k}</key>${Array.isArray(v) ? `<array>${v.map((x) => `<string>${x}</string>`).join('')}</array>` : v ? '<true/>' : '<false/>'}`)
+        .join('');
+      return `<dict>${rule.UID !== undefined ? `<key>UID</key><integer>${rule.UID}</integer>` : ''}${rule.Executable ? `<key>Executable</key><string>${rule.Executable}</string>` : ''}<key>Entitlements</key><dict>${ent}</dict></dict>`;
+    })
+    .join('');
+  writeFileSync(path, `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>Clients</key><array>${entries}</array></dict></plist>`);
+  chmodSync(path, mode);
+  return path;
+}
+
+class Bench {
+  host!: IOServiceHost;
+  socket!: IOHostSocket;
+  router!: IOUserClientRouter;
+  port!: IOMainPort;
+  lines: string[] = [];
+
+  async start(policy: IOClientPolicy = IOClientPolicy.empty(), bundles = ['UCDrivers', 'Guarded']): Promise<void> {
+    this.host = new IOServiceHost({ log: (l) => this.lines.push(l), relaunchDelayMs: 20 });
+    const dir = mkdtempSync(join(tmpdir(), 'dk-uc-'));
+    this.socket = new IOHostSocket(this.host, join(dir, 'host.sock'));
+    this.router = new IOUserClientRouter(this.host, this.socket, policy);
+    await this.socket.listen();
+    for (const b of bundles) this.host.addDriverBundle(join(drivers, b));
+    await this.host.whenIdle();
+    this.port = IOMainPortCreate(this.socket.path);
+  }
+
+  async stop(): Promise<void> {
+    this.port.close();
+    await this.socket.close();
+    await this.host.stop();
+  }
+
+  async service(name: string): Promise<IOServiceRef> {
+    const matching = IOServiceMatching('IOUserService');
+    matching.setObject('IOPropertyMatch', toOSDictionary({ IOMatchCategory: name }));
+    const s = await IOServiceGetMatchingService(this.port, matching);
+    if (!s) throw new Error(`no ${name} service`);
+    return s;
+  }
+}
+
+describe('user clients: calls, checks, async, memory', () => {
+  const bench = new Bench();
+  beforeAll(() => bench.start());
+  afterAll(() => bench.stop());
+
+  test('finding services, reading their properties, opening and calling', async () => {
+    const all = await IOServiceGetMatchingServices(bench.port, IOServiceNameMatching('EchoDriver'));
+    expect(all.map((s) => s.className)).toEqual(['IOUserService', 'IOUserService']);
+    const echo = await bench.service('Echo');
+    const props = await IORegistryEntryCreateCFProperties(echo);
+    expect(String(props.getObject('CFBundleIdentifier'))).toBe('org.driverkit.test.UCDrivers');
+    const c = await IOServiceOpen(echo, 0);
+    expect(await IOConnectCallScalarMethod(c, 0, [41, 2n ** 64n - 1n], 2)).toEqual([42n, 0n]);
+    expect([...(await IOConnectCallStructMethod(c, 1, Uint8Array.from([1, 2, 3]), 3))]).toEqual([3, 2, 1]);
+    await IOServiceClose(c);
+    await expect(IOConnectCallScalarMethod(c, 0, [1, 2], 2)).rejects.toMatchObject({ code: kIOReturnNotAttached });
+  });
+
+  test("Apple's dispatch checks refuse a call of the wrong shape before the method runs, naming the check", async () => {
+    const c = await IOServiceOpen(await bench.service('Echo'), 0);
+    await expect(IOConnectCallScalarMethod(c, 0, [1], 2)).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/checkScalarInputCount is 2 but the call has 1/) });
+    await expect(IOConnectCallScalarMethod(c, 0, [1, 2], 1)).rejects.toMatchObject({ message: expect.stringMatching(/checkScalarOutputCount is 2 but the call has 1/) });
+    await expect(IOConnectCallMethod(c, 0, { scalarInput: [1, 2], scalarOutputCount: 2, structureInput: Uint8Array.of(1) })).rejects.toMatchObject({ message: expect.stringMatching(/checkStructureInputSize is 0 but the call has 1/) });
+    await expect(IOConnectCallAsyncMethod(c, 0, IONotificationPortCreate(bench.port), { callback: () => {} }, { scalarInput: [1, 2], scalarOutputCount: 2 })).rejects.toMatchObject({
+      message: expect.stringMatching(/not async but the call has a completion/),
+    });
+    await expect(IOConnectCallScalarMethod(c, 2, [1], 0)).rejects.toMatchObject({ message: expect.stringMatching(/is async and the call has no completion/) });
+    await expect(IOConnectCallScalarMethod(c, 5, [], 0)).rejects.toMatchObject({ code: kIOReturnNoCompletion });
+    await expect(IOConnectCallScalarMethod(c, 99, [], 0)).rejects.toMatchObject({ code: kIOReturnUnsupported });
+    await expect(IOConnectCallScalarMethod(c, 7, [], 0)).rejects.toMatchObject({ message: expect.stringMatching(/driver bug in method 7/) });
+    await expect(IOConnectCallScalarMethod(c, 0, Array(17).fill(0), 0)).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/17 values, more than 16/) });
+    expect(await IOConnectCallScalarMethod(c, 0, [1, 2], 2)).toEqual([2n, 3n]);
+    await IOServiceClose(c);
+  });
+
+  test('structures larger than a message travel through shared memory both ways', async () => {
+    const c = await IOServiceOpen(await bench.service('Echo'), 0);
+    const big = Uint8Array.from({ length: 100_000 }, (_, i) => i & 0xff);
+    const { structureOutput } = await IOConnectCallMethod(c, 1, { structureInput: big, structureOutputSize: big.length });
+    expect(structureOutput.length).toBe(big.length);
+    expect(Buffer.from(structureOutput).equals(Buffer.from(Uint8Array.from(big).reverse()))).toBe(true);
+    await expect(IOConnectCallMethod(c, 1, { structureInput: big, structureOutputSize: 10 })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/100000-byte structure; the app's buffer holds 10/) });
+    await IOServiceClose(c);
+  });
+
+  test('async completions come back through the notification port, each with its data', async () => {
+    const c = await IOServiceOpen(await bench.service('Echo'), 0);
+    const port = IONotificationPortCreate(bench.port);
+    const got: Array<[unknown, number, bigint[]]> = [];
+    await IOConnectCallAsyncMethod(c, 2, port, { callback: (refcon, result, args) => got.push([refcon, result, args]), refcon: 'mine' }, { scalarInput: [9] });
+    await waitFor(() => got.length === 2, 5000);
+    expect(got).toEqual([
+      ['mine', kIOReturnSuccess, [9n, 1n]],
+      ['mine', kIOReturnSuccess, [9n, 2n]],
+    ]);
+    port.destroy();
+    await IOServiceClose(c);
+  });
+
+  test('IOConnectMapMemory64: the app sees the driver\'s bytes; read-only memory keeps the app\'s writes private', async () => {
+    const c = await IOServiceOpen(await bench.service('Echo'), 0);
+    const map = await IOConnectMapMemory64(c, 0);
+    expect(map.length).toBe(4096);
+    expect(map.readOnly).toBe(false);
+    expect(await IOConnectCallScalarMethod(c, 4, [], 2)).toEqual([1n, 0n]);
+    expect(map.bytes[0]).toBe(1);
+    map.bytes[8] = 77;
+    expect(await IOConnectCallScalarMethod(c, 4, [], 2)).toEqual([2n, 77n]);
+    const ro = await IOConnectMapMemory64(c, 1);
+    expect(ro.readOnly).toBe(true);
+    expect(ro.bytes[0]).toBe(2);
+    ro.bytes[8] = 5;
+    expect(await IOConnectCallScalarMethod(c, 4, [], 2)).toEqual([3n, 77n]);
+    await expect(IOConnectMapMemory64(c, 9)).rejects.toMatchObject({ code: kIOReturnUnsupported });
+    map.unmap();
+    ro.unmap();
+    await IOServiceClose(c);
+  });
+
+  test('NewUserClient failing in the driver reaches the app with its message', async () => {
+    await expect(IOServiceOpen(await bench.service('Echo'), 7)).rejects.toMatchObject({ message: expect.stringMatching(/type 7 is refused by the driver/) });
+  });
+});
+
+describe('entitlements (Apple\'s userclient checks, from the host\'s client policy)', () => {
+  test('a driver without allow-any-userclient-access admits only clients the policy lists for it, holding what its user client requires', async () => {
+    const refuse = new Bench();
+    await refuse.start(IOClientPolicy.empty(), ['Guarded']);
+    const guarded = await refuse.service('Guarded');
+    await expect(IOServiceOpen(guarded, 0)).rejects.toMatchObject({
+      code: kIOReturnNotPermitted,
+      message: expect.stringMatching(/UC failed userclient-access check, needed bundle ID org\.driverkit\.test\.Guarded: the client \(pid \d+, uid 0, .*\) needs the entitlement com\.apple\.developer\.driverkit\.userclient-access/),
+    });
+    expect(refuse.lines.join('\n')).toMatch(/user client refused: UC failed userclient-access check/);
+    await refuse.stop();
+
+    const partial = new Bench();
+    await partial.start(IOClientPolicy.load(policyFile([{ UID: 0, Entitlements: { 'com.apple.developer.driverkit.userclient-access': ['org.driverkit.test.Guarded'] } }])), ['Guarded']);
+    await expect(IOServiceOpen(await partial.service('Guarded'), 0)).rejects.toMatchObject({ code: kIOReturnNotPermitted, message: expect.stringMatching(/lacks org\.driverkit\.test\.needed, which the user client of org\.driverkit\.test\.Guarded requires/) });
+    await partial.stop();
+
+    const full = new Bench();
+    await full.start(IOClientPolicy.load(policyFile([{ UID: 0, Entitlements: { 'com.apple.developer.driverkit.userclient-access': ['org.driverkit.test.Guarded'], 'org.driverkit.test.needed': true } }])), ['Guarded']);
+    const c = await IOServiceOpen(await full.service('Guarded'), 0);
+    expect(await IOConnectCallScalarMethod(c, 0, [1, 1], 2)).toEqual([2n, 2n]);
+    await full.stop();
+  });
+
+  test('the policy comes from what the kernel says of the client: another user gets only what is listed for its uid', async () => {
+    const bench = new Bench();
+    await bench.start(IOClientPolicy.load(policyFile([{ UID: 65534, Entitlements: { 'com.apple.developer.driverkit.userclient-access': ['org.driverkit.test.Guarded'], 'org.driverkit.test.needed': true } }])), ['Guarded']);
+    const asNobody = (script: string) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script, bench.socket.path], { cwd: root, uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', () => resolve(out.trim()));
+      });
+    // The socket is 0660 root:root in a 0700 folder here; let the test's other user reach it.
+    chmodSync(join(bench.socket.path, '..'), 0o755);
+    chmodSync(bench.socket.path, 0o666);
+    const script = `
+      import { IOMainPortCreate, IOServiceGetMatchingService, IOServiceNameMatching, IOServiceOpen, IOConnectCallScalarMethod } from '@driverkit/driverkit/client';
+      const port = IOMainPortCreate(process.argv[1]);
+      try {
+        const s = await IOServiceGetMatchingService(port, IOServiceNameMatching('EchoDriver'));
+        const c = await IOServiceOpen(s, 0);
+        console.log('opened', (await IOConnectCallScalarMethod(c, 0, [5, 6], 2)).join(','));
+      } catch (e) { console.log('refused', e.message); }
+      port.close();
+    `;
+    expect(await asNobody(script)).toBe('opened 6,7');
+    const c = IOServiceOpen(await bench.service('Guarded'), 0);
+    await expect(c).rejects.toMatchObject({ code: kIOReturnNotPermitted, message: expect.stringMatching(/uid 0/) });
+    await bench.stop();
+  });
+
+  test('a policy file others can write, or owned by another user, is not trusted', () => {
+    expect(() => IOClientPolicy.load(policyFile([], 0o666))).toThrow(/writable by group or others \(mode 666\): it cannot be trusted/);
+    const bad = policyFile([]);
+    writeFileSync(bad, '<plist><dict><key>Clients</key><array><dict><key>Entitlements</key><dict/></dict></array></dict></plist>');
+    expect(() => IOClientPolicy.load(bad)).toThrow(/names no UID, GID or Executable/);
+    expect(IOClientPolicy.load('/nonexistent/policy.plist').source).toBeNull();
+  });
+});
+
+describe('clients and drivers that go away', () => {
+  const bench = new Bench();
+  beforeAll(() => bench.start());
+  afterAll(() => bench.stop());
+
+  test('a client that dies has its user clients stopped and freed', async () => {
+    const script = `
+      import { IOMainPortCreate, IOServiceGetMatchingService, IOServiceNameMatching, IOServiceOpen } from '@driverkit/driverkit/client';
+      const port = IOMainPortCreate(process.argv[1]);
+      const s = await IOServiceGetMatchingService(port, IOServiceNameMatching('EchoDriver'));
+      await IOServiceOpen(s, 0);
+      await IOServiceOpen(s, 0);
+      console.log('open');
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, bench.socket.path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((r) => child.stdout.once('data', r));
+    expect(bench.router.connectionCount()).toBe(2);
+    child.kill('SIGKILL');
+    await waitFor(() => bench.router.connectionCount() === 0);
+    await waitFor(() => bench.lines.filter((l) => l.endsWith('EchoUserClient free')).length === 2);
+    expect(bench.lines.filter((l) => l.endsWith('EchoUserClient Stop'))).toHaveLength(2);
+  });
+
+  test('a driver that dies fails pending calls with kIOReturnNotAttached and sends terminated notifications', async () => {
+    const echo = await bench.service('Echo');
+    const pid = Number((await IORegistryEntryCreateCFProperties(echo)).getObject('DriverPID')!.toString());
+    const port = IONotificationPortCreate(bench.port);
+    const terminated: string[] = [];
+    const matched: string[] = [];
+    await IOServiceAddMatchingNotification(port, kIOTerminatedNotification, IOServiceNameMatching('EchoDriver'), (_r, services) => terminated.push(...services.map((s) => s.name)));
+    await IOServiceAddMatchingNotification(port, kIOFirstMatchNotification, IOServiceNameMatching('EchoDriver'), (_r, services) => matched.push(...services.map((s) => `${s.registryEntryID}`)));
+    await waitFor(() => matched.length === 2);
+    const c = await IOServiceOpen(echo, 0);
+    const pending = IOConnectCallScalarMethod(c, 3, [60_000], 1);
+    await new Promise((r) => setTimeout(r, 50));
+    process.kill(pid, 'SIGKILL');
+    await expect(pending).rejects.toMatchObject({ code: kIOReturnNotAttached });
+    await waitFor(() => terminated.length === 1);
+    expect(terminated).toEqual(['EchoDriver']);
+    await expect(IOConnectCallScalarMethod(c, 0, [1, 2], 2)).rejects.toMatchObject({ code: kIOReturnNotAttached });
+    // The host relaunches the driver; the app hears of it as a new match.
+    await waitFor(() => matched.length === 3);
+    expect(alive(pid)).toBe(false);
+    port.destroy();
+  });
+
+  test('hostile frames and floods never take down the host or the driver', async () => {
+    const echo = await bench.service('Echo');
+    const pid = Number((await IORegistryEntryCreateCFProperties(echo)).getObject('DriverPID')!.toString());
+    const c = await IOServiceOpen(echo, 0);
+    const send = (bytes: Buffer) =>
+      new Promise<void>((resolve) => {
+        const s = connect(bench.socket.path, () => {
+          s.end(bytes);
+        });
+        s.on('error', () => resolve());
+        s.on('close', () => resolve());
+        setTimeout(() => {
+          s.destroy();
+          resolve();
+        }, 50);
+      });
+    const frame = (body: Uint8Array, length = body.length) => {
+      const h = Buffer.alloc(4);
+      h.writeUInt32LE(length);
+      return Buffer.concat([h, body]);
+    };
+    const values = fc.oneof(fc.string(), fc.integer(), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.boolean(), fc.uint8Array({ maxLength: 64 }), fc.array(fc.integer(), { maxLength: 20 }));
+    const message = fc.record({
+      op: fc.constantFrom('call', 'open', 'close', 'map', 'subscribe', 'getProperties', 'getMatchingServices', 'nonsense'),
+      rid: fc.integer({ min: 0, max: 100 }),
+      connection: fc.oneof(fc.constant(c.id), fc.integer()),
+      selector: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.string()),
+      scalarInput: fc.oneof(fc.array(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), { maxLength: 40 }), values),
+      structureInput: values,
+      structureInputMemory: fc.oneof(fc.string(), fc.constant('driverkit.1.abc'), fc.constant('../../etc/passwd')),
+      structureInputLength: fc.oneof(fc.integer(), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+      scalarOutputCount: fc.oneof(fc.integer(), values),
+      structureOutputMaximumSize: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 }), values),
+      service: values,
+      matching: values,
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(message, { minLength: 1, maxLength: 8 }), fc.uint8Array({ maxLength: 40 }), fc.nat(6), async (messages, garbage, damage) => {
+        const frames = messages.map((m) => frame(OSSerializeBinary(toOSDictionary(m as never))));
+        if (damage === 1) frames.push(frame(garbage));
+        if (damage === 2) frames.push(frame(Buffer.alloc(0), 0xffff_fff0));
+        if (damage === 3) frames.push(frame(OSSerializeBinary(toOSDictionary(messages[0] as never))).subarray(0, 7));
+        if (damage === 4) frames.push(frame(OSSerializeBinary([1, 2, 3] as never)));
+        await send(Buffer.concat(frames));
+      }),
+      { numRuns: 60 },
+    );
+    // A flood: thousands of requests at once on one connection.
+    const flood = Buffer.concat(Array.from({ length: 3000 }, (_, i) => frame(OSSerializeBinary(toOSDictionary({ op: 'getProperties', rid: i, service: 1 })))));
+    await send(flood);
+    // Still answering, and the same driver process is still there.
+    expect(await IOConnectCallScalarMethod(c, 0, [1, 2], 2)).toEqual([2n, 3n]);
+    expect(alive(pid)).toBe(true);
+    expect(Number((await IORegistryEntryCreateCFProperties(echo)).getObject('DriverPID')!.toString())).toBe(pid);
+    await IOServiceClose(c);
+  }, 60_000);
+});
