@@ -1,0 +1,50 @@
+// Guest tier: `node-hid` against a real hidraw device on a real kernel — made through uhid from a
+// report descriptor. Proves the library path the hidraw backend is built on, both directions.
+import { HIDAsync, devicesAsync } from 'node-hid';
+import { UhidDevice } from '../../../scripts/guest/helpers/UhidDevice';
+
+// A vendor-defined device with an 8-byte input report and an 8-byte output report, no report ids.
+const descriptor = Uint8Array.from([
+  0x06, 0x00, 0xff, // Usage Page (Vendor Defined 0xFF00)
+  0x09, 0x01, //       Usage (1)
+  0xa1, 0x01, //       Collection (Application)
+  0x15, 0x00, //         Logical Minimum (0)
+  0x26, 0xff, 0x00, //   Logical Maximum (255)
+  0x75, 0x08, //         Report Size (8)
+  0x95, 0x08, //         Report Count (8)
+  0x09, 0x02, //         Usage (2)
+  0x81, 0x02, //         Input (Data, Variable, Absolute)
+  0x09, 0x03, //         Usage (3)
+  0x91, 0x02, //         Output (Data, Variable, Absolute)
+  0xc0, //             End Collection
+]);
+
+let uhid: UhidDevice;
+
+beforeAll(() => {
+  uhid = UhidDevice.create({ name: 'DriverKit uhid test', vendor: 0x1209, product: 0x0002, reportDescriptor: descriptor });
+});
+
+afterAll(() => uhid?.destroy());
+
+test('node-hid reads the input reports uhid sends and uhid receives the output reports node-hid writes', async () => {
+  let info;
+  for (let i = 0; i < 100 && !info; i++) {
+    info = (await devicesAsync()).find((d) => d.vendorId === 0x1209 && d.productId === 0x0002);
+    if (!info) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(info).toBeDefined();
+  const device = await HIDAsync.open(info!.path!);
+  try {
+    const report = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+    const got = new Promise<Buffer>((resolve) => device.once('data', resolve));
+    uhid.sendInput(report);
+    expect([...(await got)]).toEqual([...report]);
+
+    await device.write([0x00, 9, 8, 7, 6, 5, 4, 3, 2]);
+    const out = await uhid.nextOutput();
+    expect([...out].slice(-8)).toEqual([9, 8, 7, 6, 5, 4, 3, 2]);
+  } finally {
+    await device.close();
+  }
+});

@@ -1,0 +1,55 @@
+// Guest tier: `serialport` against a real ACM serial port on a real kernel — the host's /dev/ttyACM0 and
+// the gadget's /dev/ttyGS0 of a configfs ACM gadget. Proves the library path the serialport provider uses.
+import { SerialPort } from 'serialport';
+import { UsbGadget } from '../../../scripts/guest/helpers/UsbGadget';
+import { waitForPath } from '../../../scripts/guest/helpers/modules';
+
+let gadget: UsbGadget;
+
+beforeAll(async () => {
+  gadget = UsbGadget.create({ name: 'dk_acm', idVendor: 0x1209, idProduct: 0x0003, product: 'DriverKit ACM', functions: [{ name: 'acm.usb0' }] });
+  await waitForPath('/dev/ttyACM0');
+  await waitForPath('/dev/ttyGS0');
+});
+
+afterAll(() => gadget?.remove());
+
+function open(path: string): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    const port = new SerialPort({ path, baudRate: 115200 }, (e) => (e ? reject(e) : resolve(port)));
+  });
+}
+
+function receive(port: SerialPort, length: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    const onData = (d: Buffer) => {
+      chunks.push(d);
+      n += d.length;
+      if (n >= length) {
+        port.off('data', onData);
+        resolve(Buffer.concat(chunks));
+      }
+    };
+    port.on('data', onData);
+  });
+}
+
+test('bytes cross ttyACM0 → ttyGS0 and back through the real USB serial stack', async () => {
+  const host = await open('/dev/ttyACM0');
+  const device = await open('/dev/ttyGS0');
+  try {
+    const there = Buffer.from('hello over a real USB ACM link\n');
+    const atDevice = receive(device, there.length);
+    host.write(there);
+    expect((await atDevice).toString()).toBe(there.toString());
+    const back = Buffer.from(Array.from({ length: 4096 }, (_, i) => i & 0xff));
+    const atHost = receive(host, back.length);
+    device.write(back);
+    expect((await atHost).equals(back)).toBe(true);
+  } finally {
+    await new Promise((r) => host.close(r));
+    await new Promise((r) => device.close(r));
+  }
+});
