@@ -48,3 +48,43 @@ test('node-hid reads the input reports uhid sends and uhid receives the output r
     await device.close();
   }
 });
+
+test('a USB HID gadget (configfs hid function) reaches node-hid through usbhid, and back through /dev/hidg0', async () => {
+  const { UsbGadget } = await import('../../../scripts/guest/helpers/UsbGadget');
+  const { waitForPath } = await import('../../../scripts/guest/helpers/modules');
+  const { openSync, writeSync, read, closeSync } = await import('node:fs');
+  const gadget = UsbGadget.create({
+    name: 'dk_hid',
+    idVendor: 0x1209,
+    idProduct: 0x0004,
+    product: 'DriverKit HID gadget',
+    functions: [{ name: 'hid.usb0', attributes: { protocol: '0', subclass: '0', report_length: '8', report_desc: Buffer.from(descriptor) } }],
+  });
+  try {
+    await waitForPath('/dev/hidg0');
+    let info;
+    for (let i = 0; i < 100 && !info; i++) {
+      info = (await devicesAsync()).find((d) => d.vendorId === 0x1209 && d.productId === 0x0004);
+      if (!info) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(info).toBeDefined();
+    const device = await HIDAsync.open(info!.path!);
+    const hidg = openSync('/dev/hidg0', 'r+');
+    try {
+      const got = new Promise<Buffer>((resolve) => device.once('data', resolve));
+      writeSync(hidg, Buffer.from([8, 7, 6, 5, 4, 3, 2, 1]));
+      expect([...(await got)]).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+      const fromHost = new Promise<Buffer>((resolve) => {
+        const b = Buffer.alloc(8);
+        read(hidg, b, 0, 8, null, () => resolve(b));
+      });
+      await device.write([0x00, 1, 1, 2, 3, 5, 8, 13, 21]);
+      expect([...(await fromHost)]).toEqual([1, 1, 2, 3, 5, 8, 13, 21]);
+    } finally {
+      await device.close();
+      closeSync(hidg);
+    }
+  } finally {
+    gadget.remove();
+  }
+});

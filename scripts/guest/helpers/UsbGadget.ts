@@ -28,7 +28,8 @@ export class UsbGadget {
   private constructor(readonly dir: string, readonly options: UsbGadgetOptions) {}
 
   static create(options: UsbGadgetOptions): UsbGadget {
-    loadModules('dummy_hcd', 'libcomposite', 'usb_f_acm', 'usb_f_ss_lb', 'usb_f_hid', 'cdc_acm');
+    // The gadget side (dummy_hcd's UDC, the function drivers) and the host side's class drivers.
+    loadModules('dummy_hcd', 'libcomposite', 'usb_f_acm', 'usb_f_ss_lb', 'usb_f_hid', 'cdc_acm', 'usbhid', 'hid_generic');
     mountConfigfs();
     const dir = join(ROOT, options.name);
     if (existsSync(dir)) new UsbGadget(dir, options).remove();
