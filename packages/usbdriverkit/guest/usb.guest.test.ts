@@ -6,13 +6,7 @@ import { UsbGadget } from '../../../scripts/guest/helpers/UsbGadget';
 const VID = 0x1209;
 const PID = 0x0001;
 
-let gadget: UsbGadget;
-
-beforeAll(async () => {
-  gadget = UsbGadget.create({ name: 'dk_loopback', idVendor: VID, idProduct: PID, product: 'DriverKit loopback', functions: [{ name: 'Loopback.0', attributes: { bulk_buflen: '512' } }] });
-});
-
-afterAll(() => gadget?.remove());
+// dummy_hcd has one UDC: each test makes its gadget and removes it before the next.
 
 async function findDevice() {
   for (let i = 0; i < 100; i++) {
@@ -24,6 +18,15 @@ async function findDevice() {
 }
 
 test('enumerates the gadget, reads its device descriptor with a control transfer, and loops bulk data back', async () => {
+  const gadget = UsbGadget.create({ name: 'dk_loopback', idVendor: VID, idProduct: PID, product: 'DriverKit loopback', functions: [{ name: 'Loopback.0', attributes: { bulk_buflen: '512' } }] });
+  try {
+    await loopback();
+  } finally {
+    gadget.remove();
+  }
+});
+
+async function loopback(): Promise<void> {
   const device = await findDevice();
   expect(device.productName).toBe('DriverKit loopback');
   await device.open();
@@ -47,5 +50,66 @@ test('enumerates the gadget, reads its device descriptor with a control transfer
     await device.releaseInterface(iface.interfaceNumber);
   } finally {
     await device.close();
+  }
+}
+
+test('a device model served through FunctionFS is a real USB device: vendor control requests, a stall, and bulk data both ways', async () => {
+  const { FunctionFsGadget } = await import('../../../scripts/guest/helpers/FunctionFsGadget');
+  const controlOut: Buffer[] = [];
+  const gadget = FunctionFsGadget.create({
+    name: 'dk_ffs',
+    idVendor: VID,
+    idProduct: 0x0005,
+    product: 'DriverKit FunctionFS',
+    model: {
+      interfaceClass: 0xff,
+      interfaceSubClass: 0x42,
+      interfaceProtocol: 0x01,
+      interfaceName: 'echo model',
+      endpoints: [
+        { direction: 'out', type: 'bulk' },
+        { direction: 'in', type: 'bulk' },
+      ],
+      control: (setup, data) => {
+        if (setup.bRequest === 1) return Buffer.from('DriverKit model');
+        if (setup.bRequest === 3 && data) controlOut.push(data);
+        return null;
+      },
+      received: (_i, data, g) => void g.send(1, Buffer.from(data).reverse()),
+    },
+  });
+  try {
+    let device;
+    for (let i = 0; i < 100 && !device; i++) {
+      device = await usb.findDeviceByIds(VID, 0x0005);
+      if (!device) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(device).toBeDefined();
+    await device!.open();
+    if (device!.configuration?.configurationValue !== 1) await device!.selectConfiguration(1);
+    const iface = device!.configuration!.interfaces[0]!;
+    expect([iface.alternate.interfaceClass, iface.alternate.interfaceSubclass, iface.alternate.interfaceProtocol]).toEqual([0xff, 0x42, 0x01]);
+    await device!.claimInterface(iface.interfaceNumber);
+    const vendor = (request: number) => ({ requestType: 'vendor', recipient: 'interface', request, value: 0, index: iface.interfaceNumber }) as const;
+    const hello = await device!.controlTransferIn(vendor(1), 64);
+    expect(Buffer.from(hello.data!.buffer).toString()).toBe('DriverKit model');
+    const stalled = await device!.controlTransferIn(vendor(2), 64).then(
+      (r) => r.status,
+      (e: Error) => `error ${e.message}`,
+    );
+    expect(stalled).toMatch(/stall/i);
+    await device!.controlTransferOut(vendor(3), Uint8Array.from([4, 5, 6]));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(controlOut.map((b) => [...b])).toEqual([[4, 5, 6]]);
+    const eps = iface.alternate.endpoints;
+    const out = eps.find((e) => e.direction === 'out')!;
+    const inn = eps.find((e) => e.direction === 'in')!;
+    await device!.transferOut(out.endpointNumber, Buffer.from('abcdef'));
+    const r = await device!.transferIn(inn.endpointNumber, 512);
+    expect(Buffer.from(r.data!.buffer).toString()).toBe('fedcba');
+    await device!.releaseInterface(iface.interfaceNumber);
+    await device!.close();
+  } finally {
+    gadget.remove();
   }
 });

@@ -19,6 +19,8 @@ export interface UsbGadgetOptions {
   product?: string;
   serialnumber?: string;
   functions: UsbGadgetFunction[];
+  /** Bind to the UDC at once (default). FunctionFS gadgets bind after their descriptors are written. */
+  bind?: boolean;
 }
 
 const ROOT = '/sys/kernel/config/usb_gadget';
@@ -29,7 +31,7 @@ export class UsbGadget {
 
   static create(options: UsbGadgetOptions): UsbGadget {
     // The gadget side (dummy_hcd's UDC, the function drivers) and the host side's class drivers.
-    loadModules('dummy_hcd', 'libcomposite', 'usb_f_acm', 'usb_f_ss_lb', 'usb_f_hid', 'cdc_acm', 'usbhid', 'hid_generic');
+    loadModules('dummy_hcd', 'libcomposite', 'usb_f_acm', 'usb_f_ss_lb', 'usb_f_hid', 'usb_f_fs', 'cdc_acm', 'usbhid', 'hid_generic');
     mountConfigfs();
     const dir = join(ROOT, options.name);
     if (existsSync(dir)) new UsbGadget(dir, options).remove();
@@ -49,20 +51,31 @@ export class UsbGadget {
       for (const [k, v] of Object.entries(f.attributes ?? {})) writeFileSync(join(fdir, k), v);
       symlinkSync(fdir, join(dir, 'configs/c.1', f.name));
     }
-    const udc = readdirSync('/sys/class/udc')[0];
-    if (!udc) throw new Error('no UDC: dummy_hcd did not load');
-    writeFileSync(join(dir, 'UDC'), udc);
-    return new UsbGadget(dir, options);
+    const gadget = new UsbGadget(dir, options);
+    if (options.bind !== false) gadget.bind();
+    return gadget;
   }
 
-  /** Unbinds and removes the gadget (in the order configfs requires). */
-  remove(): void {
-    if (!existsSync(this.dir)) return;
+  /** Binds the gadget to dummy_hcd's UDC: the guest's USB host sees the device arrive. */
+  bind(): void {
+    const udc = readdirSync('/sys/class/udc')[0];
+    if (!udc) throw new Error('no UDC: dummy_hcd did not load');
+    writeFileSync(join(this.dir, 'UDC'), udc);
+  }
+
+  /** Unbinds the gadget: the device leaves the guest's USB host. */
+  unbind(): void {
     try {
       if (readFileSync(join(this.dir, 'UDC'), 'utf8').trim()) writeFileSync(join(this.dir, 'UDC'), '\n');
     } catch {
       // Not bound.
     }
+  }
+
+  /** Unbinds and removes the gadget (in the order configfs requires). */
+  remove(): void {
+    if (!existsSync(this.dir)) return;
+    this.unbind();
     const config = join(this.dir, 'configs/c.1');
     if (existsSync(config)) {
       for (const e of readdirSync(config)) if (e.includes('.')) unlinkSync(join(config, e));
