@@ -7,7 +7,7 @@ module.exports = {
   ...preset,
   rootDir: __dirname,
   testMatch: ['<rootDir>/packages/*/guest/**/*.guest.test.ts'],
-  // The host's disk is read-only in the guest; the guest's /tmp is writable.
-  cacheDirectory: '/tmp/jest-guest-cache',
+  // The host's disk is read-only in the guest; its scratch is TMPDIR (under /run).
+  cacheDirectory: `${process.env.TMPDIR ?? '/tmp'}/jest-guest-cache`,
   testTimeout: 120_000,
 };

@@ -40,7 +40,7 @@ const jobs = join(cache, 'jobs');
 mkdirSync(jobs, { recursive: true });
 const job = join(jobs, `job-${process.pid}-${Date.now()}.sh`);
 const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-writeFileSync(job, `set -u\ncd ${quote(process.cwd())} || exit 125\nexport NODE_OPTIONS=--max-old-space-size=1536\n${command.map(quote).join(' ')}\n`);
+writeFileSync(job, `set -u\ncd ${quote(process.cwd())} || { echo "guest: cannot enter ${process.cwd()} inside the guest"; exit 126; }\nexport NODE_OPTIONS=--max-old-space-size=1536\n${command.map(quote).join(' ')}\n`);
 
 const qemu = spawn(
   'qemu-system-x86_64',
