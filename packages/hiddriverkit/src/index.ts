@@ -1,8 +1,9 @@
 /**
- * `@driverkit/hiddriverkit`: Apple's HIDDriverKit for TypeScript on Linux. It will hold the HID report-descriptor parser, IOHIDElement, IOUserHIDDevice and the HID event services over hidraw (`node-hid`), HID over USB and virtual devices.
- *
- * The package is a buildable skeleton until its family lands; it depends on `@driverkit/driverkit`
- * and plugs into the core only through the core's published seams.
+ * `@driverkit/hiddriverkit`: Apple's HIDDriverKit for TypeScript on Linux. So far: the HID 1.11 report
+ * descriptor parser, the IOHIDElement tree and report encoding and decoding; the device classes, the
+ * event services and the hidraw, USB and virtual backends follow.
  * @packageDocumentation
  */
-export {};
+export * from './descriptor/IOHIDElement';
+export { parseReportDescriptor, type HIDParseMode, type HIDReportDescriptor, type HIDReportInfo } from './descriptor/HIDReportDescriptor';
+export { decodeReport, encodeReport, findReport, type HIDElementValue } from './descriptor/HIDReportCodec';
