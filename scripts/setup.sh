@@ -10,17 +10,9 @@ if [ "$have" -lt "$need_node_major" ]; then
   exit 1
 fi
 
-# Debian packages the project needs at run time or in tests; none yet for the core.
+# Debian packages the project needs at run time or in tests; none yet beyond the guest tier's own.
+source "$(dirname "$0")/lib/debian-packages.sh"
 packages=()
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: please install these Debian packages (as root): ${missing[*]}" >&2
-    exit 1
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+if [ "${#packages[@]}" -gt 0 ]; then
+  ensure_debian_packages "${packages[@]}"
 fi

@@ -4,20 +4,8 @@
 # host's root read-only over 9p and runs one job inside it. Prints the initramfs path on its last line.
 set -euo pipefail
 
-packages=(qemu-system-x86 linux-image-amd64 busybox-static)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "guest setup: please install these Debian packages (as root): ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "guest setup: installing ${missing[*]} (about 2 minutes)…" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source "$(dirname "$0")/../lib/debian-packages.sh"
+ensure_debian_packages qemu-system-x86 linux-image-amd64 busybox-static
 
 # The newest kernel the linux-image-amd64 package brought.
 kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
