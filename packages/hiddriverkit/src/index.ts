@@ -7,3 +7,4 @@
 export * from './descriptor/IOHIDElement';
 export { parseReportDescriptor, type HIDParseMode, type HIDReportDescriptor, type HIDReportInfo } from './descriptor/HIDReportDescriptor';
 export { decodeReport, encodeReport, findReport, type HIDElementValue } from './descriptor/HIDReportCodec';
+export { HIDMatchingFamily, kHIDMatchScore } from './matching/HIDMatchingFamily';
