@@ -88,3 +88,26 @@ test('a USB HID gadget (configfs hid function) reaches node-hid through usbhid, 
     gadget.remove();
   }
 });
+
+test('the hidraw backend finds a uhid device, reads its descriptor from sysfs, and carries reports both ways', async () => {
+  const { HIDRawBackend } = await import('../src/index');
+  const backend = await HIDRawBackend.create();
+  let d;
+  for (let i = 0; i < 100 && !d; i++) {
+    d = (await backend.list()).find((x) => x.vendorId === 0x1209 && x.productId === 0x0002);
+    if (!d) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(d).toBeDefined();
+  expect([...d!.reportDescriptor]).toEqual([...descriptor]);
+  expect(d!.transport).toBe('USB');
+  const h = await backend.open(d!.path);
+  try {
+    const got = new Promise<Uint8Array>((resolve) => h.onInputReport(resolve));
+    uhid.sendInput(Uint8Array.of(11, 12, 13, 14, 15, 16, 17, 18));
+    expect([...(await got)]).toEqual([11, 12, 13, 14, 15, 16, 17, 18]);
+    await h.setReport('output', Uint8Array.of(21, 22, 23, 24, 25, 26, 27, 28));
+    expect([...(await uhid.nextOutput())].slice(-8)).toEqual([21, 22, 23, 24, 25, 26, 27, 28]);
+  } finally {
+    await h.close();
+  }
+});

@@ -8,3 +8,7 @@ export * from './descriptor/IOHIDElement';
 export { parseReportDescriptor, type HIDParseMode, type HIDReportDescriptor, type HIDReportInfo } from './descriptor/HIDReportDescriptor';
 export { decodeReport, encodeReport, findReport, type HIDElementValue } from './descriptor/HIDReportCodec';
 export { HIDMatchingFamily, kHIDMatchScore } from './matching/HIDMatchingFamily';
+export type { HIDBackend, HIDDeviceDescription, HIDDeviceHandle } from './backend/HIDBackend';
+export { HIDRawBackend, type NodeHIDModule } from './backend/hidraw/HIDRawBackend';
+export { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
+export { VirtualHIDDevice, type VirtualHIDDeviceHandlers } from './backend/virtual/VirtualHIDDevice';

@@ -1,0 +1,44 @@
+import { IOReturnError, kIOReturnNotFound } from '@driverkit/driverkit';
+import type { HIDBackend, HIDDeviceDescription, HIDDeviceHandle } from '../HIDBackend';
+import type { VirtualHIDDevice } from './VirtualHIDDevice';
+
+/** HID devices made in the process (the virtual bench, tests): added and removed like hotplug. */
+export class VirtualHIDBackend implements HIDBackend {
+  readonly name = 'virtual';
+  readonly #devices = new Map<string, VirtualHIDDevice>();
+  readonly #listeners = new Set<(event: 'added' | 'removed', path: string) => void>();
+  #next = 1;
+
+  /** Plugs a device in; returns its path. */
+  add(device: VirtualHIDDevice): string {
+    const path = device.description.path ?? `virtual:hid/${this.#next++}`;
+    this.#devices.set(path, device);
+    for (const l of this.#listeners) l('added', path);
+    return path;
+  }
+
+  /** Unplugs a device: whoever has it open is told it was removed. */
+  remove(path: string): void {
+    const d = this.#devices.get(path);
+    if (!d) return;
+    this.#devices.delete(path);
+    d.remove();
+    for (const l of this.#listeners) l('removed', path);
+  }
+
+  /** Hotplug events, for the family's enumerator. */
+  watch(listener: (event: 'added' | 'removed', path: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async list(): Promise<HIDDeviceDescription[]> {
+    return [...this.#devices].map(([path, d]) => ({ ...d.description, path }));
+  }
+
+  async open(path: string): Promise<HIDDeviceHandle> {
+    const d = this.#devices.get(path);
+    if (!d) throw new IOReturnError(kIOReturnNotFound, `no virtual HID device ${path}`);
+    return d.handle();
+  }
+}
