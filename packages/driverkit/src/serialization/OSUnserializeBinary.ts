@@ -127,9 +127,10 @@ function text(bytes: Uint8Array, start: number, length: number, offset: number, 
  * Truncation, lengths or counts past the end of the input, counts that disagree with the elements
  * present, a dictionary key given twice, back-references to objects not yet seen or to an enclosing
  * collection (a cycle), nesting past `maxDepth`, invalid UTF-8, number widths other than 8/16/32/64
- * (31/63 for float/double), and trailing bytes each throw an IOReturnError `kIOReturnBadArgument` naming the byte offset; an
- * unknown type or the indexed (0xd4) variant throws `kIOReturnUnsupported`. Work and memory are
- * linear in the input's size: nothing is allocated from a declared count.
+ * (31/63 for float/double), and trailing bytes each throw an IOReturnError `kIOReturnBadArgument`
+ * naming the byte offset; an unknown type or the indexed (0xd4) variant throws
+ * `kIOReturnUnsupported`. Work and memory are linear in the input's size: nothing is allocated from a
+ * declared count.
  */
 export function OSUnserializeBinary(input: Uint8Array, options: OSUnserializeBinaryOptions = {}): OSObject {
   const maxDepth = options.maxDepth ?? kOSSerializeMaxDepth;
