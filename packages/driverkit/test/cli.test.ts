@@ -21,7 +21,7 @@ describe('driverkit run, ioreg, match, list', () => {
 
   beforeAll(async () => {
     socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
-    host = spawn(process.execPath, [bin, 'run', join(fixtures, 'drivers/NullDriver'), join(fixtures, 'drivers/TestDrivers'), '--family', join(fixtures, 'family-plugin/plugin.js'), '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+    host = spawn(process.execPath, [bin, 'run', join(fixtures, 'drivers/NullDriver'), join(fixtures, 'drivers/TestDrivers'), '--family', join(fixtures, 'family-plugin/plugin.js'), '--no-discover', '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
     host.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     host.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     await waitFor(() => output.includes('following services'));
@@ -87,7 +87,7 @@ test('ioreg without a host says where it looked and how to start one', async () 
 
 test('run --once prints the registry and leaves nothing running', async () => {
   const socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
-  const { stdout } = await driverkit('run', '--once', '--socket', socket, join(fixtures, 'drivers/NullDriver'));
+  const { stdout } = await driverkit('run', '--once', '--no-discover', '--socket', socket, join(fixtures, 'drivers/NullDriver'));
   expect(stdout).toMatch(/\+-o NullDriver {2}<class IOUserService/);
   const pid = Number(/pid (\d+)\)/.exec(stdout)![1]);
   expect(alive(pid)).toBe(false);

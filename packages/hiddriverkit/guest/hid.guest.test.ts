@@ -111,3 +111,24 @@ test('the hidraw backend finds a uhid device, reads its descriptor from sysfs, a
     await h.close();
   }
 });
+
+test('end to end: the host publishes the hidraw device, a HID driver in its own process opens it and answers its reports', async () => {
+  const { IOServiceHost } = await import('@driverkit/driverkit');
+  const { register } = await import('../src/plugin');
+  const { join } = await import('node:path');
+  const lines: string[] = [];
+  const host = new IOServiceHost({ log: (l) => lines.push(l) });
+  const stop = await register(host);
+  try {
+    host.addDriverBundle(join(__dirname, '../test/fixtures/hid-driver'));
+    for (let i = 0; i < 100 && !lines.some((l) => l.startsWith('started HIDLogger')); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!lines.some((l) => l.startsWith('started HIDLogger'))) throw new Error(lines.join('\n'));
+    expect(lines.find((l) => l.startsWith('started HIDLogger'))).toMatch(/on DriverKit uhid test .*pid \d+/);
+    uhid.sendInput(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    const out = await uhid.nextOutput();
+    expect([...out].slice(-8)).toEqual([254, 253, 252, 251, 250, 249, 248, 247]);
+  } finally {
+    await stop();
+    await host.stop();
+  }
+});

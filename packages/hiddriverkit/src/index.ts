@@ -12,3 +12,4 @@ export type { HIDBackend, HIDDeviceDescription, HIDDeviceHandle } from './backen
 export { HIDRawBackend, type NodeHIDModule } from './backend/hidraw/HIDRawBackend';
 export { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
 export { VirtualHIDDevice, type VirtualHIDDeviceHandlers } from './backend/virtual/VirtualHIDDevice';
+export { IOHIDInterface, kIOHIDReportTypeInput, kIOHIDReportTypeOutput, kIOHIDReportTypeFeature, type IOHIDDeviceOpener } from './IOHIDInterface';

@@ -40,7 +40,7 @@ async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
 
 beforeAll(async () => {
   socket = join(mkdtempSync(join(tmpdir(), 'nulldriver-')), 'host.sock');
-  host = spawn(process.execPath, [bin, 'run', sample, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+  host = spawn(process.execPath, [bin, 'run', sample, '--no-discover', '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
   host.stdout!.on('data', (d: Buffer) => (hostOutput += d.toString()));
   host.stderr!.on('data', (d: Buffer) => (hostOutput += d.toString()));
   await waitFor(() => hostOutput.includes('following services'));

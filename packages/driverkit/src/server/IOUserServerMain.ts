@@ -99,9 +99,12 @@ export function runUserServer(fd = 3): void {
       void (async () => {
         try {
           if (!runtime) throw new Error('start before init');
-          const provider = providerFor(m.getObject('provider') as OSDictionary);
           const properties = m.getObject('properties');
           if (!(properties instanceof OSDictionary)) throw new TypeError('start: no properties dictionary');
+          // Load the driver's module first: the families it imports register their provider classes.
+          const userClass = properties.getObject('IOUserClass');
+          if (userClass instanceof OSString) await runtime.loadClass(userClass.getCStringNoCopy());
+          const provider = providerFor(m.getObject('provider') as OSDictionary);
           const service = await runtime.startService(properties, provider);
           const key = service.GetRegistryEntryID().toString();
           services.set(key, service);

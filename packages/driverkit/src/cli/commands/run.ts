@@ -14,6 +14,7 @@ Starts the driver host with the given driver packages and every installed family
 prints what matched and started, then follows services as they come and go. Ctrl-C stops it all.
   --in-process      run drivers inside the host (no crash isolation; for debugging)
   --family <module> also load this family plugin module
+  --no-discover     load only the --family plugins, not every installed family's
   --socket <path>   listen here (default ${defaultHostSocketPath()})
   --client-policy <plist>
                     the apps' entitlements (default ${kIOClientPolicyDefaultPath}; root-owned)
@@ -22,7 +23,7 @@ prints what matched and started, then follows services as they come and go. Ctrl
 
 /** `driverkit run`: the host, in the foreground. */
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { boolean: ['in-process', 'once', 'help'], string: ['family', 'socket', 'client-policy'] });
+  const args = parseArgs(argv, { boolean: ['in-process', 'once', 'help', 'no-discover'], string: ['family', 'socket', 'client-policy'] });
   if (args.flags.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -50,10 +51,16 @@ export async function run(argv: string[]): Promise<number> {
     await socket.listen();
     out(`  listening on ${socket.path} (try \`driverkit ioreg -l\` in another terminal)`);
     out(`  client policy: ${policy.source ?? `none (${policyPath} does not exist): apps may open only drivers with allow-any-userclient-access`}`);
-    const plugins = [...findFamilyPlugins([process.cwd(), cliDirectory()]).map((p) => p.modulePath), ...((args.values.family as string[] | undefined) ?? []).map((m) => resolve(m))];
+    const discovered = args.flags['no-discover'] ? [] : findFamilyPlugins([process.cwd(), cliDirectory()]).map((p) => p.modulePath);
+    const plugins = [...discovered, ...((args.values.family as string[] | undefined) ?? []).map((m) => resolve(m))];
     for (const modulePath of plugins) {
-      stops.push(await loadFamilyPlugin(host, modulePath));
-      out(`  family plugin ${modulePath}`);
+      // A family that fails to load costs its own devices only; the host runs on.
+      try {
+        stops.push(await loadFamilyPlugin(host, modulePath));
+        out(`  family plugin ${modulePath}`);
+      } catch (e) {
+        out(`  family plugin ${modulePath} did not load: ${(e as Error).message}`);
+      }
     }
     if (plugins.length === 0) out('  no installed family package offers a host plugin: only IOResources and IOUserResources can be matched');
     for (const dir of args.positional) host.addDriverBundle(resolve(dir));

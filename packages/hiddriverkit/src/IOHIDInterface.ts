@@ -1,0 +1,149 @@
+import { IOReturnError, IOService, IOUserServerRuntime, OSData, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
+import type { HIDDeviceDescription, HIDDeviceHandle } from './backend/HIDBackend';
+import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
+import { parseReportDescriptor, type HIDReportDescriptor } from './descriptor/HIDReportDescriptor';
+import type { IOHIDElement, IOHIDReportType } from './descriptor/IOHIDElement';
+
+/** Mirrors `IOHIDReportType`. */
+export const kIOHIDReportTypeInput = 0;
+export const kIOHIDReportTypeOutput = 1;
+export const kIOHIDReportTypeFeature = 2;
+
+const typeName = (t: number): IOHIDReportType => (t === kIOHIDReportTypeInput ? 'input' : t === kIOHIDReportTypeOutput ? 'output' : 'feature');
+
+/** Opens a device by backend name and path, in whatever process the interface lives in. */
+export type IOHIDDeviceOpener = (backend: string, path: string) => Promise<HIDDeviceHandle>;
+
+/**
+ * Mirrors `IOHIDInterface`: the nub an event service (or any HID driver) sits on. Its properties are
+ * Apple's (VendorID, ProductID, PrimaryUsagePage, DeviceUsagePairs, ReportDescriptor, …); `Open`
+ * opens the device through the family's backend in the driver's own process, so reports never cross
+ * the host, and each input report is delivered to the client's ReportAvailable action.
+ */
+export class IOHIDInterface extends IOService {
+  static readonly className = 'IOHIDInterface';
+  /** How this process opens devices (set by the host plugin, and for hidraw in every process that loads the family). */
+  static opener: IOHIDDeviceOpener | null = null;
+
+  #handle: HIDDeviceHandle | null = null;
+  #client: IOService | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #descriptor: HIDReportDescriptor | null = null;
+
+  /** The properties a nub for `d` carries, with the values IOHIDFamily uses. */
+  static propertiesFor(backend: string, d: HIDDeviceDescription): Record<string, unknown> {
+    const parsed = parseReportDescriptor(d.reportDescriptor, 'lenient');
+    const apps = parsed.root.getChildElements().filter((c) => c.getCollectionType() === 1);
+    const max = (t: IOHIDReportType) => Math.max(0, ...parsed.reports.filter((r) => r.type === t).map((r) => r.length));
+    return {
+      VendorID: d.vendorId,
+      ProductID: d.productId,
+      VersionNumber: d.versionNumber,
+      ...(d.manufacturer ? { Manufacturer: d.manufacturer } : {}),
+      ...(d.product ? { Product: d.product } : {}),
+      ...(d.serialNumber ? { SerialNumber: d.serialNumber } : {}),
+      Transport: d.transport,
+      LocationID: d.locationID,
+      PrimaryUsagePage: apps[0]?.getUsagePage() ?? 0,
+      PrimaryUsage: apps[0]?.getUsage() ?? 0,
+      DeviceUsagePairs: apps.map((a) => ({ DeviceUsagePage: a.getUsagePage(), DeviceUsage: a.getUsage() })),
+      MaxInputReportSize: max('input'),
+      MaxOutputReportSize: max('output'),
+      MaxFeatureReportSize: max('feature'),
+      ReportDescriptor: d.reportDescriptor,
+      IOHIDBackend: backend,
+      IOHIDBackendPath: d.path,
+      // As Apple's HID nubs do: a driver on this device needs the HID transport entitlement.
+      IOServiceDEXTEntitlements: [['com.apple.developer.driverkit.transport.hid']],
+    };
+  }
+
+  #descriptorOf(): HIDReportDescriptor {
+    if (!this.#descriptor) {
+      const d = this.getProperty('ReportDescriptor');
+      if (!(d instanceof OSData)) throw new IOReturnError(kIOReturnUnsupported, `${this.getName()} has no ReportDescriptor property`);
+      this.#descriptor = parseReportDescriptor(d.getBytesNoCopy(), 'lenient');
+    }
+    return this.#descriptor;
+  }
+
+  /** Mirrors `IOHIDInterface::getElements`: the input, output and feature fields, in report order. */
+  getElements(): IOHIDElement[] {
+    return this.#descriptorOf().reports.flatMap((r) => r.elements);
+  }
+
+  /**
+   * Mirrors `IOHIDInterface::Open(forClient, options, action)`: one client at a time; `action` (a
+   * ReportAvailable method: `(action, timestamp, reportID, reportLength, type, report)`) receives each
+   * input report on its queue.
+   */
+  async Open(forClient: IOService, _options: number, action: OSAction | null): Promise<void> {
+    if (this.#client) throw new IOReturnError(kIOReturnExclusiveAccess, `${this.getName()} is open by ${this.#client.getName()}`);
+    const backend = String(this.getProperty('IOHIDBackend') ?? '');
+    const path = String(this.getProperty('IOHIDBackendPath') ?? '');
+    const opener = IOHIDInterface.opener;
+    if (!opener) throw new IOReturnError(kIOReturnUnsupported, `this process cannot open ${backend} HID devices`);
+    const numbered = this.#descriptorOf().numbered;
+    this.#handle = await opener(backend, path);
+    this.#client = forClient;
+    const held = action?.retain() ?? null;
+    const off = this.#handle.onInputReport((report) => {
+      const reportID = numbered ? report[0]! : 0;
+      void held?.Invoke(mach_absolute_time(), reportID, report.length, kIOHIDReportTypeInput, report);
+    });
+    this.#unsubscribe = () => {
+      off();
+      held?.release();
+    };
+    this.#handle.onRemoved(() => void this.Terminate());
+  }
+
+  /** Mirrors `IOHIDInterface::Close(forClient, options)`. */
+  async Close(forClient: IOService, _options = 0): Promise<void> {
+    if (this.#client !== forClient) return;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#client = null;
+    const h = this.#handle;
+    this.#handle = null;
+    await h?.close();
+  }
+
+  #open(): HIDDeviceHandle {
+    if (!this.#handle) throw new IOReturnError(kIOReturnNotOpen, `${this.getName()} is not open`);
+    return this.#handle;
+  }
+
+  /** Mirrors `IOHIDInterface::SetReport(report, reportType, reportID, options)`: an output or feature report. */
+  async SetReport(report: Uint8Array | IOMemoryDescriptor, reportType: number, reportID: number, _options = 0): Promise<void> {
+    if (reportType === kIOHIDReportTypeInput) throw new IOReturnError(kIOReturnBadArgument, 'SetReport: input reports come from the device');
+    const bytes = report instanceof Uint8Array ? report : report.readBytes(0, Number(report.GetLength()));
+    if (this.#descriptorOf().numbered && bytes[0] !== reportID) throw new IOReturnError(kIOReturnBadArgument, `SetReport: the report starts with ID ${bytes[0]}, not ${reportID}`);
+    await this.#open().setReport(typeName(reportType) as 'output' | 'feature', bytes);
+  }
+
+  /** Mirrors `IOHIDInterface::GetReport(report, reportType, reportID, options)`: resolves with the report's bytes. */
+  async GetReport(reportType: number, reportID: number, _options = 0): Promise<Uint8Array> {
+    const type = typeName(reportType);
+    const info = this.#descriptorOf().reports.find((r) => r.type === type && r.reportID === reportID);
+    if (!info) throw new IOReturnError(kIOReturnBadArgument, `GetReport: no ${type} report #${reportID}`);
+    return this.#open().getReport(type as 'input' | 'feature', reportID, info.length);
+  }
+
+  override async Stop(provider: IOService): Promise<void> {
+    if (this.#client) await this.Close(this.#client);
+    await super.Stop(provider);
+  }
+}
+
+// A driver process that loads the family drives its IOHIDInterface providers itself: hidraw devices
+// it opens directly; virtual devices live in the host's process and are driven in-process only.
+IOUserServerRuntime.registerProviderClass('IOHIDInterface', IOHIDInterface);
+let hidraw: Promise<HIDRawBackend> | null = null;
+IOHIDInterface.opener ??= async (backend, path) => {
+  if (backend !== 'hidraw') {
+    throw new IOReturnError(kIOReturnUnsupported, `${backend} HID devices live in the host's process: run their drivers with \`driverkit run --in-process\` until they are served across processes`);
+  }
+  hidraw ??= HIDRawBackend.create();
+  return (await hidraw).open(path);
+};

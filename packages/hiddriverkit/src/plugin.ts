@@ -1,0 +1,72 @@
+// The HID family's host plugin (package.json "driverkit.hostPlugin"): `driverkit run` loads it to add
+// HID matching and to publish an IOHIDInterface nub for every HID device the backends find.
+import { existsSync } from 'node:fs';
+import { IOReturnError, kIOReturnNotFound, type IOServiceHost } from '@driverkit/driverkit';
+import type { HIDBackend } from './backend/HIDBackend';
+import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
+import { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
+import { IOHIDInterface } from './IOHIDInterface';
+import { HIDMatchingFamily } from './matching/HIDMatchingFamily';
+
+/** Where virtual HID devices are plugged in (the virtual bench, tests). */
+export const virtualHIDBackend = new VirtualHIDBackend();
+
+const POLL_MS = 2000;
+
+export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
+  host.registerFamily(HIDMatchingFamily);
+  const backends = new Map<string, HIDBackend>([['virtual', virtualHIDBackend]]);
+  if (existsSync('/sys/class/hidraw')) {
+    try {
+      backends.set('hidraw', await HIDRawBackend.create());
+    } catch (e) {
+      host.options.log(`HID: hidraw is unavailable (${(e as Error).message})`);
+    }
+  }
+  IOHIDInterface.opener = async (name, path) => {
+    const b = backends.get(name);
+    if (!b) throw new IOReturnError(kIOReturnNotFound, `no HID backend ${name} in this process`);
+    return b.open(path);
+  };
+
+  const nubs = new Map<string, IOHIDInterface>();
+  // One pass at a time per backend: a pass working from an older listing would undo a newer one.
+  const passes = new Map<string, Promise<void>>();
+  const sync = (name: string, backend: HIDBackend): Promise<void> => {
+    const next = (passes.get(name) ?? Promise.resolve()).then(() => syncPass(name, backend));
+    passes.set(name, next.catch(() => {}));
+    return next;
+  };
+  const syncPass = async (name: string, backend: HIDBackend) => {
+    const present = await backend.list();
+    const keys = new Set(present.map((d) => `${name}:${d.path}`));
+    for (const d of present) {
+      const key = `${name}:${d.path}`;
+      if (nubs.has(key)) continue;
+      const nub = new IOHIDInterface();
+      nub.setName(d.product ?? 'IOHIDInterface');
+      nub.setLocation((d.locationID >>> 0).toString(16));
+      for (const [k, v] of Object.entries(IOHIDInterface.propertiesFor(name, d))) nub.setProperty(k, v as never);
+      nubs.set(key, nub);
+      host.publishNub(nub);
+      nub.release();
+    }
+    for (const [key, nub] of nubs) {
+      if (!key.startsWith(`${name}:`) || keys.has(key)) continue;
+      nubs.delete(key);
+      await nub.Terminate();
+    }
+  };
+  const syncAll = async () => {
+    for (const [name, b] of backends) await sync(name, b).catch((e) => host.options.log(`HID: listing ${name} devices failed: ${(e as Error).message}`));
+  };
+  await syncAll();
+  const unwatch = virtualHIDBackend.watch(() => void sync('virtual', virtualHIDBackend));
+  const timer = backends.has('hidraw') ? setInterval(() => void sync('hidraw', backends.get('hidraw')!), POLL_MS) : null;
+  return async () => {
+    unwatch();
+    if (timer) clearInterval(timer);
+    await Promise.all([...nubs.values()].map((n) => n.Terminate()));
+    nubs.clear();
+  };
+}
