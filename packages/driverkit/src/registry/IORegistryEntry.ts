@@ -145,9 +145,7 @@ export class IORegistryEntry extends OSObject {
   /** Mirrors `getPath(gIOServicePlane)`: `IOService:/Parent/Child@location`. */
   getPath(): string {
     const parts: string[] = [];
-    for (let e: IORegistryEntry | null = this; e && e.#parent; e = e.#parent) {
-      parts.unshift(e.#location ? `${e.getName()}@${e.#location}` : e.getName());
-    }
+    for (let e: IORegistryEntry | null = this; e && e.#parent; e = e.#parent) parts.unshift(e.pathComponent());
     return `${kIOServicePlane}:/${parts.join('/')}`;
   }
 

@@ -110,7 +110,7 @@ export class IOService extends IORegistryEntry {
   async #terminate(): Promise<void> {
     this.retain();
     try {
-      await Promise.all(this.getChildEntries().map((c) => (c instanceof IOService ? c.Terminate() : Promise.resolve(c.detachFromParent()))));
+      await this.#terminateClients();
       if (this.#state === 'started' && this.#provider) {
         try {
           await this.Stop(this.#provider);
@@ -118,15 +118,25 @@ export class IOService extends IORegistryEntry {
           this.#runtime?.reportError(this, 'Stop', e);
         }
       }
-      this.#state = 'terminated';
-      this.#registered = false;
-      this.abortQueues();
-      const registry = this.getRegistry();
-      this.detachFromParent();
-      registry?.announce('terminated', this);
+      this.#leaveRegistry();
     } finally {
       this.release();
     }
+  }
+
+  #terminateClients(): Promise<unknown> {
+    return Promise.all(this.getChildEntries().map((c) => (c instanceof IOService ? c.Terminate() : c.detachFromParent())));
+  }
+
+  // The end of every termination, a failed start's included: listeners that saw the service
+  // registered also see it go.
+  #leaveRegistry(): void {
+    this.#state = 'terminated';
+    this.#registered = false;
+    this.abortQueues();
+    const registry = this.getRegistry();
+    this.detachFromParent();
+    registry?.announce('terminated', this);
   }
 
   /**
@@ -147,12 +157,9 @@ export class IOService extends IORegistryEntry {
       if (this.#terminating) return;
       this.#state = 'started';
     } catch (e) {
-      this.#state = 'terminated';
       this.#terminating = Promise.resolve();
-      await Promise.all(this.getChildEntries().map((c) => (c instanceof IOService ? c.Terminate() : Promise.resolve(c.detachFromParent()))));
-      this.#registered = false;
-      this.abortQueues();
-      this.detachFromParent();
+      await this.#terminateClients();
+      this.#leaveRegistry();
       throw e;
     }
   }
