@@ -1,6 +1,7 @@
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnSuccess } from '../IOReturn/IOReturn';
 import { IOHostConnection } from '../host/IOHostConnection';
+import { messageNumber, messageString } from '../ipc/IOMessageFields';
 import { defaultHostSocketPath } from '../host/IOHostSocket';
 import { IOSharedMemory } from '../memory/IOSharedMemory';
 import { OSArray } from '../os/OSArray';
@@ -39,8 +40,8 @@ export class IOMainPort {
   connection(): Promise<IOHostConnection> {
     this.#connection ??= IOHostConnection.connect(this.path).then((c) => {
       c.onEvent = (m) => {
-        const op = (m.getObject('op') as OSString | null)?.getCStringNoCopy();
-        const id = op === 'completion' ? `c${num(m, 'connection')}/${num(m, 'asyncCall')}` : op === 'notification' ? `n${num(m, 'subscription')}` : null;
+        const op = messageString(m, 'op');
+        const id = op === 'completion' ? `c${messageNumber(m, 'connection')}/${messageNumber(m, 'asyncCall')}` : op === 'notification' ? `n${messageNumber(m, 'subscription')}` : null;
         if (id) this.#events.get(id)?.(m);
       };
       c.onClose = () => {
@@ -80,10 +81,6 @@ function port(p: IOMainPort | typeof kIOMainPortDefault): IOMainPort {
   return defaultPort;
 }
 
-function num(m: OSDictionary, key: string): number {
-  const v = m.getObject(key);
-  return v instanceof OSNumber ? Number(v.unsigned64BitValue()) : -1;
-}
 
 function readService(mainPort: IOMainPort, d: OSObject | null): IOServiceRef {
   if (!(d instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'the host described a service badly');
@@ -169,7 +166,7 @@ export class IOConnection {
  */
 export async function IOServiceOpen(service: IOServiceRef, type = 0): Promise<IOConnection> {
   const reply = await (await service.mainPort.connection()).request('open', { service: OSNumber.withNumber(service.registryEntryID, 64), type });
-  return new IOConnection(service, num(reply, 'connection'));
+  return new IOConnection(service, messageNumber(reply, 'connection') ?? -1);
 }
 
 /** Mirrors `IOServiceClose(connect)`: the user client's Stop and free run in the driver. */
@@ -245,16 +242,14 @@ async function callMethod(connect: IOConnection, selector: number | bigint, inpu
       m.setObject('asyncCall', asyncID);
       const { callback, refcon } = async.ref;
       mainPort.on(`c${connect.id}/${asyncID}`, (note) => {
-        const status = num(note, 'status') >>> 0;
+        const status = (messageNumber(note, 'status') ?? -1) >>> 0;
         const data = note.getObject('data');
-        async.port.deliver(() => callback(refcon, status, data instanceof OSArray ? [...data].map((d) => (d as OSNumber).unsigned64BitValue()) : []));
+        async.port.deliver(() => callback(refcon, status, data instanceof OSArray ? [...data].filter((d) => d instanceof OSNumber).map((d) => d.unsigned64BitValue()) : []));
       });
     }
-    const fieldsOf: Record<string, OSObject> = {};
-    for (const [k, v] of m) fieldsOf[k] = v;
     let reply: OSDictionary;
     try {
-      reply = await c.request('call', fieldsOf, true);
+      reply = await c.request('call', m, true);
     } finally {
       m.release();
     }
@@ -311,9 +306,9 @@ export async function IOConnectMapMemory64(connect: IOConnection, memoryType: nu
   const c = await connect.service.mainPort.connection();
   const reply = await c.request('map', { connection: connect.id, memoryType: OSNumber.withNumber(BigInt(memoryType), 64) });
   const name = (reply.getObject('name') as OSString).getCStringNoCopy();
-  const offset = num(reply, 'offset');
-  const length = num(reply, 'length');
-  const readOnly = (BigInt(num(reply, 'options')) & kIOUserClientMemoryReadOnly) !== 0n;
+  const offset = messageNumber(reply, 'offset') ?? 0;
+  const length = messageNumber(reply, 'length') ?? 0;
+  const readOnly = (BigInt(messageNumber(reply, 'options') ?? 0) & kIOUserClientMemoryReadOnly) !== 0n;
   const memory = IOSharedMemory.attach(name, { copyOnWrite: readOnly });
   if (offset + length > memory.length) {
     memory.close();

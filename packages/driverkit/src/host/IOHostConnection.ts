@@ -3,7 +3,7 @@ import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError'
 import { kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
-import type { OSDictionary } from '../os/OSDictionary';
+import { OSDictionary } from '../os/OSDictionary';
 import type { OSObject } from '../os/OSObject';
 import { defaultHostSocketPath } from './IOHostSocket';
 
@@ -46,9 +46,10 @@ export class IOHostConnection {
    * Sends `op` with `fields` and resolves with the reply, or rejects with its kIOReturn code; a `raw`
    * request resolves whatever the status.
    */
-  request(op: string, fields: Record<string, OSObject | string | number | bigint> = {}, raw = false): Promise<OSDictionary> {
+  request(op: string, fields: OSDictionary | Record<string, OSObject | string | number | bigint> = {}, raw = false): Promise<OSDictionary> {
     // Build the frame before registering the request, so a bad field leaves nothing pending.
-    const m = requestMessage(op, 0, fields);
+    const m = fields instanceof OSDictionary ? OSDictionary.withDictionary(fields) : requestMessage(op, 0, fields);
+    m.setObject('op', op);
     const { rid, reply } = this.#requests.begin(op, REQUEST_TIMEOUT_MS, raw);
     m.setObject('rid', rid);
     try {

@@ -5,10 +5,10 @@ import { dirname, join } from 'node:path';
 import { IOReturnError, errorReason, ioReturnFromException } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotFound, kIOReturnUnsupported } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
+import { messageFields, messageString } from '../ipc/IOMessageFields';
 import { OSArray } from '../os/OSArray';
 import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
-import { OSString } from '../os/OSString';
 import type { IORegistryEntry } from '../registry/IORegistryEntry';
 import { IOService } from '../service/IOService';
 import { identifyPeer, type IOClientIdentity } from './IOClientIdentity';
@@ -54,11 +54,11 @@ export class IOHostSocket {
     readonly host: IOServiceHost,
     readonly path: string = defaultHostSocketPath(),
   ) {
-    this.handle('registry', () => fields({ registry: host.registry.toDictionary() }));
+    this.handle('registry', () => messageFields({ registry: host.registry.toDictionary() }));
     this.handle('explain', (m) => {
-      const entry = this.lookup(str(m, 'entry'));
+      const entry = this.lookup(messageString(m, 'entry'));
       if (!(entry instanceof IOService)) throw new IOReturnError(kIOReturnBadArgument, `${entry.getPath()} is not a service`);
-      return fields({ text: host.explainText(entry) });
+      return messageFields({ text: host.explainText(entry) });
     });
     this.handle('list', () => {
       const nubs = OSArray.withCapacity(0);
@@ -71,7 +71,7 @@ export class IOHostSocket {
         nubs.setObject(d);
         d.release();
       }
-      return fields({ nubs });
+      return messageFields({ nubs });
     });
   }
 
@@ -140,7 +140,7 @@ export class IOHostSocket {
   async #dispatch(client: IOHostClient, m: OSDictionary): Promise<void> {
     const channel = client.channel;
     const rid = m.getObject('rid');
-    const op = str(m, 'op');
+    const op = messageString(m, 'op');
     const reply = OSDictionary.withCapacity(4);
     reply.setObject('op', 'reply');
     reply.setObject('rid', rid instanceof OSNumber ? rid : OSNumber.withNumber(0, 32));
@@ -181,16 +181,7 @@ export class IOHostSocket {
   }
 }
 
-function str(m: OSDictionary, key: string): string | null {
-  const v = m.getObject(key);
-  return v instanceof OSString ? v.getCStringNoCopy() : null;
-}
 
-function fields(values: Record<string, OSDictionary | OSArray | string>): OSDictionary {
-  const d = OSDictionary.withCapacity(2);
-  for (const [k, v] of Object.entries(values)) d.setObject(k, v);
-  return d;
-}
 
 function isListening(path: string): Promise<boolean> {
   return new Promise((resolve) => {

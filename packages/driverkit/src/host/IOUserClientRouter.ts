@@ -9,6 +9,7 @@ import { OSNumber } from '../os/OSNumber';
 import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
 import { IOService } from '../service/IOService';
+import { messageFields, messageNumber, messageString } from '../ipc/IOMessageFields';
 import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
 import { describeIdentity, type IOClientIdentity } from './IOClientIdentity';
 import { IOClientPolicy } from './IOClientPolicy';
@@ -38,15 +39,7 @@ interface Subscription {
   unlisten: () => void;
 }
 
-function str(m: OSDictionary, key: string): string | null {
-  const v = m.getObject(key);
-  return v instanceof OSString ? v.getCStringNoCopy() : null;
-}
 
-function num(m: OSDictionary, key: string): number | null {
-  const v = m.getObject(key);
-  return v instanceof OSNumber ? Number(v.unsigned32BitValue()) : null;
-}
 
 function names(o: OSObject | null): string[] {
   if (o instanceof OSString) return [o.getCStringNoCopy()];
@@ -75,9 +68,9 @@ export class IOUserClientRouter {
       if (!(matching instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'getMatchingServices needs a matching dictionary');
       const list = OSArray.withCapacity(0);
       for (const e of host.registry.entries()) if (e instanceof IOService && e.isRegistered() && serviceMatchesDictionary(e, matching)) list.setObject(describe(e));
-      return fields({ services: list });
+      return messageFields({ services: list });
     });
-    socket.handle('getProperties', (m) => fields({ properties: this.#service(m).copyProperties() }));
+    socket.handle('getProperties', (m) => messageFields({ properties: this.#service(m).copyProperties() }));
     socket.handle('open', (m, client) => this.#open(m, client));
     socket.handle('close', async (m, client) => {
       await this.#close(this.#connection(m, client));
@@ -88,11 +81,11 @@ export class IOUserClientRouter {
       const c = this.#connection(m, client);
       const type = m.getObject('memoryType');
       const g = await c.handle.copyMemory(type instanceof OSNumber ? type.unsigned64BitValue() : 0n);
-      return fields({ name: g.name, offset: g.offset, length: g.length, options: Number(g.options) });
+      return messageFields({ name: g.name, offset: g.offset, length: g.length, options: Number(g.options) });
     });
     socket.handle('subscribe', (m, client) => this.#subscribe(m, client));
     socket.handle('unsubscribe', (m, client) => {
-      const id = num(m, 'subscription');
+      const id = messageNumber(m, 'subscription');
       for (const s of this.#subscriptions) {
         if (s.client !== client || s.clientId !== id) continue;
         s.unlisten();
@@ -117,7 +110,7 @@ export class IOUserClientRouter {
   }
 
   #connection(m: OSDictionary, client: IOHostClient): Connection {
-    const c = this.#connections.get(num(m, 'connection') ?? -1);
+    const c = this.#connections.get(messageNumber(m, 'connection') ?? -1);
     if (!c || c.client !== client) throw new IOReturnError(kIOReturnNotAttached, 'no such connection (it was closed, or its driver went away)');
     return c;
   }
@@ -132,7 +125,7 @@ export class IOUserClientRouter {
     }
     const identity = client.identity ?? { pid: 0, uid: -1, gid: -1, executable: null };
     const entitlements = this.policy.entitlementsFor(identity);
-    const type = num(m, 'type') ?? 0;
+    const type = messageNumber(m, 'type') ?? 0;
     const handle = await driver.server.openUserClient(service, type, entitlements);
     const refusal = this.#refusal(driver.personality.bundle.bundleIdentifier, driver.personality.bundle.entitlement(kIODriverKitAllowAnyUserClientAccess), handle.properties, entitlements, identity);
     if (refusal) {
@@ -142,7 +135,7 @@ export class IOUserClientRouter {
     }
     const id = this.#nextConnection++;
     this.#connections.set(id, { id, service, handle, client });
-    return fields({ connection: id });
+    return messageFields({ connection: id });
   }
 
   /** Apple's macOS checks, in order; null when the app may have the user client, else what is missing. */
@@ -167,7 +160,7 @@ export class IOUserClientRouter {
   async #call(m: OSDictionary, client: IOHostClient): Promise<OSDictionary> {
     const c = this.#connection(m, client);
     const call = decodeCall(m);
-    const asyncID = num(m, 'asyncCall');
+    const asyncID = messageNumber(m, 'asyncCall');
     const onCompletion =
       call.asyncReference && asyncID !== null
         ? (status: number, data: bigint[]) => {
@@ -194,8 +187,8 @@ export class IOUserClientRouter {
 
   /** IOServiceAddMatchingNotification: matched (existing ones first) or terminated services, pushed to the app. */
   #subscribe(m: OSDictionary, client: IOHostClient): null {
-    const id = num(m, 'subscription');
-    const kind = str(m, 'kind');
+    const id = messageNumber(m, 'subscription');
+    const kind = messageString(m, 'kind');
     const matching = m.getObject('matching');
     if (id === null || (kind !== 'matched' && kind !== 'terminated') || !(matching instanceof OSDictionary)) {
       throw new IOReturnError(kIOReturnBadArgument, 'subscribe needs a subscription id, kind matched or terminated, and a matching dictionary');
@@ -254,8 +247,3 @@ function describe(service: IOService): OSDictionary {
   return d;
 }
 
-function fields(values: Record<string, OSObject | string | number>): OSDictionary {
-  const d = OSDictionary.withCapacity(2);
-  for (const [k, v] of Object.entries(values)) d.setObject(k, v);
-  return d;
-}

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { IOReturnError, isIOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnTimeout } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
+import { messageNumber, messageString } from '../ipc/IOMessageFields';
 import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
 import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
 import { OSArray } from '../os/OSArray';
@@ -175,20 +176,20 @@ export class IOUserServerProcess implements IOUserServerHandle {
   }
 
   #receive(m: OSDictionary): void {
-    const op = (m.getObject('op') as OSString | null)?.getCStringNoCopy();
+    const op = messageString(m, 'op');
     if (op === 'reply') {
       this.#requests.settle(m);
       return;
     }
     if (op === 'completion') {
-      const id = `${(m.getObject('userClient') as OSString | null)?.getCStringNoCopy()}/${(m.getObject('call') as OSNumber | null)?.unsigned32BitValue()}`;
+      const id = `${messageString(m, 'userClient')}/${messageNumber(m, 'call')}`;
       const sink = this.#completions.get(id);
       const status = m.getObject('status');
       const data = m.getObject('data');
-      if (sink && status instanceof OSNumber) sink(status.unsigned32BitValue(), data instanceof OSArray ? [...data].map((n) => (n as OSNumber).unsigned64BitValue()) : []);
+      if (sink && status instanceof OSNumber) sink(status.unsigned32BitValue(), data instanceof OSArray ? [...data].filter((n) => n instanceof OSNumber).map((n) => n.unsigned64BitValue()) : []);
       return;
     }
-    const key = (m.getObject('service') as OSString | null)?.getCStringNoCopy();
+    const key = messageString(m, 'service');
     const proxy = key ? this.#proxies.get(key) : undefined;
     if (!proxy) return;
     if (op === 'properties' && m.getObject('properties') instanceof OSDictionary) proxy.setProperties(m.getObject('properties') as OSDictionary);
@@ -205,7 +206,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const key = [...this.#proxies].find(([, p]) => p === service)?.[0];
     if (!key) throw new IOReturnError(kIOReturnNotAttached, `${service.getName()} is not a service of driver server ${this.name}`);
     const answer = await this.#call('openUserClient', { service: key, type, entitlements });
-    const ucKey = (answer.getObject('userClient') as OSString | null)?.getCStringNoCopy();
+    const ucKey = messageString(answer, 'userClient');
     const properties = answer.getObject('properties');
     if (!ucKey || !(properties instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} answered openUserClient without a user client`);
     let closed = false;
@@ -231,8 +232,9 @@ export class IOUserServerProcess implements IOUserServerHandle {
       },
       copyMemory: async (memoryType) => {
         const r = await this.#call('copyMemory', { userClient: ucKey, memoryType });
-        const num = (k: string) => Number((r.getObject(k) as OSNumber | null)?.unsigned64BitValue() ?? 0);
-        return { name: (r.getObject('name') as OSString).getCStringNoCopy(), offset: num('offset'), length: num('length'), options: BigInt(num('options')) };
+        const name = messageString(r, 'name');
+        if (!name) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} shared memory without a name`);
+        return { name, offset: messageNumber(r, 'offset') ?? 0, length: messageNumber(r, 'length') ?? 0, options: BigInt(messageNumber(r, 'options') ?? 0) };
       },
       close: async () => {
         if (closed) return;

@@ -6,6 +6,7 @@ import type { IOUserClient } from '../userclient/IOUserClient';
 import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
 import { IOUserClientRunner } from '../userclient/IOUserClientRunner';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
+import { messageFields, messageString } from '../ipc/IOMessageFields';
 import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
 import { OSDictionary } from '../os/OSDictionary';
 import type { OSObject } from '../os/OSObject';
@@ -16,10 +17,6 @@ import { IOService } from '../service/IOService';
 import { IOProviderProxy } from './IOProviderProxy';
 import { IOUserServerRuntime } from './IOUserServerRuntime';
 
-function str(m: OSDictionary, key: string): string | null {
-  const v = m.getObject(key);
-  return v instanceof OSString ? v.getCStringNoCopy() : null;
-}
 
 /**
  * The main loop of a driver process: receives start/terminate/exit from the host on descriptor 3,
@@ -40,8 +37,7 @@ export function runUserServer(fd = 3): void {
 
   const send = (fields: Record<string, OSObject | string | number | boolean>) => {
     if (channel.isClosed()) return;
-    const m = OSDictionary.withCapacity(4);
-    for (const [k, v] of Object.entries(fields)) m.setObject(k, v);
+    const m = messageFields(fields);
     channel.send(m);
     m.release();
   };
@@ -88,12 +84,12 @@ export function runUserServer(fd = 3): void {
   };
 
   channel.onMessage = (m) => {
-    const op = str(m, 'op');
+    const op = messageString(m, 'op');
     const ridObject = m.getObject('rid');
     const rid = ridObject instanceof OSNumber ? Number(ridObject.unsigned32BitValue()) : 0;
     if (op === 'init') {
-      const modulePath = str(m, 'modulePath');
-      runtime = new IOUserServerRuntime(str(m, 'name') ?? 'driver', { bundleIdentifier: str(m, 'bundleIdentifier') ?? 'unknown', modulePath });
+      const modulePath = messageString(m, 'modulePath');
+      runtime = new IOUserServerRuntime(messageString(m, 'name') ?? 'driver', { bundleIdentifier: messageString(m, 'bundleIdentifier') ?? 'unknown', modulePath });
       runtime.onError = (s, what, e) => process.stderr.write(`${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
     } else if (op === 'start') {
       void (async () => {
@@ -117,7 +113,7 @@ export function runUserServer(fd = 3): void {
         }
       })();
     } else if (op === 'terminate') {
-      const key = str(m, 'service') ?? '';
+      const key = messageString(m, 'service') ?? '';
       const service = services.get(key);
       services.delete(key);
       void (service ? service.Terminate() : Promise.resolve()).then(
@@ -125,7 +121,7 @@ export function runUserServer(fd = 3): void {
         (e) => fail(rid, e),
       );
     } else if (op === 'openUserClient') {
-      const service = services.get(str(m, 'service') ?? '');
+      const service = services.get(messageString(m, 'service') ?? '');
       const type = m.getObject('type');
       const entitlements = m.getObject('entitlements');
       void (async () => {
@@ -138,7 +134,7 @@ export function runUserServer(fd = 3): void {
         properties.release();
       })().catch((e) => fail(rid, e));
     } else if (op === 'call') {
-      const key = str(m, 'userClient') ?? '';
+      const key = messageString(m, 'userClient') ?? '';
       const uc = userClients.get(key);
       void (async () => {
         if (!uc) throw new IOReturnError(kIOReturnNotAttached, 'the user client is closed');
@@ -161,7 +157,7 @@ export function runUserServer(fd = 3): void {
         out.release();
       })().catch((e) => fail(rid, e));
     } else if (op === 'copyMemory') {
-      const uc = userClients.get(str(m, 'userClient') ?? '');
+      const uc = userClients.get(messageString(m, 'userClient') ?? '');
       const type = m.getObject('memoryType');
       void (async () => {
         if (!uc) throw new IOReturnError(kIOReturnNotAttached, 'the user client is closed');
@@ -169,7 +165,7 @@ export function runUserServer(fd = 3): void {
         reply(rid, { name: g.name, offset: g.offset, length: g.length, options: Number(g.options) });
       })().catch((e) => fail(rid, e));
     } else if (op === 'closeUserClient') {
-      const key = str(m, 'userClient') ?? '';
+      const key = messageString(m, 'userClient') ?? '';
       const uc = userClients.get(key);
       userClients.delete(key);
       void (uc ? IOUserClientRunner.close(uc) : Promise.resolve()).then(
@@ -177,7 +173,7 @@ export function runUserServer(fd = 3): void {
         (e) => fail(rid, e),
       );
     } else if (op === 'power') {
-      const service = services.get(str(m, 'service') ?? '');
+      const service = services.get(messageString(m, 'service') ?? '');
       const flags = m.getObject('flags');
       void (async () => {
         if (!service || !(flags instanceof OSNumber)) throw new Error('power: unknown service or no flags');
