@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -231,6 +231,9 @@ describe('entitlements (Apple\'s userclient checks, from the host\'s client poli
 
   test('a policy file others can write, or owned by another user, is not trusted', () => {
     expect(() => IOClientPolicy.load(policyFile([], 0o666))).toThrow(/writable by group or others \(mode 666\): it cannot be trusted/);
+    const foreign = policyFile([]);
+    chownSync(foreign, 65534, 65534);
+    expect(() => IOClientPolicy.load(foreign)).toThrow(/belongs to uid 65534, not root: it cannot be trusted/);
     const bad = policyFile([]);
     writeFileSync(bad, '<plist><dict><key>Clients</key><array><dict><key>Entitlements</key><dict/></dict></array></dict></plist>');
     expect(() => IOClientPolicy.load(bad)).toThrow(/names no UID, GID or Executable/);

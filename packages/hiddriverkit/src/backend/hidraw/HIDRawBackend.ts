@@ -83,8 +83,9 @@ export class HIDRawBackend implements HIDBackend {
   }
 
   async open(path: string): Promise<HIDDeviceHandle> {
-    const description = (await this.list()).find((d) => d.path === path);
-    if (!description) throw new IOReturnError(kIOReturnNotFound, `no hidraw device ${path}`);
+    const entry = (await this.hid.devicesAsync()).find((d) => d.path === path);
+    if (!entry) throw new IOReturnError(kIOReturnNotFound, `no hidraw device ${path}`);
+    const description = this.#describe(entry);
     const numbered = parseReportDescriptor(description.reportDescriptor, 'lenient').numbered;
     let device: Awaited<ReturnType<NodeHIDModule['HIDAsync']['open']>>;
     try {
