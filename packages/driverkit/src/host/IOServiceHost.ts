@@ -39,6 +39,8 @@ export interface IOServiceHostEvent {
 
 interface Binding {
   service: IOService;
+  provider: IOService;
+  category: string;
   personality: IOPersonality;
   server: IOUserServerHandle;
   /** Set when the service ends because its driver process died. */
@@ -60,6 +62,8 @@ export class IOServiceHost {
   readonly #bundles = new Map<string, IODriverBundle>();
   readonly #servers = new Map<string, IOUserServerHandle>();
   readonly #bindings = new Map<IOService, Map<string, Binding>>();
+  /** The same bindings by driver service: whether an entry is a driver, and whose, without a scan. */
+  readonly #byService = new Map<IOService, Binding>();
   readonly #matching = new Map<IOService, Promise<void>>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -127,7 +131,7 @@ export class IOServiceHost {
   /** Unloads a driver package: its services are terminated and their providers rematched. */
   async removeDriverBundle(bundleIdentifier: string): Promise<void> {
     if (!this.#bundles.delete(bundleIdentifier)) throw new IOReturnError(kIOReturnNotFound, `no driver package ${bundleIdentifier} is loaded`);
-    const doomed = [...this.#bindings.values()].flatMap((m) => [...m.values()]).filter((b) => b.personality.bundle.bundleIdentifier === bundleIdentifier);
+    const doomed = [...this.#byService.values()].filter((b) => b.personality.bundle.bundleIdentifier === bundleIdentifier);
     await Promise.all(doomed.map((b) => b.service.Terminate()));
   }
 
@@ -167,8 +171,8 @@ export class IOServiceHost {
 
   /** The driver server and personality behind a driver service the host started, or null. */
   driverOf(service: IOService): { server: IOUserServerHandle; personality: IOPersonality } | null {
-    for (const m of this.#bindings.values()) for (const b of m.values()) if (b.service === service) return { server: b.server, personality: b.personality };
-    return null;
+    const b = this.#byService.get(service);
+    return b ? { server: b.server, personality: b.personality } : null;
   }
 
   /** The registered services that are not drivers the host started: the nubs families published. */
@@ -235,7 +239,7 @@ export class IOServiceHost {
   }
 
   #isNub(s: IOService): boolean {
-    return ![...this.#bindings.values()].some((m) => [...m.values()].some((b) => b.service === s));
+    return !this.#byService.has(s);
   }
 
   #rematchAll(): void {
@@ -276,8 +280,10 @@ export class IOServiceHost {
       const service = await server.startService(properties, nub);
       this.#failures.get(nub)?.delete(personality);
       const bindings = this.#bindings.get(nub) ?? new Map<string, Binding>();
-      bindings.set(category, { service, personality, server });
+      const binding: Binding = { service, provider: nub, category, personality, server };
+      bindings.set(category, binding);
       this.#bindings.set(nub, bindings);
+      this.#byService.set(service, binding);
       this.#emit({ kind: 'started', service, provider: nub, personality, message: `started ${personality.userClass} on ${nub.getName()} (${personality}, score ${candidate.score}${server.pid ? `, pid ${server.pid}` : ''})` });
       return true;
     } catch (e) {
@@ -309,17 +315,16 @@ export class IOServiceHost {
     return server;
   }
 
-  #bindingsOf(server: IOUserServerHandle): Array<[IOService, string, Binding]> {
-    const out: Array<[IOService, string, Binding]> = [];
-    for (const [nub, m] of this.#bindings) for (const [cat, b] of m) if (b.server === server) out.push([nub, cat, b]);
-    return out;
+  #bindingsOf(server: IOUserServerHandle): Binding[] {
+    return [...this.#byService.values()].filter((b) => b.server === server);
   }
 
   /** A driver process exited on its own: its services are terminated, their providers relaunched with backoff. */
   #serverDied(server: IOUserServerHandle, why: string): void {
     if (this.#servers.get(server.name) === server) this.#servers.delete(server.name);
     if (this.#stopping) return;
-    for (const [nub, , b] of this.#bindingsOf(server)) {
+    for (const b of this.#bindingsOf(server)) {
+      const nub = b.provider;
       this.#emit({ kind: 'crashed', service: b.service, provider: nub, personality: b.personality, message: `${b.personality.userClass} on ${nub.getName()} died (${why})` });
       b.crashed = true;
       this.#track(b.service.Terminate());
@@ -327,21 +332,20 @@ export class IOServiceHost {
   }
 
   #serviceTerminated(service: IOService): void {
-    for (const [nub, m] of this.#bindings) {
-      for (const [cat, b] of m) {
-        if (b.service !== service) continue;
-        m.delete(cat);
-        if (m.size === 0) this.#bindings.delete(nub);
-        // The binding held the reference the server handed over when the service started.
-        b.service.release();
-        this.#retireIfUnused(b.server);
-        if (this.#stopping || nub.isInactive()) return;
-        this.#emit({ kind: 'terminated', service, provider: nub, personality: b.personality, message: `${b.personality.userClass} on ${nub.getName()} terminated` });
-        if (b.crashed) this.#relaunch(nub);
-        else this.#track(this.#rematch(nub));
-        return;
-      }
-    }
+    const b = this.#byService.get(service);
+    if (!b) return;
+    const nub = b.provider;
+    this.#byService.delete(service);
+    const m = this.#bindings.get(nub)!;
+    m.delete(b.category);
+    if (m.size === 0) this.#bindings.delete(nub);
+    // The binding held the reference the server handed over when the service started.
+    service.release();
+    this.#retireIfUnused(b.server);
+    if (this.#stopping || nub.isInactive()) return;
+    this.#emit({ kind: 'terminated', service, provider: nub, personality: b.personality, message: `${b.personality.userClass} on ${nub.getName()} terminated` });
+    if (b.crashed) this.#relaunch(nub);
+    else this.#track(this.#rematch(nub));
   }
 
   /** A driver server with no services left ends, as a dext process does once its last service is gone. */
