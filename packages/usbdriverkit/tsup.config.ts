@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/plugin.ts'],
+  // The plugin and the index share one copy of the family's classes.
+  splitting: true,
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

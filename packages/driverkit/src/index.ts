@@ -115,11 +115,12 @@ export type { IOUserServerHandle } from './host/IOUserServerHandle';
 export { IOUserServiceProxy } from './host/IOUserServiceProxy';
 export { IOUserServerRuntime, type IODriverModule } from './server/IOUserServerRuntime';
 export { IOProviderProxy } from './server/IOProviderProxy';
+export { isRemoteCallTarget, isLinkedProvider, type IOProviderLink, type IORemoteCaller, type IORemoteCallTarget, type IOLinkedProvider } from './server/IORemoteProvider';
 export { runUserServer } from './server/IOUserServerMain';
 export { IOMessageChannel, kIOMessageMaxFrame } from './ipc/IOMessageChannel';
 export { IOHostSocket, defaultHostSocketPath, type IOHostSocketHandler } from './host/IOHostSocket';
 export { IOHostConnection } from './host/IOHostConnection';
-export { findFamilyPlugins, loadFamilyPlugin, type IOFamilyPlugin, type IOFamilyPluginLocation } from './host/IOFamilyPlugins';
+export { findFamilyPlugins, loadFamilyPlugin, findVirtualBench, loadVirtualBench, type IOFamilyPlugin, type IOFamilyPluginLocation } from './host/IOFamilyPlugins';
 export { formatIORegTree, type IORegTreeOptions } from './ioreg/formatIORegTree';
 export {
   IOServiceNotificationDispatchSource,

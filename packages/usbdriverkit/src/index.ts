@@ -1,8 +1,25 @@
 /**
- * `@driverkit/usbdriverkit`: Apple's USBDriverKit for TypeScript on Linux. It will hold IOUSBHostDevice, IOUSBHostInterface and IOUSBHostPipe over libusb (the `usb` package), a virtual USB host, and replay of real USB captures.
- *
- * The package is a buildable skeleton until its family lands; it depends on `@driverkit/driverkit`
- * and plugs into the core only through the core's published seams.
+ * `@driverkit/usbdriverkit`: Apple's USBDriverKit for TypeScript on Linux — IOUSBHostDevice,
+ * IOUSBHostInterface and IOUSBHostPipe over libusb (the `usb` package), a virtual USB host, and
+ * replay of real USB captures (usbmon, USBPcap, USB 2.0 analyzer packets).
  * @packageDocumentation
  */
-export {};
+export * from './descriptors/USBConstants';
+export * from './descriptors/USBDescriptors';
+export * from './descriptors/USBEndpoint';
+export * from './descriptors/USBDescriptorBuilder';
+export type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBSetupPacket, USBTransferResult, USBIsochResult, USBIsochFrameResult } from './backend/USBBackend';
+export { VirtualUSBHost } from './backend/virtual/VirtualUSBHost';
+export { VirtualUSBDevice, type VirtualUSBDeviceModel } from './backend/virtual/VirtualUSBDevice';
+export { VirtualUSBDeviceHandle } from './backend/virtual/VirtualUSBDeviceHandle';
+export { LibUSBBackend } from './backend/libusb/LibUSBBackend';
+export { usbErrorCode } from './backend/libusb/LibUSBErrors';
+export type { USBAccess, USBDeviceSnapshot, USBScope } from './access/USBAccess';
+export { USBDeviceSession, kUSBHostInterfaceOpenDetachKernelDriver } from './access/USBDeviceSession';
+export { IOUSBHostNub } from './host/IOUSBHostNub';
+export { IOUSBHostDevice, type IOUSBHostInterfaceIterator } from './host/IOUSBHostDevice';
+export { IOUSBHostInterface } from './host/IOUSBHostInterface';
+export { IOUSBHostPipe, type IOUSBIsochronousFrame, type IOUSBStandardEndpointDescriptors } from './host/IOUSBHostPipe';
+export { USBHostController } from './host/USBHostController';
+export { USBMatchingFamily, kUSBMatchScore } from './matching/USBMatchingFamily';
+export { virtualUSBHost, register } from './plugin';

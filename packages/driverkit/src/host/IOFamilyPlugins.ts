@@ -59,3 +59,33 @@ export async function loadFamilyPlugin(host: IOServiceHost, modulePath: string):
     if (typeof stop === 'function') await stop();
   };
 }
+
+/**
+ * The virtual bench module a driver package names in package.json (`"driverkit": { "virtualBench":
+ * "dist/VirtualBench.js" }`), or null. Its default export plugs the package's virtual devices into
+ * the families (after their plugins registered) and returns what unplugs them.
+ */
+export function findVirtualBench(packageDirectory: string): string | null {
+  try {
+    const manifest = JSON.parse(readFileSync(join(packageDirectory, 'package.json'), 'utf8')) as { driverkit?: { virtualBench?: unknown } };
+    const bench = manifest.driverkit?.virtualBench;
+    return typeof bench === 'string' ? join(packageDirectory, bench) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs a virtual bench module (see {@link findVirtualBench}); returns its stop function. */
+export async function loadVirtualBench(host: IOServiceHost, modulePath: string): Promise<() => Promise<void>> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(modulePath)) as typeof mod;
+  } catch (e) {
+    throw new IOReturnError(kIOReturnNotFound, `cannot load the virtual bench ${modulePath}: ${(e as Error).message}`, { cause: e });
+  }
+  if (typeof mod.default !== 'function') throw new IOReturnError(kIOReturnNotFound, `${modulePath} has no default export that plugs in its devices`);
+  const stop = (await (mod.default as (h: IOServiceHost) => unknown)(host)) as unknown;
+  return async () => {
+    if (typeof stop === 'function') await (stop as () => unknown)();
+  };
+}

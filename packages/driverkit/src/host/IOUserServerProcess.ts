@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { IOReturnError, isIOReturnError } from '../IOReturn/IOReturnError';
-import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnTimeout } from '../IOReturn/IOReturn';
+import { IOReturnError, errorReason, ioReturnFromException, isIOReturnError } from '../IOReturn/IOReturnError';
+import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnNotPermitted, kIOReturnTimeout, kIOReturnUnsupported } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { messageNumber, messageString } from '../ipc/IOMessageFields';
 import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
@@ -20,6 +20,7 @@ import { decodeResult, encodeCall } from '../userclient/IOUserClientCall';
 import type { IOUserClientCompletionSink } from '../userclient/IOUserClient';
 import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandle';
 import { IOUserServiceProxy } from './IOUserServiceProxy';
+import { isRemoteCallTarget, type IORemoteCaller } from '../server/IORemoteProvider';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -49,6 +50,12 @@ export class IOUserServerProcess implements IOUserServerHandle {
   readonly #requests = new IORequestTracker();
   readonly #proxies = new Map<string, IOUserServiceProxy>();
   readonly #unfollow = new Map<string, () => void>();
+  /** The provider of each of this process's services, by service key: the only nubs it may call. */
+  readonly #providerOf = new Map<string, IOService>();
+  /** Providers of services still starting: their Start may already call them. */
+  readonly #starting: IOService[] = [];
+  /** This process as a caller of each nub it has called, with the cleanups to run when it is gone. */
+  readonly #callers = new Map<IOService, { caller: IORemoteCaller; cleanups: Array<() => void> }>();
   /** Async completions still expected, by `userClient/call`. */
   readonly #completions = new Map<string, IOUserClientCompletionSink>();
   #dead = false;
@@ -78,6 +85,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
         this.#completions.clear();
         for (const unlisten of this.#unfollow.values()) unlisten();
         this.#unfollow.clear();
+        this.#providerOf.clear();
+        for (const nub of [...this.#callers.keys()]) this.#callerGone(nub);
         if (!this.#exiting) options.onExit(this, why);
         resolve();
       });
@@ -106,9 +115,17 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const p = describeService(provider);
     const m = requestMessage('start', rid, { properties, provider: p });
     p.release();
-    this.#channel.send(m);
-    m.release();
-    const answer = await reply;
+    this.#starting.push(provider);
+    let answer: OSDictionary;
+    try {
+      this.#channel.send(m);
+      answer = await reply;
+    } catch (e) {
+      this.#stoppedStarting(provider);
+      throw e;
+    } finally {
+      m.release();
+    }
     const desc = readServiceDescription(answer.getObject('service'));
     const ioClass = properties.getObject('IOClass');
     const key = desc.id.toString();
@@ -121,6 +138,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
     proxy.setProperty('IOUserServerPID', OSNumber.withNumber(this.#child.pid ?? 0, 32));
     await proxy.startWithProvider(provider, null);
     this.#proxies.set(key, proxy);
+    this.#providerOf.set(key, provider);
+    this.#stoppedStarting(provider);
     this.#followProvider(key, provider);
     if (answer.getObject('registered') instanceof OSBoolean && (answer.getObject('registered') as OSBoolean).isTrue()) proxy.RegisterService();
     return proxy;
@@ -128,15 +147,70 @@ export class IOUserServerProcess implements IOUserServerHandle {
 
   /** Asks the driver process to terminate the real service; a dead process counts as done. */
   async #stopRemote(key: string): Promise<void> {
-    this.#proxies.delete(key);
-    this.#unfollow.get(key)?.();
-    this.#unfollow.delete(key);
+    this.#forget(key);
     if (this.#dead) return;
     try {
       await this.#call('terminate', { service: key });
     } catch (e) {
       if (!this.#dead) this.options.log(`[${this.name}] ${(e as Error).message}`);
     }
+  }
+
+  /** Drops a service's proxy; when it was this process's last service on its provider, the process stops being that nub's caller. */
+  #forget(key: string): void {
+    this.#proxies.delete(key);
+    this.#unfollow.get(key)?.();
+    this.#unfollow.delete(key);
+    const provider = this.#providerOf.get(key);
+    this.#providerOf.delete(key);
+    if (provider && !this.#starting.includes(provider) && ![...this.#providerOf.values()].includes(provider)) this.#callerGone(provider);
+  }
+
+  #stoppedStarting(provider: IOService): void {
+    const at = this.#starting.indexOf(provider);
+    if (at >= 0) this.#starting.splice(at, 1);
+    if (!this.#starting.includes(provider) && ![...this.#providerOf.values()].includes(provider)) this.#callerGone(provider);
+  }
+
+  #callerGone(nub: IOService): void {
+    const entry = this.#callers.get(nub);
+    this.#callers.delete(nub);
+    for (const cleanup of entry?.cleanups ?? []) {
+      try {
+        cleanup();
+      } catch (e) {
+        this.options.log(`[${this.name}] releasing ${nub.getName()} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** A driver's call on its provider's nub (IORemoteCallTarget); only providers of this process's services answer. */
+  #providerCall(m: OSDictionary): void {
+    const rid = messageNumber(m, 'rid') ?? 0;
+    const id = m.getObject('provider');
+    const method = messageString(m, 'method');
+    const args = m.getObject('args');
+    const nub = id instanceof OSNumber ? [...this.#providerOf.values(), ...this.#starting].find((p) => p.GetRegistryEntryID() === id.unsigned64BitValue()) : undefined;
+    const answer = (fields: Record<string, OSObject | string | number>) => {
+      if (this.#dead || this.#channel.isClosed()) return;
+      const r = requestMessage('reply', rid, fields);
+      this.#channel.send(r);
+      r.release();
+    };
+    void (async () => {
+      if (!nub) throw new IOReturnError(kIOReturnNotPermitted, 'providerCall: that service is not a provider of this driver process');
+      if (!method || !(args instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'providerCall: no method name or arguments');
+      if (!isRemoteCallTarget(nub)) throw new IOReturnError(kIOReturnUnsupported, `${nub.getName()} (${nub.getClassName()}) takes no calls from driver processes`);
+      let entry = this.#callers.get(nub);
+      if (!entry) {
+        const cleanups: Array<() => void> = [];
+        entry = { caller: { key: `${this.name}:${this.pid}`, onGone: (f) => void cleanups.push(f) }, cleanups };
+        this.#callers.set(nub, entry);
+      }
+      const result = await nub.handleRemoteCall(method, args, entry.caller);
+      answer({ status: 0, result: result ?? OSDictionary.withCapacity(0) });
+      result?.release();
+    })().catch((e) => answer({ status: ioReturnFromException(e), message: errorReason(e) }));
   }
 
   /** One request about a service or user client (named in `fields`), answered by the driver process. */
@@ -181,6 +255,10 @@ export class IOUserServerProcess implements IOUserServerHandle {
       this.#requests.settle(m);
       return;
     }
+    if (op === 'providerCall') {
+      this.#providerCall(m);
+      return;
+    }
     if (op === 'completion') {
       const id = `${messageString(m, 'userClient')}/${messageNumber(m, 'call')}`;
       const sink = this.#completions.get(id);
@@ -195,9 +273,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     if (op === 'properties' && m.getObject('properties') instanceof OSDictionary) proxy.setProperties(m.getObject('properties') as OSDictionary);
     else if (op === 'registered') proxy.RegisterService();
     else if (op === 'terminated') {
-      this.#proxies.delete(key!);
-      this.#unfollow.get(key!)?.();
-      this.#unfollow.delete(key!);
+      this.#forget(key!);
       void proxy.Terminate();
     }
   }

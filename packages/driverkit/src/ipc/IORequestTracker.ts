@@ -12,7 +12,7 @@ import type { OSObject } from '../os/OSObject';
  */
 export class IORequestTracker {
   #next = 1;
-  readonly #pending = new Map<number, { resolve: (m: OSDictionary) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; what: string; raw: boolean }>();
+  readonly #pending = new Map<number, { resolve: (m: OSDictionary) => void; reject: (e: Error) => void; timer: NodeJS.Timeout | undefined; what: string; raw: boolean }>();
 
   /**
    * Registers a request; returns its id and the promise of its reply. A `raw` request resolves with
@@ -21,10 +21,14 @@ export class IORequestTracker {
   begin(what: string, timeoutMs: number, raw = false): { rid: number; reply: Promise<OSDictionary> } {
     const rid = this.#next++;
     const reply = new Promise<OSDictionary>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(rid);
-        reject(new IOReturnError(kIOReturnTimeout, `${what}: no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
+      // 0 waits forever: the peer owns the timeout (a pipe's completion timeout).
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.#pending.delete(rid);
+              reject(new IOReturnError(kIOReturnTimeout, `${what}: no reply within ${timeoutMs} ms`));
+            }, timeoutMs)
+          : undefined;
       this.#pending.set(rid, { resolve, reject, timer, what, raw });
     });
     return { rid, reply };

@@ -15,6 +15,8 @@ import { OSString } from '../os/OSString';
 import { IORegistry } from '../registry/IORegistry';
 import { IOService } from '../service/IOService';
 import { IOProviderProxy } from './IOProviderProxy';
+import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
+import { isLinkedProvider, type IOProviderLink } from './IORemoteProvider';
 import { IOUserServerRuntime } from './IOUserServerRuntime';
 
 
@@ -34,6 +36,21 @@ export function runUserServer(fd = 3): void {
   const userClients = new Map<string, IOUserClient>();
   let runtime: IOUserServerRuntime | null = null;
   let exiting = false;
+  // Calls this process makes on its providers' nubs in the host.
+  const calls = new IORequestTracker();
+  const linkTo = (id: bigint, name: string): IOProviderLink => ({
+    call: (method, args, timeoutMs = 0) => {
+      if (channel.isClosed()) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `${name}.${method}: the host is gone`));
+      const { rid, reply } = calls.begin(`${name}.${method}`, timeoutMs);
+      const m = requestMessage('providerCall', rid, { provider: OSNumber.withNumber(id, 64), method, args });
+      channel.send(m);
+      m.release();
+      return reply.then((r) => {
+        const result = r.getObject('result');
+        return result instanceof OSDictionary ? result : OSDictionary.withCapacity(0);
+      });
+    },
+  });
 
   const send = (fields: Record<string, OSObject | string | number | boolean>) => {
     if (channel.isClosed()) return;
@@ -65,6 +82,7 @@ export function runUserServer(fd = 3): void {
     if (known) return known;
     const proxy = IOUserServerRuntime.createProvider(d.classes) ?? new IOProviderProxy();
     if (proxy instanceof IOProviderProxy) proxy.setClassHierarchy(d.classes);
+    if (isLinkedProvider(proxy)) proxy.setProviderLink(linkTo(d.id, d.name));
     proxy.setName(d.name);
     if (d.location) proxy.setLocation(d.location);
     proxy.setProperties(d.properties);
@@ -87,7 +105,9 @@ export function runUserServer(fd = 3): void {
     const op = messageString(m, 'op');
     const ridObject = m.getObject('rid');
     const rid = ridObject instanceof OSNumber ? Number(ridObject.unsigned32BitValue()) : 0;
-    if (op === 'init') {
+    if (op === 'reply') {
+      calls.settle(m);
+    } else if (op === 'init') {
       const modulePath = messageString(m, 'modulePath');
       runtime = new IOUserServerRuntime(messageString(m, 'name') ?? 'driver', { bundleIdentifier: messageString(m, 'bundleIdentifier') ?? 'unknown', modulePath });
       runtime.onError = (s, what, e) => process.stderr.write(`${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -191,7 +211,10 @@ export function runUserServer(fd = 3): void {
       void exit(0);
     }
   };
-  channel.onClose = () => void exit(0);
+  channel.onClose = () => {
+    calls.failAll('the host is gone');
+    void exit(0);
+  };
 
   // A driver that throws outside its methods takes down its own process only; the host relaunches it.
   process.on('uncaughtException', (e) => {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { IOHostSocket, defaultHostSocketPath } from '../../host/IOHostSocket';
-import { findFamilyPlugins, loadFamilyPlugin } from '../../host/IOFamilyPlugins';
+import { findFamilyPlugins, findVirtualBench, loadFamilyPlugin, loadVirtualBench } from '../../host/IOFamilyPlugins';
 import { IOClientPolicy, kIOClientPolicyDefaultPath } from '../../host/IOClientPolicy';
 import { IOServiceHost } from '../../host/IOServiceHost';
 import { IOUserClientRouter } from '../../host/IOUserClientRouter';
@@ -64,6 +64,17 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (plugins.length === 0) out('  no installed family package offers a host plugin: only IOResources and IOUserResources can be matched');
     for (const dir of args.positional) host.addDriverBundle(resolve(dir));
+    // Driver packages may bring their devices for the virtual bench; they plug in once the families are up.
+    for (const dir of args.positional) {
+      const bench = findVirtualBench(resolve(dir));
+      if (!bench) continue;
+      try {
+        stops.unshift(await loadVirtualBench(host, bench));
+        out(`  virtual bench ${bench}`);
+      } catch (e) {
+        out(`  virtual bench ${bench} did not load: ${(e as Error).message}`);
+      }
+    }
     await host.whenIdle();
     out('');
     out(formatIORegTree(host.registry.toDictionary()));

@@ -1,0 +1,259 @@
+import { IOReturnError, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen } from '@driverkit/driverkit';
+import type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBIsochResult, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
+import { IOUSBFindEndpoint, IOUSBFindInterfaceDescriptor, IOUSBGetNextEndpointDescriptor, IOUSBGetNextInterfaceDescriptor, parseConfigurationDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
+import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
+
+/** IOUSBHostInterface::Open option (ours, Linux only): unbind a kernel driver that holds the interface first. */
+export const kUSBHostInterfaceOpenDetachKernelDriver = 0x10000;
+
+/**
+ * The host's hold on one device: the backend handle (opened on first Open, closed after the last
+ * Close), who has the device and each interface open (Apple's exclusive Open), the current
+ * configuration and alternate settings, and what happens on unplug: every pending transfer ends
+ * with kIOReturnNoDevice and every later call fails with it.
+ */
+export class USBDeviceSession implements USBAccess {
+  #handle: USBDeviceHandle | null = null;
+  #opening: Promise<USBDeviceHandle> | null = null;
+  #deviceOwner: string | null = null;
+  readonly #interfaceOwners = new Map<number, string>();
+  #active: number;
+  #alternates: Record<number, number> = {};
+  readonly #parsed: IOUSBConfigurationDescriptor[];
+  #gone = false;
+  #bos: Uint8Array | null = null;
+  /** Told when SetConfiguration changed the configuration (the plugin republishes interface nubs). */
+  onConfigurationChanged: ((value: number, matchInterfaces: boolean) => void) | null = null;
+
+  constructor(
+    readonly backend: USBBackend,
+    readonly info: USBDeviceInfo,
+  ) {
+    this.#active = info.activeConfiguration;
+    this.#parsed = info.configurations.map((c) => parseConfigurationDescriptor(c));
+  }
+
+  get activeConfiguration(): number {
+    return this.#active;
+  }
+
+  /** The parsed active configuration, or null when unconfigured. */
+  activeConfigurationDescriptor(): IOUSBConfigurationDescriptor | null {
+    return this.#parsed.find((c) => c.bConfigurationValue === this.#active) ?? null;
+  }
+
+  alternateSetting(interfaceNumber: number): number {
+    return this.#alternates[interfaceNumber] ?? 0;
+  }
+
+  async snapshot(): Promise<USBDeviceSnapshot> {
+    this.#live();
+    return {
+      deviceDescriptor: this.info.deviceDescriptor,
+      configurations: this.info.configurations,
+      bos: this.#bos,
+      activeConfiguration: this.#active,
+      alternates: { ...this.#alternates },
+      speed: this.info.speed,
+      address: this.info.address,
+      locationID: this.info.locationID,
+    };
+  }
+
+  async getDescriptor(type: number, index: number, languageID: number, length: number, recipient: number, wIndex: number): Promise<Uint8Array> {
+    this.#live();
+    const idle = !this.#handle;
+    const h = await this.#ensureHandle();
+    try {
+      const setup = { bmRequestType: 0x80 | (recipient & 0x1f), bRequest: 6, wValue: ((type & 0xff) << 8) | (index & 0xff), wIndex: recipient === 0 && type === 3 ? languageID : wIndex, wLength: length };
+      const r = await h.controlTransfer(setup, null, 5000);
+      if (r.status !== 0) throw new IOReturnError(r.status, `GET_DESCRIPTOR type ${type} index ${index} of ${this.info.id} failed`);
+      return r.data ?? new Uint8Array(0);
+    } finally {
+      if (idle) await this.#closeHandleIfIdle();
+    }
+  }
+
+  #live(): void {
+    if (this.#gone) throw new IOReturnError(kIOReturnNoDevice, `USB device ${this.info.id} is gone (unplugged)`);
+  }
+
+  #owner(scope: USBScope): string | null {
+    return scope === 'device' ? this.#deviceOwner : (this.#interfaceOwners.get(scope) ?? null);
+  }
+
+  #requireOwner(client: string, scope: USBScope, what: string): void {
+    this.#live();
+    if (this.#owner(scope) !== client) {
+      const name = scope === 'device' ? `device ${this.info.id}` : `interface ${scope} of ${this.info.id}`;
+      throw new IOReturnError(kIOReturnNotOpen, `${what}: the ${name} is not open for this client (call Open first)`);
+    }
+  }
+
+  async #ensureHandle(): Promise<USBDeviceHandle> {
+    if (this.#handle) return this.#handle;
+    this.#opening ??= this.backend.open(this.info.id).then(
+      (h) => {
+        this.#handle = h;
+        this.#opening = null;
+        return h;
+      },
+      (e) => {
+        this.#opening = null;
+        throw e;
+      },
+    );
+    return this.#opening;
+  }
+
+  async open(client: string, scope: USBScope, options: number): Promise<void> {
+    this.#live();
+    const owner = this.#owner(scope);
+    if (owner === client) return;
+    if (owner !== null) throw new IOReturnError(kIOReturnExclusiveAccess, `${scope === 'device' ? 'the device' : `interface ${scope}`} of ${this.info.id} is already open by another client`);
+    if (scope !== 'device') {
+      const cfg = this.activeConfigurationDescriptor();
+      if (!cfg || !IOUSBFindInterfaceDescriptor(cfg, scope, this.alternateSetting(scope))) throw new IOReturnError(kIOReturnNotFound, `${this.info.id} has no interface ${scope} in configuration ${this.#active}`);
+    }
+    // Take the scope before waiting, so a racing Open sees it taken.
+    if (scope === 'device') this.#deviceOwner = client;
+    else this.#interfaceOwners.set(scope, client);
+    try {
+      const h = await this.#ensureHandle();
+      if (scope !== 'device') await h.claimInterface(scope, (options & kUSBHostInterfaceOpenDetachKernelDriver) !== 0);
+    } catch (e) {
+      if (scope === 'device') this.#deviceOwner = null;
+      else this.#interfaceOwners.delete(scope);
+      await this.#closeHandleIfIdle();
+      throw e;
+    }
+  }
+
+  async close(client: string, scope: USBScope): Promise<void> {
+    if (this.#owner(scope) !== client) return;
+    if (scope === 'device') this.#deviceOwner = null;
+    else {
+      this.#interfaceOwners.delete(scope);
+      const h = this.#handle;
+      if (h) {
+        for (const ep of this.#endpointsOf(scope)) h.abort(ep, kIOReturnAborted);
+        await h.releaseInterface(scope).catch(() => {});
+      }
+    }
+    await this.#closeHandleIfIdle();
+  }
+
+  /** Closes every scope `client` (or any client whose key starts with `prefix/`) holds: its process or service is gone. */
+  async closeClients(prefix: string): Promise<void> {
+    const mine = (c: string | null) => c !== null && (c === prefix || c.startsWith(`${prefix}/`));
+    for (const [n, c] of [...this.#interfaceOwners]) if (mine(c)) await this.close(c, n);
+    if (mine(this.#deviceOwner)) await this.close(this.#deviceOwner!, 'device');
+  }
+
+  async #closeHandleIfIdle(): Promise<void> {
+    if (this.#deviceOwner !== null || this.#interfaceOwners.size > 0 || !this.#handle) return;
+    const h = this.#handle;
+    this.#handle = null;
+    await h.close().catch(() => {});
+  }
+
+  #endpointsOf(interfaceNumber: number): number[] {
+    const cfg = this.activeConfigurationDescriptor();
+    const i = cfg && IOUSBFindInterfaceDescriptor(cfg, interfaceNumber, this.alternateSetting(interfaceNumber));
+    const eps: number[] = [];
+    if (cfg && i) for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) eps.push(e.bEndpointAddress);
+    return eps;
+  }
+
+  async setConfiguration(client: string, value: number, matchInterfaces: boolean): Promise<void> {
+    this.#requireOwner(client, 'device', 'SetConfiguration');
+    if (value !== 0 && !this.#parsed.some((c) => c.bConfigurationValue === value)) throw new IOReturnError(kIOReturnBadArgument, `${this.info.id} has no configuration ${value}`);
+    if (this.#interfaceOwners.size > 0) throw new IOReturnError(kIOReturnExclusiveAccess, `SetConfiguration: interfaces ${[...this.#interfaceOwners.keys()].join(', ')} of ${this.info.id} are open`);
+    await this.#handle!.setConfiguration(value);
+    this.#active = value;
+    this.#alternates = {};
+    this.onConfigurationChanged?.(value, matchInterfaces);
+  }
+
+  async control(client: string, scope: USBScope, setup: USBSetupPacket, dataOut: Uint8Array | null, timeoutMs: number): Promise<USBTransferResult> {
+    this.#requireOwner(client, scope, 'DeviceRequest');
+    if (setup.bmRequestType & 0x80 ? dataOut !== null : (dataOut?.length ?? 0) !== setup.wLength) {
+      throw new IOReturnError(kIOReturnBadArgument, `DeviceRequest: wLength ${setup.wLength} does not match the ${setup.bmRequestType & 0x80 ? 'IN' : 'OUT'} data (${dataOut?.length ?? 0} bytes)`);
+    }
+    return this.#handle!.controlTransfer(setup, dataOut, timeoutMs);
+  }
+
+  #pipeInterface(client: string, endpointAddress: number, what: string): void {
+    this.#live();
+    const cfg = this.activeConfigurationDescriptor();
+    const found = cfg && IOUSBFindEndpoint(cfg, this.#alternates, endpointAddress);
+    if (!found) throw new IOReturnError(kIOReturnNotFound, `${what}: ${this.info.id} has no endpoint 0x${endpointAddress.toString(16)} in its current settings`);
+    this.#requireOwner(client, found.interface.bInterfaceNumber, what);
+  }
+
+  async io(client: string, endpointAddress: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number): Promise<USBTransferResult> {
+    this.#pipeInterface(client, endpointAddress, 'IO');
+    return this.#handle!.transfer(endpointAddress, dataOut, lengthIn, timeoutMs);
+  }
+
+  async isoch(client: string, endpointAddress: number, dataOut: Uint8Array | null, frameLengths: number[], timeoutMs: number): Promise<USBIsochResult> {
+    this.#pipeInterface(client, endpointAddress, 'IsochIO');
+    return this.#handle!.isochTransfer(endpointAddress, dataOut, frameLengths, timeoutMs);
+  }
+
+  async abort(client: string, scope: USBScope, endpointAddress: number | null, status: number): Promise<void> {
+    if (endpointAddress !== null) this.#pipeInterface(client, endpointAddress, 'Abort');
+    else this.#requireOwner(client, scope, 'AbortDeviceRequests');
+    this.#handle?.abort(endpointAddress, status);
+  }
+
+  async clearHalt(client: string, endpointAddress: number, withRequest: boolean): Promise<void> {
+    this.#pipeInterface(client, endpointAddress, 'ClearStall');
+    // Without the request only the host side resets; the device keeps its halt, as on real hardware.
+    if (withRequest) await this.#handle!.clearHalt(endpointAddress);
+  }
+
+  async selectAlternateSetting(client: string, interfaceNumber: number, alternateSetting: number): Promise<void> {
+    this.#requireOwner(client, interfaceNumber, 'SelectAlternateSetting');
+    const cfg = this.activeConfigurationDescriptor();
+    if (!cfg || !IOUSBFindInterfaceDescriptor(cfg, interfaceNumber, alternateSetting)) throw new IOReturnError(kIOReturnNotFound, `interface ${interfaceNumber} of ${this.info.id} has no alternate setting ${alternateSetting}`);
+    for (const ep of this.#endpointsOf(interfaceNumber)) this.#handle!.abort(ep, kIOReturnAborted);
+    await this.#handle!.setAlternateSetting(interfaceNumber, alternateSetting);
+    this.#alternates[interfaceNumber] = alternateSetting;
+  }
+
+  async reset(client: string): Promise<void> {
+    this.#requireOwner(client, 'device', 'Reset');
+    await this.#handle!.reset();
+    this.#alternates = {};
+  }
+
+  async frameNumber(): Promise<{ frame: bigint; time: bigint }> {
+    this.#live();
+    const h = this.#handle ?? (await this.#ensureHandle().finally(() => void this.#closeHandleIfIdle()));
+    return h.frameNumber();
+  }
+
+  /** The device is gone: pending transfers end with kIOReturnNoDevice; every later call fails with it. */
+  async terminate(): Promise<void> {
+    if (this.#gone) return;
+    this.#gone = true;
+    const h = this.#handle;
+    this.#handle = null;
+    this.#deviceOwner = null;
+    this.#interfaceOwners.clear();
+    if (h) {
+      h.abort(null, kIOReturnNoDevice);
+      const cfg = this.activeConfigurationDescriptor();
+      for (let i = cfg && IOUSBGetNextInterfaceDescriptor(cfg, null); cfg && i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
+        for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) h.abort(e.bEndpointAddress, kIOReturnNoDevice);
+      }
+      await h.close().catch(() => {});
+    }
+  }
+
+  /** Reads and keeps the BOS descriptor (USB 2.01+ devices), for CopyCapabilityDescriptors. */
+  setBOS(bos: Uint8Array | null): void {
+    this.#bos = bos;
+  }
+}

@@ -1,0 +1,165 @@
+import { IOReturnError, IOUserServerRuntime, kIOReturnAborted, kIOReturnBadArgument, kIOReturnNotFound, type IOBufferMemoryDescriptor, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
+import type { USBScope } from '../access/USBAccess';
+import { kIOUSBDescriptorTypeBOS, kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
+import { IOUSBGetNextInterfaceDescriptor, parseBOSDescriptor, parseConfigurationDescriptor, parseDeviceDescriptor, type IOUSBBOSDescriptor, type IOUSBConfigurationDescriptor, type IOUSBDeviceDescriptor } from '../descriptors/USBDescriptors';
+import { IOUSBHostInterface } from './IOUSBHostInterface';
+import { IOUSBHostNub } from './IOUSBHostNub';
+import { usbInterfaceProperties } from './USBNubProperties';
+import { asyncDeviceRequest, copyStringDescriptor, createIOBuffer, deviceRequest, requireClient } from './USBRequests';
+
+/** Apple's interface iterator: the interfaces of the configuration current when it was made. */
+export interface IOUSBHostInterfaceIterator {
+  readonly interfaces: IOUSBHostInterface[];
+  next: number;
+}
+
+/**
+ * Mirrors `IOUSBHostDevice`: a device on the bus. A driver matched on it opens it (exclusively),
+ * reads its descriptors, chooses a configuration, sends control requests, and reaches its
+ * interfaces. In the host it is the published nub; in a driver process its calls go to that nub.
+ */
+export class IOUSBHostDevice extends IOUSBHostNub {
+  protected get scope(): USBScope {
+    return 'device';
+  }
+
+  /** Mirrors `Open(forClient, options, arg)`: exclusive; a second client gets kIOReturnExclusiveAccess. */
+  async Open(forClient: IOService, options = 0, _arg = 0): Promise<void> {
+    await this.openFor(forClient, options);
+  }
+
+  /** Mirrors `Close(forClient, options)`. */
+  async Close(forClient: IOService, _options = 0): Promise<void> {
+    await this.closeFor(forClient);
+  }
+
+  /** Mirrors `CopyDeviceDescriptor`. */
+  async CopyDeviceDescriptor(): Promise<IOUSBDeviceDescriptor> {
+    return parseDeviceDescriptor((await this.access.snapshot()).deviceDescriptor);
+  }
+
+  /**
+   * Mirrors `CopyConfigurationDescriptor(index)` and `CopyConfigurationDescriptor(forClient)`: by
+   * index, or with no index (or a client) the current configuration.
+   */
+  async CopyConfigurationDescriptor(index?: number | IOService): Promise<IOUSBConfigurationDescriptor> {
+    const s = await this.access.snapshot();
+    if (typeof index === 'number') {
+      const c = s.configurations[index];
+      if (!c) throw new IOReturnError(kIOReturnNotFound, `${this.getName()} has no configuration at index ${index}`);
+      return parseConfigurationDescriptor(c);
+    }
+    return this.CopyConfigurationDescriptorWithValue(s.activeConfiguration);
+  }
+
+  /** Mirrors `CopyConfigurationDescriptorWithValue(bConfigurationValue)`. */
+  async CopyConfigurationDescriptorWithValue(bConfigurationValue: number): Promise<IOUSBConfigurationDescriptor> {
+    const s = await this.access.snapshot();
+    for (const c of s.configurations) if (c[5] === bConfigurationValue) return parseConfigurationDescriptor(c);
+    throw new IOReturnError(kIOReturnNotFound, bConfigurationValue === 0 ? `${this.getName()} is unconfigured` : `${this.getName()} has no configuration ${bConfigurationValue}`);
+  }
+
+  /** Mirrors `CopyCapabilityDescriptors`: the BOS descriptor (USB 2.01 and later), or kIOReturnNotFound. */
+  async CopyCapabilityDescriptors(): Promise<IOUSBBOSDescriptor> {
+    const head = await this.access.getDescriptor(kIOUSBDescriptorTypeBOS, 0, 0, 5, 0, 0).catch(() => new Uint8Array(0));
+    if (head.length < 5) throw new IOReturnError(kIOReturnNotFound, `${this.getName()} has no BOS descriptor`);
+    return parseBOSDescriptor(await this.access.getDescriptor(kIOUSBDescriptorTypeBOS, 0, 0, head[2]! | (head[3]! << 8), 0, 0));
+  }
+
+  /** Mirrors `CopyStringDescriptor(index, languageID)`. */
+  CopyStringDescriptor(index: number, languageID = 0x0409): Promise<string> {
+    return copyStringDescriptor(this.access, index, languageID);
+  }
+
+  /** Mirrors `CopyDescriptor(type, length, index, languageID, requestType, requestRecipient)`: any GET_DESCRIPTOR. */
+  CopyDescriptor(type: number, length: number, index: number, languageID = 0, requestRecipient = 0, wIndex = 0): Promise<Uint8Array> {
+    return this.access.getDescriptor(type, index, languageID, length, requestRecipient, wIndex);
+  }
+
+  /**
+   * Mirrors `SetConfiguration(bConfigurationValue, matchInterfaces)`: the device must be open. With
+   * `matchInterfaces` the host publishes the new interfaces for drivers to match; without, the
+   * device's driver takes them itself through CopyInterface.
+   */
+  async SetConfiguration(bConfigurationValue: number, matchInterfaces = true): Promise<void> {
+    await this.access.setConfiguration(requireClient(this.openClient, this.getName()), bConfigurationValue, matchInterfaces);
+  }
+
+  /** Mirrors `DeviceRequest(forClient, bmRequestType, bRequest, wValue, wIndex, wLength, dataBuffer, &bytesTransferred, completionTimeoutMs)`. */
+  DeviceRequest(forClient: IOService, bmRequestType: number, bRequest: number, wValue: number, wIndex: number, wLength: number, dataBuffer: IOMemoryDescriptor | null, completionTimeoutMs = kUSBHostDefaultControlCompletionTimeoutMS): Promise<number> {
+    return deviceRequest(this.access, forClient.GetRegistryEntryID().toString(), 'device', bmRequestType, bRequest, wValue, wIndex, wLength, dataBuffer, completionTimeoutMs);
+  }
+
+  /** Mirrors `AsyncDeviceRequest(…, completion, completionTimeoutMs)`: the completion runs `(action, status, bytesTransferred)`. */
+  AsyncDeviceRequest(forClient: IOService, bmRequestType: number, bRequest: number, wValue: number, wIndex: number, wLength: number, dataBuffer: IOMemoryDescriptor | null, completion: OSAction, completionTimeoutMs = kUSBHostDefaultControlCompletionTimeoutMS): void {
+    asyncDeviceRequest(this.access, forClient.GetRegistryEntryID().toString(), 'device', bmRequestType, bRequest, wValue, wIndex, wLength, dataBuffer, completion, completionTimeoutMs);
+  }
+
+  /** Mirrors `AbortDeviceRequests(forClient, options, withError)`. */
+  async AbortDeviceRequests(forClient: IOService, _options = 0, withError: number = kIOReturnAborted): Promise<void> {
+    await this.access.abort(forClient.GetRegistryEntryID().toString(), 'device', null, withError);
+  }
+
+  /** Mirrors `CreateIOBuffer(options, capacity, &buffer)`. */
+  CreateIOBuffer(options: bigint | number, capacity: bigint | number): IOBufferMemoryDescriptor {
+    return createIOBuffer(options, capacity);
+  }
+
+  /** Mirrors `GetAddress`. */
+  GetAddress(): number {
+    return this.numberProperty('USB Address');
+  }
+
+  /** Mirrors `GetSpeed` (kIOUSBHostConnectionSpeed*). */
+  GetSpeed(): number {
+    return this.numberProperty('USBSpeed');
+  }
+
+  /** Mirrors `GetPortStatus`: speed in bits 8-10, enabled (bit 12) while the device is present. */
+  GetPortStatus(): number {
+    return ((this.GetSpeed() & 0x7) << 8) | (1 << 12);
+  }
+
+  /** Mirrors `GetFrameNumber(&frame, &time)`. */
+  GetFrameNumber(): Promise<{ frame: bigint; time: bigint }> {
+    return this.access.frameNumber();
+  }
+
+  /** Mirrors `Reset`: the device must be open; alternate settings and halts are lost, the configuration stays. */
+  async Reset(): Promise<void> {
+    await this.access.reset(requireClient(this.openClient, this.getName()));
+  }
+
+  /** Mirrors `CreateInterfaceIterator`: the interfaces of the current configuration, each an IOUSBHostInterface. */
+  async CreateInterfaceIterator(): Promise<IOUSBHostInterfaceIterator> {
+    const s = await this.access.snapshot();
+    const device = parseDeviceDescriptor(s.deviceDescriptor);
+    const cfgBytes = s.configurations.find((c) => c[5] === s.activeConfiguration);
+    if (!cfgBytes) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()} is unconfigured: call SetConfiguration first`);
+    const cfg = parseConfigurationDescriptor(cfgBytes);
+    const interfaces: IOUSBHostInterface[] = [];
+    for (let i = IOUSBGetNextInterfaceDescriptor(cfg, null); i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
+      if (i.bAlternateSetting !== (s.alternates[i.bInterfaceNumber] ?? 0)) continue;
+      const nub = new IOUSBHostInterface();
+      nub.setName(`IOUSBHostInterface@${i.bInterfaceNumber}`);
+      nub.setNubProperties(usbInterfaceProperties(device, i, cfg.bConfigurationValue, { speed: s.speed, address: s.address, locationID: s.locationID }));
+      nub.bindTo(this.access);
+      interfaces.push(nub);
+    }
+    return { interfaces, next: 0 };
+  }
+
+  /** Mirrors `CopyInterface(iterator, &interface)`: the next interface, or null at the end. */
+  CopyInterface(iterator: IOUSBHostInterfaceIterator): IOUSBHostInterface | null {
+    const i = iterator.interfaces[iterator.next++];
+    return i ? (i.retain() as IOUSBHostInterface) : null;
+  }
+
+  /** Mirrors `DestroyInterfaceIterator`. */
+  DestroyInterfaceIterator(iterator: IOUSBHostInterfaceIterator): void {
+    for (const i of iterator.interfaces) i.release();
+    iterator.interfaces.length = 0;
+  }
+}
+
+IOUserServerRuntime.registerProviderClass('IOUSBHostDevice', IOUSBHostDevice);

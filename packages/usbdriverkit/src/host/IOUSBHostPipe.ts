@@ -1,0 +1,151 @@
+import { IOReturnError, OSObject, kIOReturnAborted, kIOReturnBadArgument, kIOReturnSuccess, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
+import type { USBAccess } from '../access/USBAccess';
+import type { IOUSBEndpointDescriptor, IOUSBSuperSpeedEndpointCompanionDescriptor } from '../descriptors/USBDescriptors';
+import { IOUSBGetEndpointDirection, IOUSBGetEndpointMaxPacketSize } from '../descriptors/USBEndpoint';
+import { kIOUSBEndpointDirectionIn } from '../descriptors/USBConstants';
+
+/** One entry of an isochronous frame list (Apple's IOUSBIsochronousFrame). */
+export interface IOUSBIsochronousFrame {
+  /** kIOReturn status of this frame, filled in on completion. */
+  status: number;
+  /** Bytes requested for this frame. */
+  requestCount: number;
+  /** Bytes moved, filled in on completion. */
+  completeCount: number;
+  /** Completion time (mach_absolute_time units), filled in on completion. */
+  timeStamp: bigint;
+}
+
+/** What IOUSBHostPipe::GetDescriptors returns (Apple's IOUSBStandardEndpointDescriptors). */
+export interface IOUSBStandardEndpointDescriptors {
+  descriptor: IOUSBEndpointDescriptor;
+  ssCompanionDescriptor: IOUSBSuperSpeedEndpointCompanionDescriptor | null;
+}
+
+/**
+ * Mirrors `IOUSBHostPipe`: one endpoint of an open interface. `IO` waits for the transfer; `AsyncIO`
+ * completes through an OSAction with (status, actualByteCount, completionTimestamp) as
+ * `CompleteAsyncIO` does. Stall, timeout, abort and unplug reach the completion with their codes
+ * (kUSBHostReturnPipeStalled, kIOReturnTimeout, kIOReturnAborted, kIOReturnNoDevice).
+ */
+export class IOUSBHostPipe extends OSObject {
+  #idlePolicy = 0;
+
+  /** @internal Made by IOUSBHostInterface.CopyPipe. */
+  constructor(
+    readonly access: USBAccess,
+    readonly client: string,
+    readonly descriptors: IOUSBStandardEndpointDescriptors,
+    readonly speed: number,
+    readonly deviceAddress: number,
+  ) {
+    super();
+  }
+
+  get endpointAddress(): number {
+    return this.descriptors.descriptor.bEndpointAddress;
+  }
+
+  #isIn(): boolean {
+    return IOUSBGetEndpointDirection(this.descriptors.descriptor) === kIOUSBEndpointDirectionIn;
+  }
+
+  #check(buffer: IOMemoryDescriptor | null, length: number, what: string): void {
+    if (!Number.isInteger(length) || length < 0) throw new IOReturnError(kIOReturnBadArgument, `${what}: length ${length} is not a byte count`);
+    if (length > 0 && !buffer) throw new IOReturnError(kIOReturnBadArgument, `${what}: ${length} bytes but no buffer`);
+    if (buffer && BigInt(length) > buffer.GetLength()) throw new IOReturnError(kIOReturnBadArgument, `${what}: length ${length} is larger than the ${buffer.GetLength()}-byte buffer`);
+  }
+
+  async #transfer(buffer: IOMemoryDescriptor | null, length: number, timeoutMs: number): Promise<{ status: number; length: number }> {
+    const isIn = this.#isIn();
+    const r = await this.access.io(this.client, this.endpointAddress, isIn ? null : length > 0 ? buffer!.readBytes(0, length) : new Uint8Array(0), isIn ? length : 0, timeoutMs);
+    if (isIn && r.data && buffer && r.data.length > 0) buffer.writeBytes(0, r.data);
+    return r;
+  }
+
+  /** Mirrors `IO(dataBuffer, dataBufferLength, &bytesTransferred, completionTimeoutMs)`: resolves with bytesTransferred. */
+  async IO(dataBuffer: IOMemoryDescriptor | null, dataBufferLength: number, completionTimeoutMs = 0): Promise<number> {
+    this.#check(dataBuffer, dataBufferLength, 'IO');
+    const r = await this.#transfer(dataBuffer, dataBufferLength, completionTimeoutMs);
+    if (r.status !== kIOReturnSuccess) throw new IOReturnError(r.status, `IO on endpoint 0x${this.endpointAddress.toString(16)} ended after ${r.length} bytes`);
+    return r.length;
+  }
+
+  /**
+   * Mirrors `AsyncIO(dataBuffer, dataBufferLength, completion, completionTimeoutMs)`. The completion
+   * runs `(action, status, actualByteCount, completionTimestamp)` on its target's queue.
+   */
+  AsyncIO(dataBuffer: IOMemoryDescriptor | null, dataBufferLength: number, completion: OSAction, completionTimeoutMs = 0): void {
+    this.#check(dataBuffer, dataBufferLength, 'AsyncIO');
+    completion.retain();
+    this.#transfer(dataBuffer, dataBufferLength, completionTimeoutMs)
+      .then(
+        (r) => completion.Invoke(r.status, r.length, mach_absolute_time()),
+        (e) => completion.Invoke(e instanceof IOReturnError ? e.code : kIOReturnAborted, 0, mach_absolute_time()),
+      )
+      .finally(() => completion.release());
+  }
+
+  /**
+   * Mirrors `IsochIO(dataBuffer, frameList, firstFrameNumber, completion)`: frame statuses, counts and
+   * time stamps are written into `frameList`; the completion runs `(action, status)`. Backends
+   * without isochronous support complete with kIOReturnUnsupported.
+   */
+  IsochIO(dataBuffer: IOMemoryDescriptor, frameList: IOUSBIsochronousFrame[], _firstFrameNumber: bigint | number, completion: OSAction): void {
+    const lengths = frameList.map((f) => f.requestCount);
+    const total = lengths.reduce((a, b) => a + b, 0);
+    this.#check(dataBuffer, total, 'IsochIO');
+    const isIn = this.#isIn();
+    completion.retain();
+    this.access
+      .isoch(this.client, this.endpointAddress, isIn ? null : dataBuffer.readBytes(0, total), lengths, 0)
+      .then(
+        (r) => {
+          const now = mach_absolute_time();
+          r.frames.forEach((f, i) => Object.assign(frameList[i]!, { status: f.status, completeCount: f.length, timeStamp: now }));
+          if (isIn && r.data) dataBuffer.writeBytes(0, r.data);
+          return completion.Invoke(r.status);
+        },
+        (e) => completion.Invoke(e instanceof IOReturnError ? e.code : kIOReturnAborted),
+      )
+      .finally(() => completion.release());
+  }
+
+  /** Mirrors `Abort(options, withError, forClient)`: pending transfers complete with `withError`. */
+  async Abort(_options = 0, withError: number = kIOReturnAborted): Promise<void> {
+    await this.access.abort(this.client, 'device', this.endpointAddress, withError);
+  }
+
+  /** Mirrors `ClearStall(withRequest)`: resets the host side; `withRequest` also clears the device's halt (CLEAR_FEATURE). */
+  async ClearStall(withRequest: boolean): Promise<void> {
+    await this.access.clearHalt(this.client, this.endpointAddress, withRequest);
+  }
+
+  /** Mirrors `GetDescriptors`. */
+  GetDescriptors(): IOUSBStandardEndpointDescriptors {
+    return this.descriptors;
+  }
+
+  /** Mirrors `GetSpeed` (kIOUSBHostConnectionSpeed*). */
+  GetSpeed(): number {
+    return this.speed;
+  }
+
+  GetDeviceAddress(): number {
+    return this.deviceAddress;
+  }
+
+  /** The endpoint's max packet size, for sizing buffers as Apple's samples do. */
+  GetMaxPacketSize(): number {
+    return IOUSBGetEndpointMaxPacketSize(this.speed, this.descriptors.descriptor);
+  }
+
+  /** Mirrors `SetIdlePolicy(ms)`: kept for GetIdlePolicy; Linux autosuspend is left to the kernel's policy. */
+  SetIdlePolicy(idleTimeoutMs: number): void {
+    this.#idlePolicy = idleTimeoutMs;
+  }
+
+  GetIdlePolicy(): number {
+    return this.#idlePolicy;
+  }
+}
