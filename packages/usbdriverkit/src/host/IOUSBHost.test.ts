@@ -1,0 +1,154 @@
+import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotOpen, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
+import { IOUSBHostDevice, IOUSBHostInterface, VirtualUSBDevice, VirtualUSBHost, USBHostController, USBMatchingFamily, kUSBHostReturnPipeStalled, type VirtualUSBDeviceModel } from '../index';
+
+class Client extends IOService {
+  completions: Array<[number, number]> = [];
+  Done(_a: OSAction, status: number, count: number): void {
+    this.completions.push([status >>> 0, count]);
+  }
+}
+
+const control: Array<[number, number[]]> = [];
+const model = (): VirtualUSBDeviceModel => ({
+  device: { idVendor: 0x1209, idProduct: 0x0042, iProduct: 1, iSerialNumber: 2 },
+  strings: { 1: 'Echo Box', 2: 'SN-9' },
+  configurations: [
+    { bConfigurationValue: 1, interfaces: [{ bInterfaceNumber: 0, bInterfaceClass: 0xff, endpoints: [{ bEndpointAddress: 0x81, bmAttributes: 2, wMaxPacketSize: 64 }, { bEndpointAddress: 0x02, bmAttributes: 2, wMaxPacketSize: 64 }] }] },
+    { bConfigurationValue: 2, interfaces: [{ bInterfaceNumber: 0, bInterfaceClass: 0xff }, { bInterfaceNumber: 1, bInterfaceClass: 0xff }] },
+  ],
+  control: (setup, data) => {
+    control.push([setup.bRequest, [...(data ?? [])]]);
+    if (setup.bRequest === 0x10) return Uint8Array.of(1, 2, 3, 4, 5);
+    if (setup.bRequest === 0x11) return true;
+    return null;
+  },
+  out: (ep, data, dev) => void dev.send(0x81, Uint8Array.from(data).reverse()),
+});
+
+async function bench() {
+  const host = new IOServiceHost({ mode: 'in-process', log: () => {} });
+  host.registerFamily(USBMatchingFamily);
+  const usb = new VirtualUSBHost();
+  const controller = new USBHostController(host, [usb]);
+  await controller.start();
+  const device = usb.attach(model());
+  await new Promise((r) => setTimeout(r, 10));
+  const nubs = controller.nubs();
+  const devNub = nubs.find((n) => n instanceof IOUSBHostDevice) as IOUSBHostDevice;
+  const ifNub = nubs.find((n) => n instanceof IOUSBHostInterface) as IOUSBHostInterface;
+  const a = new Client();
+  const b = new Client();
+  a.init();
+  b.init();
+  return { host, usb, controller, device, devNub, ifNub, a, b, stop: async () => (await controller.stop(), await host.stop()) };
+}
+
+const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e) => (isIOReturnError(e) ? e.code : String(e)));
+
+test('nubs carry Apple\'s keys; descriptors and strings read back; interfaces open exclusively; bulk data flows through pipes', async () => {
+  const { devNub, ifNub, a, b, stop } = await bench();
+  expect(devNub.getPath()).toBe('IOService:/Echo Box@80100000');
+  expect(['idVendor', 'idProduct', 'USB Product Name', 'USB Serial Number', 'USBSpeed'].map((k) => String(devNub.getProperty(k)))).toEqual(['4617', '66', 'Echo Box', 'SN-9', '1']);
+  expect(['bInterfaceNumber', 'bConfigurationValue', 'bInterfaceClass', 'idVendor'].map((k) => String(ifNub.getProperty(k)))).toEqual(['0', '1', '255', '4617']);
+  expect((await devNub.CopyDeviceDescriptor()).idProduct).toBe(0x42);
+  expect(await devNub.CopyStringDescriptor(1)).toBe('Echo Box');
+
+  expect(await code(ifNub.CopyPipe(0x81))).toBe(kIOReturnNotOpen);
+  await ifNub.Open(a);
+  expect(await code(ifNub.Open(b))).toBe(kIOReturnExclusiveAccess);
+  const out = await ifNub.CopyPipe(0x02);
+  const inp = await ifNub.CopyPipe(0x81);
+  const buf = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 64);
+  buf.writeBytes(0, Uint8Array.of(1, 2, 3));
+  expect(await out.IO(buf, 3, 1000)).toBe(3);
+  expect(await inp.IO(buf, 64, 1000)).toBe(3);
+  expect([...buf.readBytes(0, 3)]).toEqual([3, 2, 1]);
+
+  // Control requests through the interface: IN data, OUT acknowledged, unknown ones stall.
+  expect(await ifNub.DeviceRequest(0xc1, 0x10, 0, 0, 8, buf)).toBe(5);
+  expect([...buf.readBytes(0, 5)]).toEqual([1, 2, 3, 4, 5]);
+  buf.writeBytes(0, Uint8Array.of(9, 8));
+  expect(await ifNub.DeviceRequest(0x41, 0x11, 0, 0, 2, buf)).toBe(2);
+  expect(control.at(-1)).toEqual([0x11, [9, 8]]);
+  expect(await code(ifNub.DeviceRequest(0x41, 0x12, 0, 0, 0, null))).toBe(kUSBHostReturnPipeStalled);
+
+  await ifNub.Close(a);
+  await ifNub.Open(b);
+  await ifNub.Close(b);
+  await stop();
+});
+
+test('AsyncIO completes with the stall, the timeout, an abort and an unplug, each with its code; unplug terminates the nubs', async () => {
+  const { usb, device, host, ifNub, a, stop } = await bench();
+  await ifNub.Open(a);
+  const inp = await ifNub.CopyPipe(0x81);
+  const buf = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 64);
+  const done = OSAction.Create(a, 'Done', 0);
+  const next = async (n: number) => {
+    for (let i = 0; i < 300 && a.completions.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+    return a.completions.at(-1);
+  };
+
+  device.stall(0x81);
+  inp.AsyncIO(buf, 64, done, 0);
+  expect(await next(1)).toEqual([kUSBHostReturnPipeStalled >>> 0, 0]);
+  inp.AsyncIO(buf, 64, done, 0);
+  expect(await next(2)).toEqual([kUSBHostReturnPipeStalled >>> 0, 0]); // still halted on the device
+  await inp.ClearStall(true);
+  device.send(0x81, Uint8Array.of(7, 7));
+  inp.AsyncIO(buf, 64, done, 0);
+  expect(await next(3)).toEqual([kIOReturnSuccess, 2]);
+
+  inp.AsyncIO(buf, 64, done, 30);
+  expect(await next(4)).toEqual([kIOReturnTimeout >>> 0, 0]);
+
+  inp.AsyncIO(buf, 64, done, 0);
+  await new Promise((r) => setTimeout(r, 10));
+  await inp.Abort();
+  expect(await next(5)).toEqual([kIOReturnAborted >>> 0, 0]);
+
+  inp.AsyncIO(buf, 64, done, 0);
+  await new Promise((r) => setTimeout(r, 10));
+  usb.detach(device);
+  expect(await next(6)).toEqual([kIOReturnNoDevice >>> 0, 0]);
+  await host.whenIdle();
+  for (let i = 0; i < 100 && host.nubs().some((n) => n instanceof IOUSBHostDevice); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(host.nubs().filter((n) => n instanceof IOUSBHostDevice || n instanceof IOUSBHostInterface)).toEqual([]);
+  expect(await code(inp.IO(buf, 8, 100))).toBe(kIOReturnNoDevice);
+  done.release();
+  await stop();
+});
+
+test('SetConfiguration needs the device open and no open interfaces, and republishes the interfaces', async () => {
+  const { devNub, ifNub, host, a, b, stop } = await bench();
+  expect(await code(devNub.SetConfiguration(2, true))).toBe(kIOReturnNotOpen);
+  await devNub.Open(a);
+  await ifNub.Open(b);
+  expect(await code(devNub.SetConfiguration(2, true))).toBe(kIOReturnExclusiveAccess);
+  await ifNub.Close(b);
+  await devNub.SetConfiguration(2, true);
+  await new Promise((r) => setTimeout(r, 20));
+  await host.whenIdle();
+  const ifaces = host.nubs().filter((n) => n instanceof IOUSBHostInterface);
+  expect(ifaces.map((n) => String(n.getProperty('bInterfaceNumber')))).toEqual(['0', '1']);
+  expect((await devNub.CopyConfigurationDescriptor()).bConfigurationValue).toBe(2);
+  const it = await devNub.CreateInterfaceIterator();
+  const names: string[] = [];
+  for (let i = devNub.CopyInterface(it); i; i = devNub.CopyInterface(it)) names.push(String(i.getProperty('bInterfaceNumber')));
+  devNub.DestroyInterfaceIterator(it);
+  expect(names).toEqual(['0', '1']);
+  await devNub.Close(a);
+  await stop();
+});
+
+test('a client that terminates without Close lets the interface go', async () => {
+  const { ifNub, host, a, b, stop } = await bench();
+  a.attachToParent(host.registry.root);
+  a.RegisterService();
+  await ifNub.Open(a);
+  await a.Terminate();
+  await new Promise((r) => setTimeout(r, 10));
+  await ifNub.Open(b);
+  await ifNub.Close(b);
+  await stop();
+});
