@@ -1,6 +1,6 @@
 import { IOReturnError, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen } from '@driverkit/driverkit';
 import type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBIsochResult, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
-import { IOUSBFindEndpoint, IOUSBFindInterfaceDescriptor, IOUSBGetNextEndpointDescriptor, IOUSBGetNextInterfaceDescriptor, parseConfigurationDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
+import { IOUSBFindInterfaceDescriptor, IOUSBGetNextEndpointDescriptor, IOUSBGetNextInterfaceDescriptor, parseConfigurationDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
 
 /** IOUSBHostInterface::Open option (ours, Linux only): unbind a kernel driver that holds the interface first. */
@@ -172,6 +172,7 @@ export class USBDeviceSession implements USBAccess {
     await this.#handle!.setConfiguration(value);
     this.#active = value;
     this.#alternates = {};
+    this.#endpointInterfaces = null;
     this.onConfigurationChanged?.(value, matchInterfaces);
   }
 
@@ -183,12 +184,22 @@ export class USBDeviceSession implements USBAccess {
     return this.#handle!.controlTransfer(setup, dataOut, timeoutMs);
   }
 
+  // Endpoint → interface for the current settings, rebuilt after a configuration or alternate-setting change (every transfer asks).
+  #endpointInterfaces: Map<number, number> | null = null;
+
   #pipeInterface(client: string, endpointAddress: number, what: string): void {
     this.#live();
-    const cfg = this.activeConfigurationDescriptor();
-    const found = cfg && IOUSBFindEndpoint(cfg, this.#alternates, endpointAddress);
-    if (!found) throw new IOReturnError(kIOReturnNotFound, `${what}: ${this.info.id} has no endpoint 0x${endpointAddress.toString(16)} in its current settings`);
-    this.#requireOwner(client, found.interface.bInterfaceNumber, what);
+    if (!this.#endpointInterfaces) {
+      this.#endpointInterfaces = new Map();
+      const cfg = this.activeConfigurationDescriptor();
+      for (let i = cfg && IOUSBGetNextInterfaceDescriptor(cfg, null); cfg && i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
+        if (i.bAlternateSetting !== this.alternateSetting(i.bInterfaceNumber)) continue;
+        for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) this.#endpointInterfaces.set(e.bEndpointAddress, i.bInterfaceNumber);
+      }
+    }
+    const n = this.#endpointInterfaces.get(endpointAddress);
+    if (n === undefined) throw new IOReturnError(kIOReturnNotFound, `${what}: ${this.info.id} has no endpoint 0x${endpointAddress.toString(16)} in its current settings`);
+    if (this.#interfaceOwners.get(n) !== client) this.#requireOwner(client, n, what);
   }
 
   async io(client: string, endpointAddress: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number): Promise<USBTransferResult> {
@@ -220,12 +231,14 @@ export class USBDeviceSession implements USBAccess {
     for (const ep of this.#endpointsOf(interfaceNumber)) this.#handle!.abort(ep, kIOReturnAborted);
     await this.#handle!.setAlternateSetting(interfaceNumber, alternateSetting);
     this.#alternates[interfaceNumber] = alternateSetting;
+    this.#endpointInterfaces = null;
   }
 
   async reset(client: string): Promise<void> {
     this.#requireOwner(client, 'device', 'Reset');
     await this.#handle!.reset();
     this.#alternates = {};
+    this.#endpointInterfaces = null;
   }
 
   async frameNumber(): Promise<{ frame: bigint; time: bigint }> {

@@ -200,15 +200,19 @@ export class VirtualUSBDevice {
     return this.#parsed.find((c) => c.bConfigurationValue === this.#configuration);
   }
 
+  #endpointInterfaces: Map<number, number> | null = null;
+
   /** The interface number an endpoint belongs to in the active configuration's current settings, or undefined. */
   interfaceOfEndpoint(endpointAddress: number): number | undefined {
-    const cfg = this.#activeConfiguration();
-    if (!cfg) return undefined;
-    for (let i = IOUSBGetNextInterfaceDescriptor(cfg, null); i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
-      if (i.bAlternateSetting !== this.alternateSetting(i.bInterfaceNumber)) continue;
-      for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) if (e.bEndpointAddress === endpointAddress) return i.bInterfaceNumber;
+    if (!this.#endpointInterfaces) {
+      this.#endpointInterfaces = new Map();
+      const cfg = this.#activeConfiguration();
+      for (let i = cfg && IOUSBGetNextInterfaceDescriptor(cfg, null); cfg && i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
+        if (i.bAlternateSetting !== this.alternateSetting(i.bInterfaceNumber)) continue;
+        for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) this.#endpointInterfaces.set(e.bEndpointAddress, i.bInterfaceNumber);
+      }
     }
-    return undefined;
+    return this.#endpointInterfaces.get(endpointAddress);
   }
 
   hasInterface(interfaceNumber: number, alternateSetting?: number): boolean {
@@ -258,6 +262,7 @@ export class VirtualUSBDevice {
         if (value !== 0 && !this.#parsed.some((c) => c.bConfigurationValue === value)) return null;
         this.#configuration = value;
         this.#alternates.clear();
+        this.#endpointInterfaces = null;
         this.#halted.clear();
         return true;
       }
@@ -266,6 +271,7 @@ export class VirtualUSBDevice {
       case kIOUSBDeviceRequestSetInterface:
         if (!this.hasInterface(s.wIndex, s.wValue)) return null;
         this.#alternates.set(s.wIndex, s.wValue);
+        this.#endpointInterfaces = null;
         return true;
       case kIOUSBDeviceRequestGetInterface:
         return this.hasInterface(s.wIndex) ? Uint8Array.of(this.alternateSetting(s.wIndex)) : null;
@@ -304,6 +310,7 @@ export class VirtualUSBDevice {
   /** @internal A bus reset seen from the device: halts and alternate settings are gone, pending transfers end. */
   resetState(): void {
     this.#alternates.clear();
+    this.#endpointInterfaces = null;
     this.#halted.clear();
     for (const waiters of this.#waiters.values()) for (const w of waiters.splice(0)) w.finish({ status: kIOReturnNoDevice, length: 0, data: null });
   }
