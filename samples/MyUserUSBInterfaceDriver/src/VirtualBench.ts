@@ -1,9 +1,10 @@
 // The sample's device on the virtual bench (package.json "driverkit.virtualBench"): a vendor-class
 // interface with an interrupt IN endpoint that answers each poll with an 8-byte report 50 ms later,
-// as a sensor polled by its driver would.
+// as a sensor polled by its driver would. With USB_REPLAY=<capture> in the environment, the first
+// device of that capture (pcap/pcapng: usbmon, USBPcap or USB 2.0 packets) is replayed instead.
 
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, virtualUSBHost, type VirtualUSBDeviceModel } from '@driverkit/usbdriverkit';
+import { USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, virtualUSBHost, type VirtualUSBDeviceModel } from '@driverkit/usbdriverkit';
 
 export const kBenchVendorID = 0x1209;
 export const kBenchProductID = 0x5553;
@@ -21,6 +22,14 @@ export const benchDeviceModel: VirtualUSBDeviceModel = {
 
 /** Plugs the bench device in; returns what unplugs it. */
 export default async function attach(_host: IOServiceHost): Promise<() => Promise<void>> {
+  const recording = process.env.USB_REPLAY;
+  if (recording) {
+    const capture = USBCapture.fromFile(recording);
+    const [first] = capture.devices();
+    if (!first) throw new Error(`${recording} holds no enumerated device`);
+    const replayed = virtualUSBHost.attach(new USBReplay(capture, first.bus, first.address).model);
+    return async () => virtualUSBHost.detach(replayed);
+  }
   const device = virtualUSBHost.attach(new VirtualUSBDevice(benchDeviceModel));
   let sample = 0;
   const timer = setInterval(() => {

@@ -44,3 +44,27 @@ test('the driver reads its interrupt pipe in its own process, and stops cleanly 
   expect(output).not.toMatch(/failed|uncaught|unhandled/i);
   expect(output).toMatch(/stopped\./);
 }, 30_000);
+
+test('on a replayed capture of a real mouse, the driver reads every recorded report in order', async () => {
+  const { USBCapture } = await import('@driverkit/usbdriverkit');
+  const recording = join(sample, '../../../shared/data/usb/packetry/captures/mouse/capture.pcap');
+  const reports = USBCapture.fromFile(recording).transfers.filter((t) => t.endpoint === 0x81 && t.status === 'ok');
+  const socket = join(mkdtempSync(join(tmpdir(), 'dk-usb-')), 'host.sock');
+  const host: ChildProcess = spawn(process.execPath, [bin, 'run', sample, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, USB_REPLAY: recording } });
+  let output = '';
+  host.stdout!.on('data', (d) => (output += d));
+  host.stderr!.on('data', (d) => (output += d));
+  try {
+    await waitFor(() => output.includes('started MyUserUSBInterfaceDriver on IOUSBHostInterface'));
+    expect(output).toMatch(/RecordedMouse|USB Optical Mouse/);
+    let ioreg = '';
+    await waitFor(async () => {
+      ioreg = (await exec(process.execPath, [bin, 'ioreg', '-l', '--socket', socket])).stdout;
+      return new RegExp(`"ReportCount" = ${reports.length}\\b`).test(ioreg);
+    });
+    expect(/"LastReport" = <([0-9a-f]*)>/.exec(ioreg)![1]).toBe(Buffer.from(reports.at(-1)!.data).toString('hex'));
+  } finally {
+    host.kill('SIGTERM');
+    await new Promise((r) => host.once('exit', r));
+  }
+}, 30_000);
