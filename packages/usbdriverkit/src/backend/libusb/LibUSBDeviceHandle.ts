@@ -69,7 +69,7 @@ export class LibUSBDeviceHandle implements USBDeviceHandle {
         const r = await this.device.nativeIsochronousTransferIn(n, frameLengths, timeoutMs);
         const data = new Uint8Array(frameLengths.reduce((a, b) => a + b, 0));
         let offset = 0;
-        const frames = r.packets.map((p, i) => {
+        const frames = (r.packets as Array<{ data?: DataView; status: string }>).map((p, i) => {
           const bytes = p.data ? new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength) : new Uint8Array(0);
           data.set(bytes.subarray(0, frameLengths[i]), offset);
           offset += frameLengths[i]!;
@@ -78,7 +78,7 @@ export class LibUSBDeviceHandle implements USBDeviceHandle {
         return { status: kIOReturnSuccess, frames, data };
       }
       const r = await this.device.nativeIsochronousTransferOut(n, dataOut ?? new Uint8Array(0), frameLengths, timeoutMs);
-      return { status: kIOReturnSuccess, frames: r.packets.map((p) => ({ status: status(p.status), length: p.bytesWritten })), data: null };
+      return { status: kIOReturnSuccess, frames: (r.packets as Array<{ bytesWritten: number; status: string }>).map((p) => ({ status: status(p.status), length: p.bytesWritten })), data: null };
     } catch (e) {
       throw usbError(`isochronous transfer on endpoint 0x${endpointAddress.toString(16)} of ${this.id}`, e);
     }
