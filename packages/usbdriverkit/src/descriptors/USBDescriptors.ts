@@ -159,6 +159,14 @@ function typed(h: IOUSBDescriptorHeader): IOUSBDescriptor {
   }
 }
 
+/** The bytes a wTotalLength covers (configuration, BOS), checked against what is present. */
+function totalBlob(bytes: Uint8Array, h: IOUSBDescriptorHeader, what: string): Uint8Array {
+  const wTotalLength = u16(bytes, 2);
+  if (wTotalLength < h.bLength) malformed(what, 2, `wTotalLength ${wTotalLength} is shorter than the descriptor itself`);
+  if (wTotalLength > bytes.length) malformed(what, 2, `wTotalLength says ${wTotalLength} bytes but only ${bytes.length} are present`);
+  return bytes.subarray(0, wTotalLength);
+}
+
 /**
  * Parses and validates a whole configuration descriptor: wTotalLength must be present in `bytes` and
  * every descriptor inside it must have a sane bLength, so the iteration helpers never fail or loop.
@@ -169,10 +177,8 @@ export function parseConfigurationDescriptor(bytes: Uint8Array): IOUSBConfigurat
   const h = header(bytes, 0, what);
   if (h.bDescriptorType !== kIOUSBDescriptorTypeConfiguration) malformed(what, 0, `bDescriptorType is ${h.bDescriptorType}, not 2`);
   need(h, 9, what);
-  const wTotalLength = u16(bytes, 2);
-  if (wTotalLength < h.bLength) malformed(what, 2, `wTotalLength ${wTotalLength} is shorter than the descriptor itself`);
-  if (wTotalLength > bytes.length) malformed(what, 2, `wTotalLength says ${wTotalLength} bytes but only ${bytes.length} are present`);
-  const blob = bytes.subarray(0, wTotalLength);
+  const blob = totalBlob(bytes, h, what);
+  const wTotalLength = blob.length;
   for (let o = h.bLength; o < wTotalLength; ) {
     const d = typed(header(blob, o, `descriptor in configuration ${bytes[5]}`));
     o += d.bLength;
@@ -186,10 +192,8 @@ export function parseBOSDescriptor(bytes: Uint8Array): IOUSBBOSDescriptor {
   const h = header(bytes, 0, what);
   if (h.bDescriptorType !== kIOUSBDescriptorTypeBOS) malformed(what, 0, `bDescriptorType is ${h.bDescriptorType}, not 15`);
   need(h, 5, what);
-  const wTotalLength = u16(bytes, 2);
-  if (wTotalLength < h.bLength) malformed(what, 2, `wTotalLength ${wTotalLength} is shorter than the descriptor itself`);
-  if (wTotalLength > bytes.length) malformed(what, 2, `wTotalLength says ${wTotalLength} bytes but only ${bytes.length} are present`);
-  const blob = bytes.subarray(0, wTotalLength);
+  const blob = totalBlob(bytes, h, what);
+  const wTotalLength = blob.length;
   for (let o = h.bLength; o < wTotalLength; ) {
     const d = header(blob, o, 'device capability descriptor');
     if (d.bDescriptorType === kIOUSBDescriptorTypeDeviceCapability) need(d, 3, 'device capability descriptor');

@@ -152,3 +152,39 @@ test('a client that terminates without Close lets the interface go', async () =>
   await ifNub.Close(b);
   await stop();
 });
+
+test('isochronous IN and OUT through IsochIO fill the frame list', async () => {
+  const host = new IOServiceHost({ mode: 'in-process', log: () => {} });
+  host.registerFamily(USBMatchingFamily);
+  const usb = new VirtualUSBHost();
+  const controller = new USBHostController(host, [usb]);
+  await controller.start();
+  const heard: number[][] = [];
+  usb.attach({
+    device: { idVendor: 0x1209, idProduct: 0x150c },
+    configurations: [{ interfaces: [{ bInterfaceNumber: 0, bInterfaceClass: 1, endpoints: [{ bEndpointAddress: 0x83, bmAttributes: 1, wMaxPacketSize: 16, bInterval: 1 }, { bEndpointAddress: 0x04, bmAttributes: 1, wMaxPacketSize: 16, bInterval: 1 }] }] }],
+    isochIn: (_ep, lengths) => lengths.map((l, i) => new Uint8Array(i === 1 ? l + 4 : l - 1).fill(i + 1)),
+    isochOut: (_ep, frames) => void heard.push(...frames.map((f) => [...f])),
+  });
+  await new Promise((r) => setTimeout(r, 10));
+  const iface = controller.nubs().find((n) => n instanceof IOUSBHostInterface) as IOUSBHostInterface;
+  const a = new Client();
+  a.init();
+  await iface.Open(a);
+  const buf = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 48);
+  const frames = () => [0, 1, 2].map(() => ({ status: -1, requestCount: 16, completeCount: 0, timeStamp: 0n }));
+  const done = new Promise<number>((resolve) => ((a as unknown as { Isoch: (x: OSAction, s: number) => void }).Isoch = (_x, s) => resolve(s)));
+  const list = frames();
+  (await iface.CopyPipe(0x83)).IsochIO(buf, list, 0n, OSAction.Create(a, 'Isoch' as never, 0));
+  expect(await done).toBe(kIOReturnSuccess);
+  expect(list.map((f) => [f.status >>> 0, f.completeCount])).toEqual([[kIOReturnSuccess, 15], [0xe00002e8, 16], [kIOReturnSuccess, 15]]); // the long packet overruns
+  expect([...buf.readBytes(16, 2), ...buf.readBytes(32, 1)]).toEqual([2, 2, 3]);
+  const outDone = new Promise<number>((resolve) => ((a as unknown as { Isoch: (x: OSAction, s: number) => void }).Isoch = (_x, s) => resolve(s)));
+  buf.writeBytes(0, new Uint8Array(48).fill(9));
+  (await iface.CopyPipe(0x04)).IsochIO(buf, frames(), 0n, OSAction.Create(a, 'Isoch' as never, 0));
+  expect(await outDone).toBe(kIOReturnSuccess);
+  expect(heard.map((f) => f.length)).toEqual([16, 16, 16]);
+  await iface.Close(a);
+  await controller.stop();
+  await host.stop();
+});
