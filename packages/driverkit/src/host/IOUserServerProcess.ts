@@ -50,10 +50,13 @@ export class IOUserServerProcess implements IOUserServerHandle {
   readonly #requests = new IORequestTracker();
   readonly #proxies = new Map<string, IOUserServiceProxy>();
   readonly #unfollow = new Map<string, () => void>();
-  /** The provider of each of this process's services, by service key: the only nubs it may call. */
+  /** The provider of each of this process's services, by service key. */
   readonly #providerOf = new Map<string, IOService>();
-  /** Providers of services still starting: their Start may already call them. */
-  readonly #starting: IOService[] = [];
+  /**
+   * The nubs this process may call, by registry id: providers of its services, counted from the
+   * moment a start is sent (Start may already call them) until the last of those services is gone.
+   */
+  readonly #callable = new Map<bigint, { nub: IOService; uses: number }>();
   /** This process as a caller of each nub it has called, with the cleanups to run when it is gone. */
   readonly #callers = new Map<IOService, { caller: IORemoteCaller; cleanups: Array<() => void> }>();
   /** Async completions still expected, by `userClient/call`. */
@@ -86,6 +89,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
         for (const unlisten of this.#unfollow.values()) unlisten();
         this.#unfollow.clear();
         this.#providerOf.clear();
+        this.#callable.clear();
         for (const nub of [...this.#callers.keys()]) this.#callerGone(nub);
         if (!this.#exiting) options.onExit(this, why);
         resolve();
@@ -115,13 +119,13 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const p = describeService(provider);
     const m = requestMessage('start', rid, { properties, provider: p });
     p.release();
-    this.#starting.push(provider);
+    this.#useProvider(provider);
     let answer: OSDictionary;
     try {
       this.#channel.send(m);
       answer = await reply;
     } catch (e) {
-      this.#stoppedStarting(provider);
+      this.#unuseProvider(provider);
       throw e;
     } finally {
       m.release();
@@ -139,7 +143,6 @@ export class IOUserServerProcess implements IOUserServerHandle {
     await proxy.startWithProvider(provider, null);
     this.#proxies.set(key, proxy);
     this.#providerOf.set(key, provider);
-    this.#stoppedStarting(provider);
     this.#followProvider(key, provider);
     if (answer.getObject('registered') instanceof OSBoolean && (answer.getObject('registered') as OSBoolean).isTrue()) proxy.RegisterService();
     return proxy;
@@ -163,13 +166,23 @@ export class IOUserServerProcess implements IOUserServerHandle {
     this.#unfollow.delete(key);
     const provider = this.#providerOf.get(key);
     this.#providerOf.delete(key);
-    if (provider && !this.#starting.includes(provider) && ![...this.#providerOf.values()].includes(provider)) this.#callerGone(provider);
+    if (provider) this.#unuseProvider(provider);
   }
 
-  #stoppedStarting(provider: IOService): void {
-    const at = this.#starting.indexOf(provider);
-    if (at >= 0) this.#starting.splice(at, 1);
-    if (!this.#starting.includes(provider) && ![...this.#providerOf.values()].includes(provider)) this.#callerGone(provider);
+  #useProvider(provider: IOService): void {
+    const id = provider.GetRegistryEntryID();
+    const entry = this.#callable.get(id) ?? { nub: provider, uses: 0 };
+    entry.uses++;
+    this.#callable.set(id, entry);
+  }
+
+  /** One use fewer; after the last, the process may no longer call the nub and stops being its caller. */
+  #unuseProvider(provider: IOService): void {
+    const id = provider.GetRegistryEntryID();
+    const entry = this.#callable.get(id);
+    if (!entry || --entry.uses > 0) return;
+    this.#callable.delete(id);
+    this.#callerGone(provider);
   }
 
   #callerGone(nub: IOService): void {
@@ -190,7 +203,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const id = m.getObject('provider');
     const method = messageString(m, 'method');
     const args = m.getObject('args');
-    const nub = id instanceof OSNumber ? [...this.#providerOf.values(), ...this.#starting].find((p) => p.GetRegistryEntryID() === id.unsigned64BitValue()) : undefined;
+    const nub = id instanceof OSNumber ? this.#callable.get(id.unsigned64BitValue())?.nub : undefined;
     const answer = (fields: Record<string, OSObject | string | number>) => {
       if (this.#dead || this.#channel.isClosed()) return;
       const r = requestMessage('reply', rid, fields);
