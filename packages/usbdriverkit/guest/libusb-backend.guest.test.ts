@@ -1,7 +1,7 @@
 // Guest tier: the family's libusb backend and session on a real kernel — sysfs enumeration of a
 // FunctionFS gadget served by a device model, Open/CopyPipe/IO, a stall, and unplug.
 import { IOBufferMemoryDescriptor, IOService, IOServiceHost, isIOReturnError, kIOMemoryDirectionInOut } from '@driverkit/driverkit';
-import { IOUSBHostDevice, IOUSBHostInterface, LibUSBBackend, USBHostController, USBMatchingFamily, kUSBHostReturnPipeStalled } from '../src/index';
+import { IOUSBGetNextEndpointDescriptor, IOUSBHostDevice, IOUSBHostInterface, LibUSBBackend, USBHostController, USBMatchingFamily, kUSBHostReturnPipeStalled } from '../src/index';
 
 test('the libusb backend publishes the gadget, and pipes move data through it until it is unplugged', async () => {
   const { FunctionFsGadget } = await import('../../../scripts/guest/helpers/FunctionFsGadget');
@@ -50,7 +50,7 @@ test('the libusb backend publishes the gadget, and pipes move data through it un
     const cfg = await iface.CopyConfigurationDescriptor();
     const eps: number[] = [];
     const d = iface.GetInterfaceDescriptor(cfg);
-    for (let o = d.offset + d.bLength; o < cfg.bytes.length && cfg.bytes[o + 1] !== 4; o += cfg.bytes[o]!) if (cfg.bytes[o + 1] === 5) eps.push(cfg.bytes[o + 2]!);
+    for (let e = IOUSBGetNextEndpointDescriptor(cfg, d, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, d, e)) eps.push(e.bEndpointAddress);
     const out = await iface.CopyPipe(eps.find((e) => !(e & 0x80))!);
     const inp = await iface.CopyPipe(eps.find((e) => e & 0x80)!);
     buf.writeBytes(0, Buffer.from('abcdef'));

@@ -1,6 +1,7 @@
-import { IOReturnError, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen } from '@driverkit/driverkit';
+import { IOReturnError, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnSuccess } from '@driverkit/driverkit';
+import { kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
 import type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBIsochResult, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
-import { IOUSBFindInterfaceDescriptor, IOUSBGetNextEndpointDescriptor, IOUSBGetNextInterfaceDescriptor, parseConfigurationDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
+import { IOUSBEndpointInterfaces, IOUSBFindInterfaceDescriptor, parseConfigurationDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
 
 /** IOUSBHostInterface::Open option (ours, Linux only): unbind a kernel driver that holds the interface first. */
@@ -60,18 +61,24 @@ export class USBDeviceSession implements USBAccess {
     };
   }
 
-  async getDescriptor(type: number, index: number, languageID: number, length: number, recipient: number, wIndex: number): Promise<Uint8Array> {
+  /** Runs `fn` on the handle, opening it for the call when nobody has the device open. */
+  async #withHandle<T>(fn: (h: USBDeviceHandle) => Promise<T> | T): Promise<T> {
     this.#live();
-    const idle = !this.#handle;
     const h = await this.#ensureHandle();
     try {
-      const setup = { bmRequestType: 0x80 | (recipient & 0x1f), bRequest: 6, wValue: ((type & 0xff) << 8) | (index & 0xff), wIndex: recipient === 0 && type === 3 ? languageID : wIndex, wLength: length };
-      const r = await h.controlTransfer(setup, null, 5000);
-      if (r.status !== 0) throw new IOReturnError(r.status, `GET_DESCRIPTOR type ${type} index ${index} of ${this.info.id} failed`);
-      return r.data ?? new Uint8Array(0);
+      return await fn(h);
     } finally {
-      if (idle) await this.#closeHandleIfIdle();
+      await this.#closeHandleIfIdle();
     }
+  }
+
+  getDescriptor(type: number, index: number, languageID: number, length: number, recipient: number, wIndex: number): Promise<Uint8Array> {
+    return this.#withHandle(async (h) => {
+      const setup = { bmRequestType: 0x80 | (recipient & 0x1f), bRequest: 6, wValue: ((type & 0xff) << 8) | (index & 0xff), wIndex: recipient === 0 && type === 3 ? languageID : wIndex, wLength: length };
+      const r = await h.controlTransfer(setup, null, kUSBHostDefaultControlCompletionTimeoutMS);
+      if (r.status !== kIOReturnSuccess) throw new IOReturnError(r.status, `GET_DESCRIPTOR type ${type} index ${index} of ${this.info.id} failed`);
+      return r.data ?? new Uint8Array(0);
+    });
   }
 
   #live(): void {
@@ -158,11 +165,8 @@ export class USBDeviceSession implements USBAccess {
   }
 
   #endpointsOf(interfaceNumber: number): number[] {
-    const cfg = this.activeConfigurationDescriptor();
-    const i = cfg && IOUSBFindInterfaceDescriptor(cfg, interfaceNumber, this.alternateSetting(interfaceNumber));
-    const eps: number[] = [];
-    if (cfg && i) for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) eps.push(e.bEndpointAddress);
-    return eps;
+    this.#endpointInterfaces ??= IOUSBEndpointInterfaces(this.activeConfigurationDescriptor(), (n) => this.alternateSetting(n));
+    return [...this.#endpointInterfaces].filter(([, n]) => n === interfaceNumber).map(([ep]) => ep);
   }
 
   async setConfiguration(client: string, value: number, matchInterfaces: boolean): Promise<void> {
@@ -189,14 +193,7 @@ export class USBDeviceSession implements USBAccess {
 
   #pipeInterface(client: string, endpointAddress: number, what: string): void {
     this.#live();
-    if (!this.#endpointInterfaces) {
-      this.#endpointInterfaces = new Map();
-      const cfg = this.activeConfigurationDescriptor();
-      for (let i = cfg && IOUSBGetNextInterfaceDescriptor(cfg, null); cfg && i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
-        if (i.bAlternateSetting !== this.alternateSetting(i.bInterfaceNumber)) continue;
-        for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) this.#endpointInterfaces.set(e.bEndpointAddress, i.bInterfaceNumber);
-      }
-    }
+    this.#endpointInterfaces ??= IOUSBEndpointInterfaces(this.activeConfigurationDescriptor(), (n) => this.alternateSetting(n));
     const n = this.#endpointInterfaces.get(endpointAddress);
     if (n === undefined) throw new IOReturnError(kIOReturnNotFound, `${what}: ${this.info.id} has no endpoint 0x${endpointAddress.toString(16)} in its current settings`);
     if (this.#interfaceOwners.get(n) !== client) this.#requireOwner(client, n, what);
@@ -241,10 +238,8 @@ export class USBDeviceSession implements USBAccess {
     this.#endpointInterfaces = null;
   }
 
-  async frameNumber(): Promise<{ frame: bigint; time: bigint }> {
-    this.#live();
-    const h = this.#handle ?? (await this.#ensureHandle().finally(() => void this.#closeHandleIfIdle()));
-    return h.frameNumber();
+  frameNumber(): Promise<{ frame: bigint; time: bigint }> {
+    return this.#withHandle((h) => h.frameNumber());
   }
 
   /** The device is gone: pending transfers end with kIOReturnNoDevice; every later call fails with it. */
@@ -257,10 +252,8 @@ export class USBDeviceSession implements USBAccess {
     this.#interfaceOwners.clear();
     if (h) {
       h.abort(null, kIOReturnNoDevice);
-      const cfg = this.activeConfigurationDescriptor();
-      for (let i = cfg && IOUSBGetNextInterfaceDescriptor(cfg, null); cfg && i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
-        for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) h.abort(e.bEndpointAddress, kIOReturnNoDevice);
-      }
+      this.#endpointInterfaces ??= IOUSBEndpointInterfaces(this.activeConfigurationDescriptor(), (n) => this.alternateSetting(n));
+      for (const ep of this.#endpointInterfaces.keys()) h.abort(ep, kIOReturnNoDevice);
       await h.close().catch(() => {});
     }
   }

@@ -318,13 +318,15 @@ export function IOUSBFindInterfaceDescriptor(configuration: IOUSBConfigurationDe
   return null;
 }
 
-/** The endpoint `endpointAddress` and the interface holding it, among the interfaces' current alternate settings. */
-export function IOUSBFindEndpoint(configuration: IOUSBConfigurationDescriptor, alternates: Record<number, number>, endpointAddress: number): { interface: IOUSBInterfaceDescriptor; endpoint: IOUSBEndpointDescriptor } | null {
-  for (let i = IOUSBGetNextInterfaceDescriptor(configuration, null); i; i = IOUSBGetNextInterfaceDescriptor(configuration, i)) {
-    if (i.bAlternateSetting !== (alternates[i.bInterfaceNumber] ?? 0)) continue;
-    for (let e = IOUSBGetNextEndpointDescriptor(configuration, i, null); e; e = IOUSBGetNextEndpointDescriptor(configuration, i, e)) {
-      if (e.bEndpointAddress === endpointAddress) return { interface: i, endpoint: e };
-    }
+/**
+ * Which interface each endpoint belongs to, among the interfaces' current alternate settings
+ * (`alternateSetting(n)`, 0 for interfaces never switched): what every transfer is checked against.
+ */
+export function IOUSBEndpointInterfaces(configuration: IOUSBConfigurationDescriptor | null, alternateSetting: (interfaceNumber: number) => number): Map<number, number> {
+  const map = new Map<number, number>();
+  for (let i = configuration && IOUSBGetNextInterfaceDescriptor(configuration, null); configuration && i; i = IOUSBGetNextInterfaceDescriptor(configuration, i)) {
+    if (i.bAlternateSetting !== alternateSetting(i.bInterfaceNumber)) continue;
+    for (let e = IOUSBGetNextEndpointDescriptor(configuration, i, null); e; e = IOUSBGetNextEndpointDescriptor(configuration, i, e)) map.set(e.bEndpointAddress, i.bInterfaceNumber);
   }
-  return null;
+  return map;
 }

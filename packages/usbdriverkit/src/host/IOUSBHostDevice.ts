@@ -1,11 +1,11 @@
-import { IOReturnError, IOUserServerRuntime, kIOReturnAborted, kIOReturnBadArgument, kIOReturnNotFound, type IOBufferMemoryDescriptor, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
+import { IOReturnError, IOUserServerRuntime, kIOReturnAborted, kIOReturnNotFound, type IOBufferMemoryDescriptor, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
 import type { USBScope } from '../access/USBAccess';
 import { kIOUSBDescriptorTypeBOS, kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
 import { IOUSBGetNextInterfaceDescriptor, parseBOSDescriptor, parseConfigurationDescriptor, parseDeviceDescriptor, type IOUSBBOSDescriptor, type IOUSBConfigurationDescriptor, type IOUSBDeviceDescriptor } from '../descriptors/USBDescriptors';
 import { IOUSBHostInterface } from './IOUSBHostInterface';
 import { IOUSBHostNub } from './IOUSBHostNub';
 import { usbInterfaceProperties } from './USBNubProperties';
-import { asyncDeviceRequest, copyStringDescriptor, createIOBuffer, deviceRequest, requireClient } from './USBRequests';
+import { asyncDeviceRequest, configurationWithValue, copyStringDescriptor, createIOBuffer, deviceRequest, requireClient } from './USBRequests';
 
 /** Apple's interface iterator: the interfaces of the configuration current when it was made. */
 export interface IOUSBHostInterfaceIterator {
@@ -54,9 +54,7 @@ export class IOUSBHostDevice extends IOUSBHostNub {
 
   /** Mirrors `CopyConfigurationDescriptorWithValue(bConfigurationValue)`. */
   async CopyConfigurationDescriptorWithValue(bConfigurationValue: number): Promise<IOUSBConfigurationDescriptor> {
-    const s = await this.access.snapshot();
-    for (const c of s.configurations) if (c[5] === bConfigurationValue) return parseConfigurationDescriptor(c);
-    throw new IOReturnError(kIOReturnNotFound, bConfigurationValue === 0 ? `${this.getName()} is unconfigured` : `${this.getName()} has no configuration ${bConfigurationValue}`);
+    return configurationWithValue(await this.access.snapshot(), bConfigurationValue, this.getName());
   }
 
   /** Mirrors `CopyCapabilityDescriptors`: the BOS descriptor (USB 2.01 and later), or kIOReturnNotFound. */
@@ -134,9 +132,7 @@ export class IOUSBHostDevice extends IOUSBHostNub {
   async CreateInterfaceIterator(): Promise<IOUSBHostInterfaceIterator> {
     const s = await this.access.snapshot();
     const device = parseDeviceDescriptor(s.deviceDescriptor);
-    const cfgBytes = s.configurations.find((c) => c[5] === s.activeConfiguration);
-    if (!cfgBytes) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()} is unconfigured: call SetConfiguration first`);
-    const cfg = parseConfigurationDescriptor(cfgBytes);
+    const cfg = configurationWithValue(s, s.activeConfiguration, this.getName());
     const interfaces: IOUSBHostInterface[] = [];
     for (let i = IOUSBGetNextInterfaceDescriptor(cfg, null); i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
       if (i.bAlternateSetting !== (s.alternates[i.bInterfaceNumber] ?? 0)) continue;

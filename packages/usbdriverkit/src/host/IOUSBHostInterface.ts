@@ -1,10 +1,10 @@
 import { IOReturnError, IOUserServerRuntime, kIOReturnAborted, kIOReturnNotFound, type IOBufferMemoryDescriptor, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
-import type { USBAccess, USBScope } from '../access/USBAccess';
+import type { USBAccess, USBDeviceSnapshot, USBScope } from '../access/USBAccess';
 import { kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
-import { IOUSBFindInterfaceDescriptor, IOUSBGetNextEndpointDescriptor, IOUSBGetSuperSpeedEndpointCompanionDescriptor, parseConfigurationDescriptor, type IOUSBConfigurationDescriptor, type IOUSBInterfaceDescriptor } from '../descriptors/USBDescriptors';
+import { IOUSBFindInterfaceDescriptor, IOUSBGetNextEndpointDescriptor, IOUSBGetSuperSpeedEndpointCompanionDescriptor, type IOUSBConfigurationDescriptor, type IOUSBInterfaceDescriptor } from '../descriptors/USBDescriptors';
 import { IOUSBHostNub } from './IOUSBHostNub';
 import { IOUSBHostPipe } from './IOUSBHostPipe';
-import { asyncDeviceRequest, copyStringDescriptor, createIOBuffer, deviceRequest, requireClient } from './USBRequests';
+import { asyncDeviceRequest, configurationWithValue, copyStringDescriptor, createIOBuffer, deviceRequest, requireClient } from './USBRequests';
 
 /**
  * Mirrors `IOUSBHostInterface`: one interface of the device's current configuration. A driver
@@ -40,11 +40,13 @@ export class IOUSBHostInterface extends IOUSBHostNub {
 
   /** Mirrors `CopyConfigurationDescriptor`: the configuration this interface belongs to. */
   async CopyConfigurationDescriptor(): Promise<IOUSBConfigurationDescriptor> {
-    const s = await this.access.snapshot();
-    const c = s.configurations.find((b) => b[5] === s.activeConfiguration);
-    if (!c) throw new IOReturnError(kIOReturnNotFound, `${this.getName()}: the device is unconfigured`);
+    return this.#configuration(await this.access.snapshot());
+  }
+
+  // The current configuration of a snapshot; the snapshot also tells this interface's current setting.
+  #configuration(s: USBDeviceSnapshot): IOUSBConfigurationDescriptor {
     this.#alternate = s.alternates[this.scope as number] ?? 0;
-    return parseConfigurationDescriptor(c);
+    return configurationWithValue(s, s.activeConfiguration, this.getName());
   }
 
   /** Mirrors `GetInterfaceDescriptor(configurationDescriptor)`: this interface's descriptor in its current alternate setting. */
@@ -70,7 +72,7 @@ export class IOUSBHostInterface extends IOUSBHostNub {
   async CopyPipe(address: number): Promise<IOUSBHostPipe> {
     const client = this.#client();
     const s = await this.access.snapshot();
-    const cfg = await this.CopyConfigurationDescriptor();
+    const cfg = this.#configuration(s);
     const i = this.GetInterfaceDescriptor(cfg);
     for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) {
       if (e.bEndpointAddress === address) return new IOUSBHostPipe(this.access, client, { descriptor: e, ssCompanionDescriptor: IOUSBGetSuperSpeedEndpointCompanionDescriptor(cfg, e) }, s.speed, s.address);

@@ -1,7 +1,7 @@
-import { IOBufferMemoryDescriptor, IOReturnError, kIOReturnBadArgument, kIOReturnNotOpen, kIOReturnSuccess, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
-import type { USBAccess, USBScope } from '../access/USBAccess';
+import { IOBufferMemoryDescriptor, IOReturnError, kIOReturnBadArgument, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnSuccess, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
+import type { USBAccess, USBDeviceSnapshot, USBScope } from '../access/USBAccess';
 import { kIOUSBDescriptorTypeString } from '../descriptors/USBConstants';
-import { parseStringDescriptor } from '../descriptors/USBDescriptors';
+import { parseConfigurationDescriptor, parseStringDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
 
 // What IOUSBHostDevice and IOUSBHostInterface share (Apple gives both the same request methods).
 
@@ -49,4 +49,11 @@ export async function copyStringDescriptor(access: USBAccess, index: number, lan
 /** CreateIOBuffer: a buffer transfers can use (Apple's pinned, DMA-able buffer; shared memory here). */
 export function createIOBuffer(options: bigint | number, capacity: bigint | number): IOBufferMemoryDescriptor {
   return IOBufferMemoryDescriptor.Create(options, capacity);
+}
+
+/** The configuration with `value` in a snapshot, parsed; kIOReturnNotFound naming `who` when there is none (0: unconfigured). */
+export function configurationWithValue(s: USBDeviceSnapshot, value: number, who: string): IOUSBConfigurationDescriptor {
+  const c = s.configurations.find((b) => b[5] === value);
+  if (!c) throw new IOReturnError(kIOReturnNotFound, value === 0 ? `${who}: the device is unconfigured (call SetConfiguration first)` : `${who} has no configuration ${value}`);
+  return parseConfigurationDescriptor(c);
 }

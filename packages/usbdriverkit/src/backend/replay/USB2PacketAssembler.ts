@@ -36,6 +36,8 @@ export class USB2PacketAssembler {
   readonly #maxPacket = new Map<string, number>();
   readonly #interrupt = new Set<string>();
   #current: Transaction | null = null;
+  /** The DATA PID of the current transaction: a retry repeats its toggle. */
+  #dataPid = 0;
 
   static assemble(frames: CapturedFrame[]): USBCaptureTransfer[] {
     const a = new USB2PacketAssembler();
@@ -61,12 +63,9 @@ export class USB2PacketAssembler {
     } else if (pid === PID.ACK || pid === PID.NAK || pid === PID.STALL || pid === PID.NYET) {
       if (this.#current) this.#current.handshake = pid;
       this.#finishTransaction();
-    } else if (pid === PID.SOF || pid === PID.SPLIT) {
-      // Frame markers and split tokens carry no data of their own.
     }
+    // SOF and SPLIT carry no data of their own.
   }
-
-  #dataPid = 0;
 
   #finishTransaction(): void {
     const t = this.#current;

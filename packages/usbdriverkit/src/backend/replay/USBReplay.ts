@@ -2,6 +2,7 @@ import { IOReturnError, kIOReturnNotFound } from '@driverkit/driverkit';
 import type { USBSetupPacket } from '../USBBackend';
 import type { VirtualUSBDeviceModel } from '../virtual/VirtualUSBDevice';
 import type { USBCapture } from './USBCapture';
+import { parseStringDescriptor } from '../../descriptors/USBDescriptors';
 
 /** An OUT transfer the driver sent that differs from the recording. */
 export interface USBReplayMismatch {
@@ -37,7 +38,13 @@ export class USBReplay {
           const index = s.wValue & 0xff;
           if (type === 1 && t.data.length >= 18) device = t.data.slice(0, 18);
           if (type === 2 && t.data.length >= 9 && t.data.length >= (t.data[2]! | (t.data[3]! << 8))) configurations[index] = t.data.slice(0, t.data[2]! | (t.data[3]! << 8));
-          if (type === 3 && index > 0 && t.data.length >= 2) strings[index] = Buffer.from(t.data.subarray(2, t.data[0])).toString('utf16le');
+          if (type === 3 && index > 0) {
+            try {
+              strings[index] = parseStringDescriptor(t.data);
+            } catch {
+              // A truncated string answer (a driver asking for the length first) teaches nothing.
+            }
+          }
           if (type <= 3) continue;
         }
         if (s.bRequest === 5 || s.bRequest === 9) continue; // SET_ADDRESS, SET_CONFIGURATION: the virtual device does these

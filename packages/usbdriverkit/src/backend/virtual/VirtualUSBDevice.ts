@@ -22,7 +22,7 @@ import {
   kIOUSBHostConnectionSpeedFull,
   kUSBHostReturnPipeStalled,
 } from '../../descriptors/USBConstants';
-import { IOUSBGetNextEndpointDescriptor, IOUSBGetNextInterfaceDescriptor, parseConfigurationDescriptor, parseDeviceDescriptor, type IOUSBConfigurationDescriptor } from '../../descriptors/USBDescriptors';
+import { IOUSBEndpointInterfaces, IOUSBFindInterfaceDescriptor, parseConfigurationDescriptor, parseDeviceDescriptor, type IOUSBConfigurationDescriptor } from '../../descriptors/USBDescriptors';
 import { VirtualUSBDeviceHandle } from './VirtualUSBDeviceHandle';
 import type { USBDeviceInfo, USBIsochResult, USBSetupPacket, USBTransferResult } from '../USBBackend';
 
@@ -204,24 +204,14 @@ export class VirtualUSBDevice {
 
   /** The interface number an endpoint belongs to in the active configuration's current settings, or undefined. */
   interfaceOfEndpoint(endpointAddress: number): number | undefined {
-    if (!this.#endpointInterfaces) {
-      this.#endpointInterfaces = new Map();
-      const cfg = this.#activeConfiguration();
-      for (let i = cfg && IOUSBGetNextInterfaceDescriptor(cfg, null); cfg && i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
-        if (i.bAlternateSetting !== this.alternateSetting(i.bInterfaceNumber)) continue;
-        for (let e = IOUSBGetNextEndpointDescriptor(cfg, i, null); e; e = IOUSBGetNextEndpointDescriptor(cfg, i, e)) this.#endpointInterfaces.set(e.bEndpointAddress, i.bInterfaceNumber);
-      }
-    }
+    this.#endpointInterfaces ??= IOUSBEndpointInterfaces(this.#activeConfiguration() ?? null, (n: number) => this.alternateSetting(n));
     return this.#endpointInterfaces.get(endpointAddress);
   }
 
-  hasInterface(interfaceNumber: number, alternateSetting?: number): boolean {
+  /** Whether the active configuration has the interface (in `alternateSetting`; every interface has setting 0). */
+  hasInterface(interfaceNumber: number, alternateSetting = 0): boolean {
     const cfg = this.#activeConfiguration();
-    if (!cfg) return false;
-    for (let i = IOUSBGetNextInterfaceDescriptor(cfg, null); i; i = IOUSBGetNextInterfaceDescriptor(cfg, i)) {
-      if (i.bInterfaceNumber === interfaceNumber && (alternateSetting === undefined || i.bAlternateSetting === alternateSetting)) return true;
-    }
-    return false;
+    return cfg !== undefined && IOUSBFindInterfaceDescriptor(cfg, interfaceNumber, alternateSetting) !== null;
   }
 
   /** @internal A control transfer, standard requests answered here. */
