@@ -128,7 +128,7 @@ async function run(name: string, action: (s: Session) => Promise<void>, session:
 async function main(argv: string[]): Promise<number> {
   const socketAt = argv.indexOf('--socket');
   const socketPath = socketAt >= 0 ? argv[socketAt + 1] : undefined;
-  const requested = argv.filter((a, i) => i !== socketAt && i !== socketAt + 1);
+  const requested = socketAt >= 0 ? argv.filter((_a, i) => i !== socketAt && i !== socketAt + 1) : argv;
   const mainPort = IOMainPortCreate(socketPath);
   try {
     const service = await IOServiceGetMatchingService(mainPort, IOServiceNameMatching(dextIdentifier));

@@ -73,6 +73,12 @@ test('the client app runs every action of the original, and the async callback a
   await waitFor(() => (hostOutput.match(/NullDriver - free\(\)/g) ?? []).length >= 1);
 }, 40_000);
 
+test('as npm start runs it (the socket from the environment, no --socket), the client does the action it is given', async () => {
+  const { stdout } = await exec(process.execPath, [client, 'scalar'], { timeout: 30_000, env: { ...process.env, DRIVERKIT_HOST_SOCKET: socket } });
+  expect(stdout).toMatch(/^Scalar: sent 0 1 2 .* 15; got 1 2 3 .* 16$/m);
+  expect(stdout).not.toMatch(/Choose an action/);
+});
+
 describe('the input validation the original shows', () => {
   test('checked methods refuse calls of the wrong shape; the unchecked ones clamp what they are given', async () => {
     const service = await IOServiceGetMatchingService(port, IOServiceNameMatching('NullDriver'));
