@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/plugin.ts'],
+  entry: ['src/index.ts', 'src/plugin.ts', 'src/client.ts'],
   // The plugin and the index share one copy of the family's classes.
   splitting: true,
   format: ['esm', 'cjs'],

@@ -67,7 +67,7 @@ test('Open is exclusive; reports need an open interface; feature reports come ba
   await expect(nub.Open(b, 0, null)).rejects.toMatchObject({ code: kIOReturnExclusiveAccess });
   expect([...(await nub.GetReport(kIOHIDReportTypeFeature, 0))]).toEqual([77]);
   await expect(nub.SetReport(Uint8Array.of(1, 2), kIOHIDReportTypeInput, 0)).rejects.toThrow(/input reports come from the device/);
-  expect(nub.getElements().map((e) => e.getUsage())).toEqual([2, 2, 3, 3, 4]);
+  expect(nub.getElements().map((e) => e.getUsage())).toEqual([1, 2, 2, 3, 3, 4]); // the application collection, then its fields
   await nub.Close(a);
   virtualHIDBackend.remove(path);
   await stop();

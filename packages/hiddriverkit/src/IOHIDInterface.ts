@@ -1,13 +1,21 @@
-import { IOReturnError, IOService, IOUserServerRuntime, OSData, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
+import { IOReturnError, IOService, IOUserServerRuntime, OSData, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type IOProviderLink, type IORemoteCaller, type OSAction, type OSDictionary } from '@driverkit/driverkit';
 import type { HIDDeviceDescription, HIDDeviceHandle } from './backend/HIDBackend';
 import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
+import { encodeReport } from './descriptor/HIDReportCodec';
 import { parseReportDescriptor, type HIDReportDescriptor } from './descriptor/HIDReportDescriptor';
+import { HIDReportProcessor } from './descriptor/HIDReportProcessor';
 import type { IOHIDElement, IOHIDReportType } from './descriptor/IOHIDElement';
+import { HIDRemoteHandle } from './remote/HIDRemoteHandle';
+import { HIDRemoteServer } from './remote/HIDRemoteServer';
 
 /** Mirrors `IOHIDReportType`. */
 export const kIOHIDReportTypeInput = 0;
 export const kIOHIDReportTypeOutput = 1;
 export const kIOHIDReportTypeFeature = 2;
+
+/** Mirrors `IOHIDElementCommitDirection`. */
+export const kIOHIDElementCommitDirectionIn = 0;
+export const kIOHIDElementCommitDirectionOut = 1;
 
 const typeName = (t: number): IOHIDReportType => (t === kIOHIDReportTypeInput ? 'input' : t === kIOHIDReportTypeOutput ? 'output' : 'feature');
 
@@ -29,6 +37,12 @@ export class IOHIDInterface extends IOService {
   #client: IOService | null = null;
   #unsubscribe: (() => void) | null = null;
   #descriptor: HIDReportDescriptor | null = null;
+  #elements: IOHIDElement[] | null = null;
+  #processor: HIDReportProcessor | null = null;
+  /** In a driver process: the way to the host's nub, for devices that live there. */
+  #link: IOProviderLink | null = null;
+  /** In the host: the driver process that has this device open, if one does. */
+  #remote: HIDRemoteServer | null = null;
 
   /** The properties a nub for `d` carries, with the values IOHIDFamily uses. */
   static propertiesFor(backend: string, d: HIDDeviceDescription): Record<string, unknown> {
@@ -67,9 +81,63 @@ export class IOHIDInterface extends IOService {
     return this.#descriptor;
   }
 
-  /** Mirrors `IOHIDInterface::getElements`: the input, output and feature fields, in report order. */
+  /**
+   * Mirrors `IOHIDInterface::getElements`: every element in descriptor order, collections included;
+   * an array field is followed by its items (one per usage, valued 1 while reported). The same
+   * objects each time: report processing updates their values and timestamps.
+   */
   getElements(): IOHIDElement[] {
-    return this.#descriptorOf().reports.flatMap((r) => r.elements);
+    if (!this.#elements) {
+      const all: IOHIDElement[] = [];
+      const walk = (e: IOHIDElement) => {
+        for (const c of e.getChildElements()) {
+          all.push(c);
+          if (c.arrayItems) all.push(...c.arrayItems);
+          walk(c);
+        }
+      };
+      walk(this.#descriptorOf().root);
+      all.forEach((e, i) => (e.cookie = i + 1));
+      this.#elements = all;
+    }
+    return this.#elements;
+  }
+
+  /**
+   * Mirrors `IOHIDInterface::processReport(timestamp, report, reportLength, type, reportID)`: updates
+   * the elements the report carries (value, previous value, timestamp). Returns the elements whose
+   * value changed, valid until the next report.
+   */
+  processReport(timestamp: bigint, report: Uint8Array, reportLength: number, type: number, _reportID = 0): readonly IOHIDElement[] {
+    this.getElements();
+    this.#processor ??= new HIDReportProcessor(this.#descriptorOf());
+    this.#processor.process(typeName(type), reportLength < report.length ? report.subarray(0, reportLength) : report, timestamp);
+    return this.#processor.changed;
+  }
+
+  /**
+   * Mirrors `IOHIDInterface::commitElements(elements, direction)`. Out: the output and feature
+   * reports holding these elements are built from their values (`setValue`) and sent. In: the
+   * feature reports holding them are read and processed.
+   */
+  async commitElements(elements: readonly IOHIDElement[], direction: number): Promise<void> {
+    const reports = new Map<string, { type: IOHIDReportType; id: number }>();
+    for (const e of elements) {
+      const type = e.fields.reportType;
+      if (type === undefined || (direction === kIOHIDElementCommitDirectionOut ? type === 'input' : type !== 'feature')) continue;
+      reports.set(`${type}/${e.getReportID()}`, { type, id: e.getReportID() });
+    }
+    const d = this.#descriptorOf();
+    for (const { type, id } of reports.values()) {
+      if (direction === kIOHIDElementCommitDirectionOut) {
+        const info = d.reports.find((r) => r.type === type && r.reportID === id)!;
+        const values = new Map(info.elements.filter((e) => !e.isConstant()).map((e) => [e, e.arrayItems ? e.arrayItems.filter((i) => i.value).map((i) => i.fields.usages![0]!) : e.value] as const));
+        await this.SetReport(encodeReport(d, type, id, values), type === 'output' ? kIOHIDReportTypeOutput : kIOHIDReportTypeFeature, id);
+      } else {
+        const bytes = await this.GetReport(kIOHIDReportTypeFeature, id);
+        this.processReport(mach_absolute_time(), bytes, bytes.length, kIOHIDReportTypeFeature, id);
+      }
+    }
   }
 
   /**
@@ -79,13 +147,15 @@ export class IOHIDInterface extends IOService {
    */
   async Open(forClient: IOService, _options: number, action: OSAction | null): Promise<void> {
     if (this.#client) throw new IOReturnError(kIOReturnExclusiveAccess, `${this.getName()} is open by ${this.#client.getName()}`);
-    const backend = String(this.getProperty('IOHIDBackend') ?? '');
-    const path = String(this.getProperty('IOHIDBackendPath') ?? '');
-    const opener = IOHIDInterface.opener;
-    if (!opener) throw new IOReturnError(kIOReturnUnsupported, `this process cannot open ${backend} HID devices`);
+    if (this.#remote?.isOpen) throw new IOReturnError(kIOReturnExclusiveAccess, `${this.getName()} is open by a driver in another process`);
     const numbered = this.#descriptorOf().numbered;
-    this.#handle = await opener(backend, path);
     this.#client = forClient;
+    try {
+      this.#handle = await this.#openDevice();
+    } catch (e) {
+      this.#client = null;
+      throw e;
+    }
     const held = action?.retain() ?? null;
     const off = this.#handle.onInputReport((report) => {
       const reportID = numbered ? report[0]! : 0;
@@ -96,6 +166,31 @@ export class IOHIDInterface extends IOService {
       held?.release();
     };
     this.#handle.onRemoved(() => void this.Terminate());
+  }
+
+  /** Opens the device: in this process through the family's backend, or through the host's nub. */
+  #openDevice(): Promise<HIDDeviceHandle> {
+    const backend = String(this.getProperty('IOHIDBackend') ?? '');
+    const path = String(this.getProperty('IOHIDBackendPath') ?? '');
+    // hidraw nodes are opened where the driver runs, so reports never cross the host.
+    if (this.#link && backend !== 'hidraw') return HIDRemoteHandle.open(this.#link);
+    const opener = IOHIDInterface.opener;
+    if (!opener) throw new IOReturnError(kIOReturnUnsupported, `this process cannot open ${backend} HID devices`);
+    return opener(backend, path);
+  }
+
+  /** @internal A driver process's link to the host's nub (set by the driver runtime). */
+  setProviderLink(link: IOProviderLink): void {
+    this.#link = link;
+  }
+
+  /** @internal In the host: a call from a driver process that drives this device. */
+  handleRemoteCall(method: string, args: OSDictionary, caller: IORemoteCaller): Promise<OSDictionary | null> {
+    this.#remote ??= new HIDRemoteServer(
+      () => this.#openDevice(),
+      () => this.#client?.getName() ?? null,
+    );
+    return this.#remote.handle(method, args, caller);
   }
 
   /** Mirrors `IOHIDInterface::Close(forClient, options)`. */
@@ -132,18 +227,17 @@ export class IOHIDInterface extends IOService {
 
   override async Stop(provider: IOService): Promise<void> {
     if (this.#client) await this.Close(this.#client);
+    await this.#remote?.close();
     await super.Stop(provider);
   }
 }
 
 // A driver process that loads the family drives its IOHIDInterface providers itself: hidraw devices
-// it opens directly; virtual devices live in the host's process and are driven in-process only.
+// it opens directly; virtual and USB devices live in the host, and it reaches them through the link.
 IOUserServerRuntime.registerProviderClass('IOHIDInterface', IOHIDInterface);
 let hidraw: Promise<HIDRawBackend> | null = null;
 IOHIDInterface.opener ??= async (backend, path) => {
-  if (backend !== 'hidraw') {
-    throw new IOReturnError(kIOReturnUnsupported, `${backend} HID devices live in the host's process: run their drivers with \`driverkit run --in-process\` until they are served across processes`);
-  }
+  if (backend !== 'hidraw') throw new IOReturnError(kIOReturnUnsupported, `${backend} HID devices live in the host: this process has no link to it`);
   hidraw ??= HIDRawBackend.create();
   return (await hidraw).open(path);
 };

@@ -1,15 +1,32 @@
 /**
- * `@driverkit/hiddriverkit`: Apple's HIDDriverKit for TypeScript on Linux. So far: the HID 1.11 report
- * descriptor parser, the IOHIDElement tree and report encoding and decoding; the device classes, the
- * event services and the hidraw, USB and virtual backends follow.
+ * `@driverkit/hiddriverkit`: Apple's HIDDriverKit for TypeScript on Linux: the HID 1.11 report
+ * descriptor parser and IOHIDElement tree, IOHIDInterface, the event services (IOUserHIDEventService,
+ * IOUserHIDEventDriver) with their event stream for apps, HID devices made by drivers
+ * (IOUserHIDDevice), and the hidraw, USB and virtual backends.
  * @packageDocumentation
  */
 export * from './descriptor/IOHIDElement';
 export { parseReportDescriptor, type HIDParseMode, type HIDReportDescriptor, type HIDReportInfo } from './descriptor/HIDReportDescriptor';
 export { decodeReport, encodeReport, findReport, type HIDElementValue } from './descriptor/HIDReportCodec';
+export { HIDReportProcessor } from './descriptor/HIDReportProcessor';
 export { HIDMatchingFamily, kHIDMatchScore } from './matching/HIDMatchingFamily';
 export type { HIDBackend, HIDDeviceDescription, HIDDeviceHandle } from './backend/HIDBackend';
 export { HIDRawBackend, type NodeHIDModule } from './backend/hidraw/HIDRawBackend';
 export { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
 export { VirtualHIDDevice, type VirtualHIDDeviceHandlers } from './backend/virtual/VirtualHIDDevice';
-export { IOHIDInterface, kIOHIDReportTypeInput, kIOHIDReportTypeOutput, kIOHIDReportTypeFeature, type IOHIDDeviceOpener } from './IOHIDInterface';
+export {
+  IOHIDInterface,
+  kIOHIDReportTypeInput,
+  kIOHIDReportTypeOutput,
+  kIOHIDReportTypeFeature,
+  kIOHIDElementCommitDirectionIn,
+  kIOHIDElementCommitDirectionOut,
+  type IOHIDDeviceOpener,
+} from './IOHIDInterface';
+export * from './events/HIDUsages';
+export { encodeHIDEvent, decodeHIDEvent, type IOHIDEvent, type IOHIDDigitizerStylusData, type IOHIDDigitizerTouchData } from './events/IOHIDEvent';
+export { IOHIDEventService, type IOHIDEventListener } from './events/IOHIDEventService';
+export { IOHIDEventServiceUserClient, kIOHIDEventServiceUserClientSubscribe, kIOHIDEventServiceUserClientUnsubscribe } from './events/IOHIDEventServiceUserClient';
+export { IOUserHIDEventService } from './events/IOUserHIDEventService';
+export { IOUserHIDEventDriver } from './events/IOUserHIDEventDriver';
+export { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeStylus, kIOHIDDigitizerCollectionTypeFinger } from './events/IOHIDDigitizerCollection';

@@ -302,16 +302,30 @@ export function parseReportDescriptor(bytes: Uint8Array, mode: HIDParseMode = 'l
     } else {
       // An array: reportCount slots, each holding the index of a pressed control.
       const first = l.usages[0] ?? g.usagePage * 0x10000;
-      add(
-        new IOHIDElement(typeFor(first), first >>> 16, first & 0xffff, {
+      const handler = new IOHIDElement(typeFor(first), first >>> 16, first & 0xffff, {
+        ...common,
+        bitOffset: base,
+        reportCount: g.reportCount,
+        usages: l.usages,
+        usageMin: l.usages.length ? Math.min(...l.usages.slice(0, 65536)) : undefined,
+        usageMax: l.usages.length ? Math.max(...l.usages.slice(0, 65536)) : undefined,
+      });
+      add(handler);
+      handler.arrayItems = l.usages.map((usage) => {
+        const item = new IOHIDElement(reportType === 'input' ? kIOHIDElementTypeInput_Button : typeFor(usage), usage >>> 16, usage & 0xffff, {
           ...common,
+          flags: flags | kIOHIDElementFlagsVariableMask,
+          logicalMin: 0,
+          logicalMax: 1,
           bitOffset: base,
-          reportCount: g.reportCount,
-          usages: l.usages,
-          usageMin: l.usages.length ? Math.min(...l.usages.slice(0, 65536)) : undefined,
-          usageMax: l.usages.length ? Math.max(...l.usages.slice(0, 65536)) : undefined,
-        }),
-      );
+          reportSize: 1,
+          reportCount: 1,
+          usages: [usage],
+        });
+        item.parent = collection;
+        item.arrayHandler = handler;
+        return item;
+      });
     }
     report.bits += g.reportSize * g.reportCount;
     report.length = Math.ceil(report.bits / 8) + (g.reportID ? 1 : 0);

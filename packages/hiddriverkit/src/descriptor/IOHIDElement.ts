@@ -24,6 +24,14 @@ export const kIOHIDElementFlagsNullStateMask = 0x0040;
 export const kIOHIDElementFlagsVolativeMask = 0x0080;
 export const kIOHIDElementFlagsBufferedByteMask = 0x0100;
 
+/** Mirrors `IOHIDValueOptions`: `getValue(kIOHIDValueOptionsFlagPrevious)` reads the value before the last report. */
+export const kIOHIDValueOptionsFlagRelativeSimple = 1 << 0;
+export const kIOHIDValueOptionsFlagPrevious = 1 << 1;
+
+/** Mirrors `IOHIDValueScaleType`. */
+export const kIOHIDValueScaleTypeCalibrated = 0;
+export const kIOHIDValueScaleTypePhysical = 1;
+
 /** Which report a field belongs to. */
 export type IOHIDReportType = 'input' | 'output' | 'feature';
 
@@ -37,6 +45,21 @@ export type IOHIDReportType = 'input' | 'output' | 'feature';
 export class IOHIDElement {
   readonly children: IOHIDElement[] = [];
   parent: IOHIDElement | null = null;
+  /**
+   * For an array field (the "array handler"): one element per usage it can report, each valued 1
+   * while its control is reported and 0 otherwise, as IOHIDFamily splits arrays for drivers.
+   */
+  arrayItems: IOHIDElement[] | null = null;
+  /** For an array item: the array field it belongs to. */
+  arrayHandler: IOHIDElement | null = null;
+  /** Position in the interface's element list, plus one (Apple's cookie). */
+  cookie = 0;
+  /** @internal The element's state, written by report processing (hot path: plain fields). */
+  value = 0;
+  /** @internal */
+  previous = 0;
+  /** @internal */
+  timestamp = 0n;
 
   constructor(
     readonly type: number,
@@ -123,10 +146,55 @@ export class IOHIDElement {
     return (this.getFlags() & kIOHIDElementFlagsVariableMask) !== 0;
   }
   isArray(): boolean {
-    return !this.isConstant() && !this.isVariable() && this.type !== kIOHIDElementTypeCollection;
+    return this.arrayItems !== null;
   }
   isRelative(): boolean {
     return (this.getFlags() & kIOHIDElementFlagsRelativeMask) !== 0;
+  }
+  /** Mirrors `getCookie`. */
+  getCookie(): number {
+    return this.cookie;
+  }
+  /**
+   * Mirrors `getValue(options)`: the value from the last report that carried this element, or the
+   * one before it with `kIOHIDValueOptionsFlagPrevious`.
+   */
+  getValue(options = 0): number {
+    return options & kIOHIDValueOptionsFlagPrevious ? this.previous : this.value;
+  }
+  /** Mirrors `getTimeStamp`: when the last report that carried this element arrived (mach_absolute_time). */
+  getTimeStamp(): bigint {
+    return this.timestamp;
+  }
+  /** Mirrors `setValue(value, options)`: the value an output or feature report will carry. */
+  setValue(value: number, _options = 0): void {
+    this.previous = this.value;
+    this.value = value;
+  }
+  /**
+   * Mirrors `getScaledValue(type)`: the value mapped from the logical range onto the physical range
+   * (`kIOHIDValueScaleTypePhysical`) or onto −1…1 / 0…1 (`kIOHIDValueScaleTypeCalibrated`).
+   */
+  getScaledValue(type = kIOHIDValueScaleTypePhysical): number {
+    const lmin = this.getLogicalMin();
+    const lmax = this.getLogicalMax();
+    if (lmax === lmin) return this.value;
+    const t = (this.value - lmin) / (lmax - lmin);
+    if (type === kIOHIDValueScaleTypeCalibrated) return lmin < 0 ? t * 2 - 1 : t;
+    let pmin = this.getPhysicalMin();
+    let pmax = this.getPhysicalMax();
+    // HID 1.11 §6.2.2.7: a physical range of 0…0 means "the same as the logical range".
+    if (pmin === 0 && pmax === 0) [pmin, pmax] = [lmin, lmax];
+    return pmin + t * (pmax - pmin);
+  }
+  /** Mirrors `getScaledFixedValue(type)`: {@link getScaledValue} as a 16.16 IOFixed. */
+  getScaledFixedValue(type = kIOHIDValueScaleTypePhysical): number {
+    return Math.round(this.getScaledValue(type) * 65536) | 0;
+  }
+  /** Mirrors `conformsTo(usagePage, usage)`: this element is, or is inside, a collection with that usage. */
+  conformsTo(usagePage: number, usage: number): boolean {
+    for (let e: IOHIDElement | null = this; e; e = e.parent) if (e.usagePage === usagePage && e.usage === usage) return true;
+    return false;
   }
   /** True when the logical minimum is negative: values are two's complement. */
   isSigned(): boolean {

@@ -1,0 +1,140 @@
+import type { HIDReportDescriptor, HIDReportInfo } from './HIDReportDescriptor';
+import type { IOHIDElement, IOHIDReportType } from './IOHIDElement';
+
+interface VariableOp {
+  element: IOHIDElement;
+  /** Bit offset in the whole report, report-ID byte included. */
+  bit: number;
+  size: number;
+  signed: boolean;
+}
+
+interface ArrayOp {
+  items: IOHIDElement[];
+  bit: number;
+  size: number;
+  count: number;
+  logicalMin: number;
+  logicalMax: number;
+  signed: boolean;
+  /** The items reported by the last report, to clear the ones the next one leaves out. */
+  active: IOHIDElement[];
+}
+
+interface Plan {
+  info: HIDReportInfo;
+  variables: VariableOp[];
+  arrays: ArrayOp[];
+}
+
+const TYPES: Record<IOHIDReportType, number> = { input: 0, output: 1, feature: 2 };
+
+// Reads `size` bits at `bit` (little-endian bit order, as HID packs fields), touching only the bytes
+// the field spans: reads past a Uint8Array's end would push V8 off its fast path.
+function readBits(data: Uint8Array, bit: number, size: number): number {
+  const byte = bit >> 3;
+  const shift = bit & 7;
+  if (size + shift <= 32 && size < 32) {
+    const span = size + shift;
+    let w = data[byte]!;
+    if (span > 8) w |= data[byte + 1]! << 8;
+    if (span > 16) w |= data[byte + 2]! << 16;
+    if (span > 24) w |= data[byte + 3]! << 24;
+    return size === 31 ? (w >>> shift) & 0x7fffffff : (w >>> shift) & ((1 << size) - 1);
+  }
+  let v = 0;
+  for (let n = 0; n < size; n++) {
+    const b = bit + n;
+    if (data[b >> 3]! & (1 << (b & 7))) v += 2 ** n;
+  }
+  return v;
+}
+
+const signExtend = (v: number, size: number) => (size > 0 && v >= 2 ** (size - 1) ? v - 2 ** size : v);
+
+/**
+ * Applies reports to a descriptor's elements, as IOHIDInterface::processReport does: every element
+ * the report carries gets its new value, its previous one and the report's timestamp; array items
+ * become 1 while reported and 0 when a report leaves them out. The layout is compiled once, so a
+ * report costs a few shifts per field.
+ */
+export class HIDReportProcessor {
+  readonly #plans: (Plan | undefined)[] = [];
+  readonly #numbered: boolean;
+  #scratch = new Uint8Array(0);
+  /** The elements whose value the last report changed (reused between reports). */
+  readonly changed: IOHIDElement[] = [];
+
+  constructor(descriptor: HIDReportDescriptor) {
+    this.#numbered = descriptor.numbered;
+    for (const info of descriptor.reports) {
+      const head = info.reportID ? 8 : 0;
+      const plan: Plan = { info, variables: [], arrays: [] };
+      for (const e of info.elements) {
+        if (e.isConstant() || e.getReportSize() === 0) continue;
+        if (e.arrayItems) {
+          plan.arrays.push({ items: e.arrayItems, bit: head + e.bitOffset, size: e.getReportSize(), count: e.getReportCount(), logicalMin: e.getLogicalMin(), logicalMax: e.getLogicalMax(), signed: e.isSigned(), active: [] });
+        } else {
+          plan.variables.push({ element: e, bit: head + e.bitOffset, size: e.getReportSize(), signed: e.isSigned() });
+        }
+      }
+      this.#plans[TYPES[info.type] * 256 + info.reportID] = plan;
+    }
+  }
+
+  /** The report ID a report of this device starts with (0 when the device numbers none). */
+  reportIDOf(data: Uint8Array): number {
+    return this.#numbered ? (data[0] ?? 0) : 0;
+  }
+
+  /**
+   * Updates the elements of the report `data` is; returns its layout, or null for a report the
+   * descriptor does not define. A short report reads as if zero-padded, as Linux's hid-core does.
+   */
+  process(type: IOHIDReportType, data: Uint8Array, timestamp: bigint): HIDReportInfo | null {
+    const plan = this.#plans[TYPES[type] * 256 + this.reportIDOf(data)];
+    const changed = this.changed;
+    changed.length = 0;
+    if (!plan) return null;
+    if (data.length < plan.info.length) {
+      if (this.#scratch.length < plan.info.length) this.#scratch = new Uint8Array(plan.info.length);
+      this.#scratch.fill(0);
+      this.#scratch.set(data);
+      data = this.#scratch;
+    }
+    for (const op of plan.variables) {
+      const raw = readBits(data, op.bit, op.size);
+      const v = op.signed ? signExtend(raw, op.size) : raw;
+      const e = op.element;
+      e.previous = e.value;
+      e.value = v;
+      e.timestamp = timestamp;
+      if (v !== e.previous) changed.push(e);
+    }
+    for (const op of plan.arrays) {
+      const next: IOHIDElement[] = [];
+      for (let n = 0; n < op.count; n++) {
+        const raw = readBits(data, op.bit + n * op.size, op.size);
+        const v = op.signed ? signExtend(raw, op.size) : raw;
+        // Outside the logical range, or usage ID 0 (reserved on every page): no control.
+        if (v < op.logicalMin || v > op.logicalMax) continue;
+        const item = op.items[v - op.logicalMin];
+        if (!item || item.usage === 0 || next.includes(item)) continue;
+        item.previous = item.value;
+        item.value = 1;
+        item.timestamp = timestamp;
+        if (item.previous !== 1) changed.push(item);
+        next.push(item);
+      }
+      for (const item of op.active) {
+        if (next.includes(item)) continue;
+        item.previous = item.value;
+        item.value = 0;
+        item.timestamp = timestamp;
+        if (item.previous !== 0) changed.push(item);
+      }
+      op.active = next;
+    }
+    return plan.info;
+  }
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IOServiceHost, IOFixedFromInt, kIOFixedOne, type IOService } from '@driverkit/driverkit';
+import { IOHIDInterface, IOUserHIDEventDriver, VirtualHIDDevice, encodeReport, parseReportDescriptor, decodeHIDEvent, encodeHIDEvent, type IOHIDEvent } from '../index';
+import { register, virtualHIDBackend } from '../plugin';
+
+const data = join(__dirname, '../../../../../shared/data/hid');
+const fixture = join(__dirname, '../../test/fixtures/hid-events');
+
+function device(name: string, reportDescriptor: Uint8Array) {
+  return new VirtualHIDDevice({ vendorId: 4617, productId: 1, versionNumber: 1, manufacturer: 'DK', product: name, serialNumber: null, transport: 'Virtual', locationID: 0x10, reportDescriptor }, { setReport: () => {} });
+}
+
+async function driverFor(host: IOServiceHost, product: string): Promise<IOUserHIDEventDriver> {
+  for (let i = 0; i < 200; i++) {
+    await host.whenIdle();
+    const nub = host.nubs().find((n) => n instanceof IOHIDInterface && n.getName() === product);
+    const driver = nub && host.clientsOf(nub).get('IODefaultMatchCategory');
+    if (driver) return driver as IOUserHIDEventDriver;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no driver on ${product}`);
+}
+
+async function collect(service: IOService, send: () => void, count: number): Promise<IOHIDEvent[]> {
+  const events: IOHIDEvent[] = [];
+  const off = (service as IOUserHIDEventDriver).addEventListener((e) => events.push(e));
+  send();
+  for (let i = 0; i < 200 && events.length < count; i++) await new Promise((r) => setTimeout(r, 5));
+  off();
+  return events;
+}
+
+describe('IOUserHIDEventDriver on virtual devices', () => {
+  let host: IOServiceHost;
+  let stop: () => Promise<void>;
+  beforeEach(async () => {
+    host = new IOServiceHost({ mode: 'in-process' });
+    stop = await register(host);
+    host.addDriverBundle(fixture);
+  });
+  afterEach(async () => {
+    await stop();
+    await host.stop();
+  });
+
+  test('a boot keyboard: modifiers and keys become key-down and key-up events, in order', async () => {
+    const kbd = device('Keyboard', readFileSync(join(data, 'packetry/keyboard-0/descriptor.bin')));
+    const path = virtualHIDBackend.add(kbd);
+    const driver = await driverFor(host, 'Keyboard');
+    const events = await collect(driver, () => {
+      kbd.sendInput(Uint8Array.of(0x02, 0, 0x04, 0, 0, 0, 0, 0)); // left shift + a
+      kbd.sendInput(Uint8Array.of(0x02, 0, 0x04, 0x05, 0, 0, 0, 0)); // + b
+      kbd.sendInput(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0)); // all up
+    }, 6);
+    expect(events.map((e) => (e.type === 'keyboard' ? `${e.usagePage}:${e.usage.toString(16)}=${e.value}` : e.type))).toEqual(['7:e1=1', '7:4=1', '7:5=1', '7:e1=0', '7:4=0', '7:5=0']);
+    virtualHIDBackend.remove(path);
+  });
+
+  test('a mouse: motion and buttons become pointer events, the wheel a scroll event', async () => {
+    const bytes = readFileSync(join(data, 'packetry/mouse/descriptor.bin'));
+    const mouse = device('Mouse', bytes);
+    const d = parseReportDescriptor(bytes);
+    const input = d.reports.find((r) => r.type === 'input')!;
+    const el = (page: number, usage: number) => input.elements.find((e) => e.getUsagePage() === page && e.getUsage() === usage)!;
+    const path = virtualHIDBackend.add(mouse);
+    const driver = await driverFor(host, 'Mouse');
+    const report = (x: number, y: number, left: number, wheel: number) => encodeReport(d, 'input', 1, new Map([[el(1, 0x30), x], [el(1, 0x31), y], [el(9, 1), left], [el(1, 0x38), wheel]]));
+    const events = await collect(driver, () => {
+      mouse.sendInput(report(-5, 7, 0, 0));
+      mouse.sendInput(report(0, 0, 1, 0));
+      mouse.sendInput(report(0, 0, 1, -1));
+    }, 3);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'relativePointer', dx: IOFixedFromInt(-5), dy: IOFixedFromInt(7), buttonState: 0 }),
+      expect.objectContaining({ type: 'relativePointer', dx: 0, dy: 0, buttonState: 1 }),
+      expect.objectContaining({ type: 'scroll', dx: 0, dy: IOFixedFromInt(-1) }),
+    ]);
+    // What apps receive is the same event, through 16 values.
+    for (const e of events) expect(decodeHIDEvent(encodeHIDEvent(e))).toEqual(e);
+    virtualHIDBackend.remove(path);
+  });
+
+  test('a pen tablet (a real descriptor): the stylus becomes stylus events scaled to 0…1', async () => {
+    const bytes = readFileSync(join(data, 'libinput/descriptors/libinput-issue839-0003-28BD-0905-0.rdesc'));
+    const pen = device('Pen', bytes);
+    const d = parseReportDescriptor(bytes);
+    const input = d.reports.find((r) => r.type === 'input' && r.elements.some((e) => e.getUsagePage() === 0x0d && e.getUsage() === 0x42))!;
+    const el = (page: number, usage: number) => input.elements.find((e) => e.getUsagePage() === page && e.getUsage() === usage)!;
+    const x = el(1, 0x30);
+    const path = virtualHIDBackend.add(pen);
+    const driver = await driverFor(host, 'Pen');
+    const values = new Map([[x, x.getLogicalMax()], [el(1, 0x31), 0], [el(0x0d, 0x42), 1], [el(0x0d, 0x32), 1], [el(0x0d, 0x30), el(0x0d, 0x30).getLogicalMax()]]);
+    const events = await collect(driver, () => pen.sendInput(encodeReport(d, 'input', input.reportID, values)), 1);
+    expect(events[0]).toMatchObject({ type: 'stylus', stylus: { x: kIOFixedOne, y: 0, tipPressure: kIOFixedOne, inRange: true, buttonState: 1 } });
+    virtualHIDBackend.remove(path);
+  });
+});

@@ -1,0 +1,201 @@
+import { IOFixedFromDouble, IOFixedFromInt, IOReturnError, kIOReturnNotFound, kIOReturnUnsupported, type IOService } from '@driverkit/driverkit';
+import { kIOHIDElementTypeCollection, kIOHIDElementTypeOutput, kIOHIDValueScaleTypeCalibrated, type IOHIDElement } from '../descriptor/IOHIDElement';
+import { kIOHIDElementCommitDirectionOut } from '../IOHIDInterface';
+import * as U from './HIDUsages';
+import { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeFinger, kIOHIDDigitizerCollectionTypeStylus } from './IOHIDDigitizerCollection';
+import { IOUserHIDEventService } from './IOUserHIDEventService';
+
+/** One pointer: its axes and buttons, grouped by the report that carries them. */
+interface Pointer {
+  x?: IOHIDElement;
+  y?: IOHIDElement;
+  buttons: IOHIDElement[];
+  buttonState: number;
+}
+
+const TRANSDUCERS = [U.kHIDUsage_Dig_Stylus, U.kHIDUsage_Dig_Puck, U.kHIDUsage_Dig_Finger];
+
+/**
+ * Mirrors `IOUserHIDEventDriver`: the generic event driver. Start sorts the interface's elements into
+ * keyboards, relative and absolute pointers, scroll wheels, digitizer transducers and LEDs, and
+ * refuses a device with none; each report then becomes keyboard, pointer, scroll and digitizer
+ * events. Subclass it to change one kind of handling (override `handleKeyboardReport`, …).
+ */
+export class IOUserHIDEventDriver extends IOUserHIDEventService {
+  static override readonly className: string = 'IOUserHIDEventDriver';
+  readonly #keyboard = new Set<IOHIDElement>();
+  readonly #relative = new Map<number, Pointer>();
+  readonly #absolute = new Map<number, Pointer>();
+  readonly #scroll: IOHIDElement[] = [];
+  readonly #digitizers: IOHIDDigitizerCollection[] = [];
+  readonly #leds: IOHIDElement[] = [];
+
+  override async Start(provider: IOService): Promise<void> {
+    await super.Start(provider);
+    if (!this.parseElements(this.getElements())) {
+      throw new IOReturnError(kIOReturnUnsupported, `${provider.getName()} has no keyboard, pointer, scroll or digitizer elements`);
+    }
+    this.RegisterService();
+  }
+
+  /** Mirrors `parseElements`: true when any element is one this driver handles. */
+  parseElements(elements: readonly IOHIDElement[]): boolean {
+    let found = false;
+    for (const e of elements) {
+      if (e.getType() === kIOHIDElementTypeCollection || e.isConstant() || e.isArray()) continue;
+      if (e.getType() === kIOHIDElementTypeOutput) {
+        found = this.parseLEDElement(e) || found;
+        continue;
+      }
+      if (e.fields.reportType !== 'input') continue;
+      found = this.parseDigitizerElement(e) || this.parseKeyboardElement(e) || this.parseScrollElement(e) || this.parsePointerElement(e) || found;
+    }
+    return found;
+  }
+
+  /** Mirrors `parseKeyboardElement`: keys (page 7) and consumer buttons. */
+  parseKeyboardElement(e: IOHIDElement): boolean {
+    const page = e.getUsagePage();
+    const usage = e.getUsage();
+    const key = page === U.kHIDPage_KeyboardOrKeypad && usage >= U.kHIDUsage_KeyboardA && usage <= U.kHIDUsage_KeyboardRightGUI;
+    const consumer = page === U.kHIDPage_Consumer && e.getLogicalMax() === 1 && !e.isRelative() && usage !== 0;
+    if (!key && !consumer) return false;
+    this.#keyboard.add(e);
+    return true;
+  }
+
+  /** Mirrors `parseScrollElement`: the wheel and AC Pan, relative. */
+  parseScrollElement(e: IOHIDElement): boolean {
+    const wheel = e.getUsagePage() === U.kHIDPage_GenericDesktop && e.getUsage() === U.kHIDUsage_GD_Wheel;
+    const pan = e.getUsagePage() === U.kHIDPage_Consumer && e.getUsage() === U.kHIDUsage_Csmr_ACPan;
+    if (!(wheel || pan) || !e.isRelative()) return false;
+    this.#scroll.push(e);
+    return true;
+  }
+
+  /** Mirrors `parsePointerElement`: X, Y and buttons of a mouse or pointer, relative or absolute. */
+  parsePointerElement(e: IOHIDElement): boolean {
+    const page = e.getUsagePage();
+    const usage = e.getUsage();
+    const axis = page === U.kHIDPage_GenericDesktop && (usage === U.kHIDUsage_GD_X || usage === U.kHIDUsage_GD_Y);
+    const button = page === U.kHIDPage_Button && usage !== 0;
+    if (!axis && !button) return false;
+    if (button && !(e.conformsTo(U.kHIDPage_GenericDesktop, U.kHIDUsage_GD_Mouse) || e.conformsTo(U.kHIDPage_GenericDesktop, U.kHIDUsage_GD_Pointer))) return false;
+    const pointers = axis && !e.isRelative() ? this.#absolute : this.#relative;
+    const id = e.getReportID();
+    const p = pointers.get(id) ?? { buttons: [], buttonState: 0 };
+    pointers.set(id, p);
+    if (button) p.buttons.push(e);
+    else if (usage === U.kHIDUsage_GD_X) p.x ??= e;
+    else p.y ??= e;
+    return true;
+  }
+
+  /** Mirrors `parseDigitizerElement`: climbs to the element's transducer collection and files it there. */
+  parseDigitizerElement(e: IOHIDElement): boolean {
+    let transducer: IOHIDElement | null = null;
+    let application: IOHIDElement | null = null;
+    for (let p = e.getParentElement(); p; p = p.getParentElement()) {
+      if (p.getType() !== kIOHIDElementTypeCollection || p.getUsagePage() !== U.kHIDPage_Digitizer) continue;
+      if (!transducer && TRANSDUCERS.includes(p.getUsage())) transducer = p;
+      application = p;
+    }
+    const owner = transducer ?? application;
+    if (!owner) return false;
+    let c = this.#digitizers.find((d) => d.collection === owner);
+    if (!c) {
+      const finger = owner.getUsage() === U.kHIDUsage_Dig_Finger || (!transducer && [U.kHIDUsage_Dig_TouchScreen, U.kHIDUsage_Dig_TouchPad].includes(owner.getUsage()));
+      c = new IOHIDDigitizerCollection(finger ? kIOHIDDigitizerCollectionTypeFinger : kIOHIDDigitizerCollectionTypeStylus, owner);
+      this.#digitizers.push(c);
+    }
+    c.addElement(e);
+    return true;
+  }
+
+  /** Mirrors `parseLEDElement`. */
+  parseLEDElement(e: IOHIDElement): boolean {
+    if (e.getUsagePage() !== U.kHIDPage_LEDs) return false;
+    this.#leds.push(e);
+    return false; // LEDs alone do not make a device this driver serves.
+  }
+
+  override handleReport(timestamp: bigint, _report: Uint8Array, _reportLength: number, _type: number, reportID: number, changed: readonly IOHIDElement[] = []): void {
+    this.handleKeyboardReport(timestamp, reportID, changed);
+    this.handleRelativePointerReport(timestamp, reportID);
+    this.handleAbsolutePointerReport(timestamp, reportID);
+    this.handleScrollReport(timestamp, reportID);
+    this.handleDigitizerReport(timestamp, reportID);
+  }
+
+  /** Mirrors `handleKeyboardReport`: a keyboard event for each key whose state the report changed. */
+  handleKeyboardReport(timestamp: bigint, _reportID: number, changed: readonly IOHIDElement[]): void {
+    for (const e of changed) {
+      if (this.#keyboard.has(e)) this.dispatchKeyboardEvent(timestamp, e.getUsagePage(), e.getUsage(), e.value, 0, true);
+    }
+  }
+
+  /** Mirrors `handleRelativePointerReport`: motion or a button change becomes one pointer event. */
+  handleRelativePointerReport(timestamp: bigint, reportID: number): void {
+    const p = this.#relative.get(reportID);
+    if (!p || !this.#carried(p, timestamp)) return;
+    const dx = p.x?.value ?? 0;
+    const dy = p.y?.value ?? 0;
+    const buttons = this.#buttons(p);
+    if (dx === 0 && dy === 0 && buttons === p.buttonState) return;
+    p.buttonState = buttons;
+    this.dispatchRelativePointerEvent(timestamp, IOFixedFromInt(dx), IOFixedFromInt(dy), buttons, 0, true);
+  }
+
+  /** Mirrors `handleAbsolutePointerReport`: the position scaled to 0…1. */
+  handleAbsolutePointerReport(timestamp: bigint, reportID: number): void {
+    const p = this.#absolute.get(reportID);
+    if (!p || !this.#carried(p, timestamp)) return;
+    const [x, y] = [p.x, p.y].map((a) => (a ? IOFixedFromDouble(a.getScaledValue(kIOHIDValueScaleTypeCalibrated)) : 0));
+    p.buttonState = this.#buttons(p);
+    this.dispatchAbsolutePointerEvent(timestamp, x!, y!, p.buttonState, 0, true);
+  }
+
+  /** Mirrors `handleScrollReport`: wheel (dy) and pan (dx) in detents. */
+  handleScrollReport(timestamp: bigint, reportID: number): void {
+    let dx = 0;
+    let dy = 0;
+    for (const e of this.#scroll) {
+      if (e.getReportID() !== reportID || e.getTimeStamp() !== timestamp || e.value === 0) continue;
+      if (e.getUsagePage() === U.kHIDPage_Consumer) dx += e.value;
+      else dy += e.value;
+    }
+    if (dx || dy) this.dispatchRelativeScrollWheelEvent(timestamp, IOFixedFromInt(dx), IOFixedFromInt(dy), 0, 0, true);
+  }
+
+  /** Mirrors `handleDigitizerReport`: each transducer the report carried becomes a stylus or touch event. */
+  handleDigitizerReport(timestamp: bigint, reportID: number): void {
+    this.#digitizers.forEach((c, i) => {
+      if (!c.hasPosition() || !c.updatedBy(timestamp, reportID)) return;
+      if (c.type === kIOHIDDigitizerCollectionTypeFinger) this.dispatchDigitizerTouchEvent(timestamp, [c.touchData(i)]);
+      else this.dispatchDigitizerStylusEvent(timestamp, c.stylusData(i));
+    });
+  }
+
+  /** The transducers Start found (Apple's `createEventForDigitizerCollection` works from these). */
+  get digitizerCollections(): readonly IOHIDDigitizerCollection[] {
+    return this.#digitizers;
+  }
+
+  /** Mirrors `SetLED(usage, on)`: sets an LED (Num Lock 1, Caps Lock 2, …) through the output report. */
+  async SetLED(usage: number, on: boolean): Promise<void> {
+    const led = this.#leds.find((e) => e.getUsage() === usage);
+    if (!led) throw new IOReturnError(kIOReturnNotFound, `the device has no LED with usage 0x${usage.toString(16)}`);
+    led.setValue(on ? 1 : 0);
+    await this.hidInterface!.commitElements([led], kIOHIDElementCommitDirectionOut);
+  }
+
+  #carried(p: Pointer, timestamp: bigint): boolean {
+    return (p.x?.getTimeStamp() ?? p.y?.getTimeStamp() ?? p.buttons[0]?.getTimeStamp()) === timestamp;
+  }
+
+  #buttons(p: Pointer): number {
+    let mask = 0;
+    for (const b of p.buttons) if (b.value && b.getUsage() <= 32) mask |= 1 << (b.getUsage() - 1);
+    return mask >>> 0;
+  }
+}

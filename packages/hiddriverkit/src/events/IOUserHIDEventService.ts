@@ -1,0 +1,53 @@
+import { IOReturnError, OSAction, kIOReturnUnsupported, type IOService } from '@driverkit/driverkit';
+import type { IOHIDElement } from '../descriptor/IOHIDElement';
+import { IOHIDInterface } from '../IOHIDInterface';
+import { IOHIDEventService } from './IOHIDEventService';
+
+/**
+ * Mirrors `IOUserHIDEventService`: an event service on an IOHIDInterface. Start opens the interface;
+ * each input report first updates the interface's elements (`processReport`), then reaches
+ * {@link handleReport}, which a subclass overrides to read the elements it cares about and dispatch
+ * events. Stop closes the interface.
+ */
+export class IOUserHIDEventService extends IOHIDEventService {
+  static override readonly className: string = 'IOUserHIDEventService';
+  #interface: IOHIDInterface | null = null;
+
+  override async Start(provider: IOService): Promise<void> {
+    await super.Start(provider);
+    if (!(provider instanceof IOHIDInterface)) throw new IOReturnError(kIOReturnUnsupported, `${this.getClassName()} needs an IOHIDInterface provider, not ${provider.getClassName()}`);
+    this.#interface = provider;
+    await provider.Open(this, 0, OSAction.Create(this, 'ReportAvailable', 0));
+  }
+
+  /** Mirrors `IOUserHIDEventService::getElements`: the provider interface's elements, updated by each report. */
+  getElements(): IOHIDElement[] {
+    if (!this.#interface) throw new IOReturnError(kIOReturnUnsupported, `${this.getClassName()}.getElements before Start`);
+    return this.#interface.getElements();
+  }
+
+  /** The interface this service sits on. */
+  protected get hidInterface(): IOHIDInterface | null {
+    return this.#interface;
+  }
+
+  /** Mirrors `IOUserHIDEventService::ReportAvailable`: updates the elements, then calls {@link handleReport}. */
+  ReportAvailable(_action: OSAction, timestamp: bigint, reportID: number, reportLength: number, type: number, report: Uint8Array): void {
+    const changed = this.#interface!.processReport(timestamp, report, reportLength, type, reportID);
+    this.handleReport(timestamp, report, reportLength, type, reportID, changed);
+  }
+
+  /**
+   * Mirrors `IOUserHIDEventService::handleReport(timestamp, report, reportLength, type, reportID)`: by
+   * now the elements hold this report's values and timestamp. `changed` lists the elements whose
+   * value this report changed (our addition: it saves scanning every element).
+   */
+  handleReport(_timestamp: bigint, _report: Uint8Array, _reportLength: number, _type: number, _reportID: number, _changed: readonly IOHIDElement[] = []): void {}
+
+  override async Stop(provider: IOService): Promise<void> {
+    const i = this.#interface;
+    this.#interface = null;
+    await i?.Close(this);
+    await super.Stop(provider);
+  }
+}
