@@ -30,3 +30,4 @@ export { IOHIDEventServiceUserClient, kIOHIDEventServiceUserClientSubscribe, kIO
 export { IOUserHIDEventService } from './events/IOUserHIDEventService';
 export { IOUserHIDEventDriver } from './events/IOUserHIDEventDriver';
 export { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeStylus, kIOHIDDigitizerCollectionTypeFinger } from './events/IOHIDDigitizerCollection';
+export { HIDRecording, type HIDRecordedReport } from './recording/HIDRecording';
