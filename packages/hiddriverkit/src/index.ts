@@ -31,3 +31,4 @@ export { IOUserHIDEventService } from './events/IOUserHIDEventService';
 export { IOUserHIDEventDriver } from './events/IOUserHIDEventDriver';
 export { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeStylus, kIOHIDDigitizerCollectionTypeFinger } from './events/IOHIDDigitizerCollection';
 export { HIDRecording, type HIDRecordedReport } from './recording/HIDRecording';
+export { virtualHIDBackend, register } from './plugin';
