@@ -32,3 +32,4 @@ export { IOUserHIDEventDriver } from './events/IOUserHIDEventDriver';
 export { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeStylus, kIOHIDDigitizerCollectionTypeFinger } from './events/IOHIDDigitizerCollection';
 export { HIDRecording, type HIDRecordedReport } from './recording/HIDRecording';
 export { virtualHIDBackend, register } from './plugin';
+export { IOUSBHostHIDDevice } from './usb/IOUSBHostHIDDevice';

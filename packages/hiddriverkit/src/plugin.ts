@@ -5,8 +5,10 @@ import { IOReturnError, kIOReturnNotFound, type IOServiceHost } from '@driverkit
 import type { HIDBackend } from './backend/HIDBackend';
 import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
 import { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
+import { IOUSBHostInterface } from '@driverkit/usbdriverkit';
 import { IOHIDInterface } from './IOHIDInterface';
 import { HIDMatchingFamily } from './matching/HIDMatchingFamily';
+import { IOUSBHostHIDDevice } from './usb/IOUSBHostHIDDevice';
 
 /** Where virtual HID devices are plugged in (the virtual bench, tests). */
 export const virtualHIDBackend = new VirtualHIDBackend();
@@ -24,6 +26,7 @@ export async function register(host: IOServiceHost): Promise<() => Promise<void>
     }
   }
   IOHIDInterface.opener = async (name, path) => {
+    if (name === 'usb') return IOUSBHostHIDDevice.open(path);
     const b = backends.get(name);
     if (!b) throw new IOReturnError(kIOReturnNotFound, `no HID backend ${name} in this process`);
     return b.open(path);
@@ -62,11 +65,38 @@ export async function register(host: IOServiceHost): Promise<() => Promise<void>
   };
   await syncAll();
   const unwatch = virtualHIDBackend.watch(() => void sync('virtual', virtualHIDBackend));
+  const unlisten = host.registry.listen({ registered: (e) => e instanceof IOUSBHostInterface && claimUSB(host, e) });
+  for (const n of host.nubs()) if (n instanceof IOUSBHostInterface) claimUSB(host, n);
   const timer = backends.has('hidraw') ? setInterval(() => void sync('hidraw', backends.get('hidraw')!), POLL_MS) : null;
   return async () => {
     unwatch();
+    unlisten();
     if (timer) clearInterval(timer);
     await Promise.all([...nubs.values()].map((n) => n.Terminate()));
     nubs.clear();
   };
+}
+
+/**
+ * The USB HID class driver takes a class-3 interface only if no driver package matched it once
+ * matching settles: as on macOS, where a vendor's driver outscores the generic HID driver.
+ */
+function claimUSB(host: IOServiceHost, nub: IOUSBHostInterface): void {
+  const cls = nub.getProperty('bInterfaceClass');
+  if (String(cls) !== '3') return;
+  setImmediate(() => {
+    void (async () => {
+      await host.whenIdle();
+      if (nub.isInactive() || host.clientsOf(nub).size > 0) return;
+      const device = new IOUSBHostHIDDevice(host);
+      device.setName('IOUSBHostHIDDevice');
+      try {
+        await device.startWithProvider(nub, null);
+      } catch (e) {
+        host.options.log(`HID: ${nub.getName()} is a HID interface but ${(e as Error).message}`);
+      } finally {
+        device.release();
+      }
+    })();
+  });
 }

@@ -1,0 +1,223 @@
+import {
+  IOBufferMemoryDescriptor,
+  IOReturnError,
+  IOService,
+  OSAction,
+  OSNumber,
+  OSString,
+  kIOMemoryDirectionIn,
+  kIOMemoryDirectionOut,
+  kIOReturnAborted,
+  kIOReturnNoDevice,
+  kIOReturnNotFound,
+  kIOReturnSuccess,
+  kIOReturnUnsupported,
+  type IOServiceHost,
+} from '@driverkit/driverkit';
+import { IOUSBGetNextAssociatedDescriptorWithType, IOUSBGetNextEndpointDescriptor, kIOUSBEndpointTypeInterrupt, type IOUSBHostInterface, type IOUSBHostPipe } from '@driverkit/usbdriverkit';
+import type { HIDDeviceHandle } from '../backend/HIDBackend';
+import { IOHIDInterface } from '../IOHIDInterface';
+
+// HID 1.11 §7.1 and §7.2.
+const kHIDDescriptorType = 0x21;
+const kHIDReportDescriptorType = 0x22;
+const kHIDRequestGetReport = 0x01;
+const kHIDRequestSetReport = 0x09;
+const kHIDRequestSetIdle = 0x0a;
+const kHIDRequestSetProtocol = 0x0b;
+const kHIDBootSubClass = 1;
+const kHIDReportProtocol = 1;
+const REPORT_TYPES = { input: 1, output: 2, feature: 3 } as const;
+// bmRequestType: class request to the interface, host-to-device / device-to-host.
+const kClassInterfaceOut = 0x21;
+const kClassInterfaceIn = 0xa1;
+const kStandardInterfaceIn = 0x81;
+const kGetDescriptor = 0x06;
+
+/**
+ * Mirrors the USB HID class driver (IOUserUSBHostHIDDevice / Linux's usbhid): on an IOUSBHostInterface
+ * of class 3 it reads the HID and report descriptors, sends SET_IDLE (and SET_PROTOCOL(report) to a
+ * boot device), keeps a read in flight on the interrupt IN pipe, and publishes an IOHIDInterface for
+ * the device. The pipe is polled from the first open on. Output reports go out on the interrupt OUT pipe when there is one, else as SET_REPORT.
+ * The HID family's host plugin starts it on class-3 interfaces no driver package claimed.
+ */
+export class IOUSBHostHIDDevice extends IOService {
+  static readonly className = 'IOUSBHostHIDDevice';
+  static readonly #byPath = new Map<string, IOUSBHostHIDDevice>();
+
+  #interface: IOUSBHostInterface | null = null;
+  #interfaceNumber = 0;
+  #inPipe: IOUSBHostPipe | null = null;
+  #outPipe: IOUSBHostPipe | null = null;
+  #inBuffer: IOBufferMemoryDescriptor | null = null;
+  #readComplete: OSAction | null = null;
+  #nub: IOHIDInterface | null = null;
+  readonly #listeners = new Set<(report: Uint8Array) => void>();
+  readonly #removed = new Set<() => void>();
+  #stopping = false;
+  #reading = false;
+
+  constructor(private readonly host: IOServiceHost) {
+    super();
+  }
+
+  /** The device behind an IOHIDInterface this class published (its IOHIDBackendPath). */
+  static open(path: string): HIDDeviceHandle {
+    const device = IOUSBHostHIDDevice.#byPath.get(path);
+    if (!device) throw new IOReturnError(kIOReturnNotFound, `no USB HID device ${path}`);
+    return device.#handle();
+  }
+
+  override async Start(provider: IOService): Promise<void> {
+    await super.Start(provider);
+    const iface = provider as IOUSBHostInterface;
+    await iface.Open(this, 0);
+    this.#interface = iface;
+    const configuration = await iface.CopyConfigurationDescriptor();
+    const interfaceDescriptor = iface.GetInterfaceDescriptor(configuration);
+    this.#interfaceNumber = interfaceDescriptor.bInterfaceNumber;
+    const hid = IOUSBGetNextAssociatedDescriptorWithType(configuration, interfaceDescriptor, null, kHIDDescriptorType);
+    if (!hid || hid.bLength < 9) throw new IOReturnError(kIOReturnUnsupported, `${provider.getName()}: interface ${this.#interfaceNumber} is class 3 but has no HID descriptor`);
+    const raw = hid.raw;
+    let reportLength = 0;
+    for (let n = 0; n < raw[5]!; n++) {
+      const at = 6 + n * 3;
+      if (at + 3 > raw.length) break;
+      if (raw[at] === kHIDReportDescriptorType) reportLength = raw[at + 1]! | (raw[at + 2]! << 8);
+    }
+    if (!reportLength) throw new IOReturnError(kIOReturnUnsupported, `${provider.getName()}: the HID descriptor names no report descriptor`);
+
+    const buffer = iface.CreateIOBuffer(kIOMemoryDirectionIn, reportLength);
+    const got = await iface.DeviceRequest(kStandardInterfaceIn, kGetDescriptor, kHIDReportDescriptorType << 8, this.#interfaceNumber, reportLength, buffer);
+    const reportDescriptor = buffer.readBytes(0, got);
+    buffer.release();
+    // Linux's usbhid ignores a device that refuses these, and so do we.
+    await iface.DeviceRequest(kClassInterfaceOut, kHIDRequestSetIdle, 0, this.#interfaceNumber, 0, null).catch(() => 0);
+    if (interfaceDescriptor.bInterfaceSubClass === kHIDBootSubClass) await iface.DeviceRequest(kClassInterfaceOut, kHIDRequestSetProtocol, kHIDReportProtocol, this.#interfaceNumber, 0, null).catch(() => 0);
+
+    for (let e = IOUSBGetNextEndpointDescriptor(configuration, interfaceDescriptor, null); e; e = IOUSBGetNextEndpointDescriptor(configuration, interfaceDescriptor, e)) {
+      if ((e.bmAttributes & 3) !== kIOUSBEndpointTypeInterrupt) continue;
+      if (e.bEndpointAddress & 0x80) this.#inPipe ??= await iface.CopyPipe(e.bEndpointAddress);
+      else this.#outPipe ??= await iface.CopyPipe(e.bEndpointAddress);
+    }
+    if (!this.#inPipe) throw new IOReturnError(kIOReturnUnsupported, `${provider.getName()}: interface ${this.#interfaceNumber} has no interrupt IN endpoint`);
+    this.#inBuffer = iface.CreateIOBuffer(kIOMemoryDirectionIn, this.#inPipe.GetMaxPacketSize());
+    this.#readComplete = OSAction.Create(this, 'ReadComplete', 0);
+
+    const path = `usb:${this.GetRegistryEntryID().toString(16)}`;
+    IOUSBHostHIDDevice.#byPath.set(path, this);
+    const number = (key: string) => {
+      const v = provider.SearchProperty(key, 'IOService', 1n);
+      return v instanceof OSNumber ? Number(v.unsigned32BitValue()) : 0;
+    };
+    const text = (key: string) => {
+      try {
+        const v = provider.SearchProperty(key, 'IOService', 1n);
+        return v instanceof OSString ? v.getCStringNoCopy() : null;
+      } catch {
+        return null;
+      }
+    };
+    const nub = new IOHIDInterface();
+    nub.setName(text('USB Product Name') ?? 'IOHIDInterface');
+    const properties = IOHIDInterface.propertiesFor('usb', {
+      path,
+      vendorId: number('idVendor'),
+      productId: number('idProduct'),
+      versionNumber: number('bcdDevice'),
+      manufacturer: text('USB Vendor Name'),
+      product: text('USB Product Name'),
+      serialNumber: text('USB Serial Number'),
+      transport: 'USB',
+      locationID: number('locationID'),
+      reportDescriptor,
+    });
+    for (const [k, v] of Object.entries(properties)) nub.setProperty(k, v as never);
+    this.#nub = nub;
+    this.RegisterService();
+    this.host.publishNub(nub, this);
+    nub.release();
+  }
+
+  /** The interrupt IN pipe's completion: hand the report on and read again. */
+  ReadComplete(_action: OSAction, status: number, actualByteCount: number, _timestamp: bigint): void {
+    if (this.#stopping) return;
+    if (status === kIOReturnSuccess) {
+      const report = this.#inBuffer!.readBytes(0, actualByteCount);
+      for (const l of this.#listeners) l(report);
+    } else if (status === kIOReturnAborted || status === kIOReturnNoDevice) {
+      for (const l of this.#removed) l();
+      return;
+    }
+    this.#inPipe!.AsyncIO(this.#inBuffer, this.#inPipe!.GetMaxPacketSize(), this.#readComplete!, 0);
+  }
+
+  #handle(): HIDDeviceHandle {
+    const mine = new Set<(r: Uint8Array) => void>();
+    return {
+      onInputReport: (listener) => {
+        mine.add(listener);
+        this.#listeners.add(listener);
+        // As usbhid does, poll the interrupt pipe from the first open on: reports before it are the device's to keep.
+        if (!this.#reading && !this.#stopping) {
+          this.#reading = true;
+          this.#inPipe!.AsyncIO(this.#inBuffer, this.#inPipe!.GetMaxPacketSize(), this.#readComplete!, 0);
+        }
+        return () => {
+          mine.delete(listener);
+          this.#listeners.delete(listener);
+        };
+      },
+      onRemoved: (listener) => void this.#removed.add(listener),
+      setReport: async (type, report) => {
+        const iface = this.#live();
+        const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionOut, report.length);
+        md.writeBytes(0, report);
+        try {
+          if (type === 'output' && this.#outPipe) await this.#outPipe.IO(md, report.length);
+          // A numbered report's first byte is its ID; SET_REPORT names it in wValue too.
+          else await iface.DeviceRequest(kClassInterfaceOut, kHIDRequestSetReport, (REPORT_TYPES[type] << 8) | (this.#numbered() ? report[0]! : 0), this.#interfaceNumber, report.length, md);
+        } finally {
+          md.release();
+        }
+      },
+      getReport: async (type, reportID, length) => {
+        const iface = this.#live();
+        const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionIn, length);
+        try {
+          const got = await iface.DeviceRequest(kClassInterfaceIn, kHIDRequestGetReport, (REPORT_TYPES[type] << 8) | reportID, this.#interfaceNumber, length, md);
+          return md.readBytes(0, got);
+        } finally {
+          md.release();
+        }
+      },
+      close: async () => {
+        for (const l of mine) this.#listeners.delete(l);
+        mine.clear();
+      },
+    };
+  }
+
+  #numbered(): boolean {
+    return this.#nub?.getElements().some((e) => e.getReportID() !== 0) ?? false;
+  }
+
+  #live(): IOUSBHostInterface {
+    if (!this.#interface || this.#stopping) throw new IOReturnError(kIOReturnNoDevice, `${this.getName()} is stopped`);
+    return this.#interface;
+  }
+
+  override async Stop(provider: IOService): Promise<void> {
+    this.#stopping = true;
+    IOUSBHostHIDDevice.#byPath.delete(`usb:${this.GetRegistryEntryID().toString(16)}`);
+    for (const l of this.#removed) l();
+    await this.#inPipe?.Abort().catch(() => {});
+    this.#readComplete?.release();
+    this.#inBuffer?.release();
+    this.#inPipe?.release();
+    this.#outPipe?.release();
+    await this.#interface?.Close(this).catch(() => {});
+    this.#interface = null;
+    await super.Stop(provider);
+  }
+}
