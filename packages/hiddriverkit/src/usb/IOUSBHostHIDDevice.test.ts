@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOFixedFromInt, IOFixedToInt, IOServiceHost } from '@driverkit/driverkit';
-import { USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, register as registerUSB, virtualUSBHost, type VirtualUSBDevice as Device } from '@driverkit/usbdriverkit';
+import { IOUSBHostInterface, USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, register as registerUSB, virtualUSBHost, type VirtualUSBDevice as Device } from '@driverkit/usbdriverkit';
 import { IOHIDInterface, IOUSBHostHIDDevice, decodeReport, encodeReport, parseReportDescriptor, type IOHIDEvent, type IOUserHIDEventDriver } from '../index';
 import { register } from '../plugin';
 
@@ -72,6 +72,22 @@ describe('HID over USB', () => {
     // Unplugged: the interface, the class driver and its IOHIDInterface go.
     virtualUSBHost.detach(handle);
     await until(() => !hidInterface());
+  });
+
+  test('a class-3 interface without a HID descriptor is refused by name and left closed', async () => {
+    const broken = new VirtualUSBDevice({
+      device: { idVendor: 4617, idProduct: 0x4d54 },
+      configurations: [{ bConfigurationValue: 1, interfaces: [{ bInterfaceNumber: 0, bInterfaceClass: 3, endpoints: [{ bEndpointAddress: 0x81, bmAttributes: kIOUSBEndpointTypeInterrupt, wMaxPacketSize: 8, bInterval: 10 }] }] }],
+    });
+    const handle = virtualUSBHost.attach(broken);
+    await until(() => logs.find((l) => /is class 3 but has no HID descriptor/.test(l)));
+    expect(hidInterface()).toBeUndefined();
+    const iface = host.nubs().find((n) => n instanceof IOUSBHostInterface) as IOUSBHostInterface;
+    const other = new IOUSBHostHIDDevice(host);
+    await iface.Open(other, 0); // free again
+    await iface.Close(other);
+    other.release();
+    virtualUSBHost.detach(handle);
   });
 
   test('on a replayed capture of a real USB mouse, every recorded report reaches the event driver', async () => {

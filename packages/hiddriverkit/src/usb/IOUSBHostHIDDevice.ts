@@ -73,6 +73,20 @@ export class IOUSBHostHIDDevice extends IOService {
     const iface = provider as IOUSBHostInterface;
     await iface.Open(this, 0);
     this.#interface = iface;
+    try {
+      await this.#attach(iface, provider);
+    } catch (e) {
+      // Nothing half-open: the pipes and the interface go back.
+      this.#inPipe?.release();
+      this.#outPipe?.release();
+      this.#inPipe = this.#outPipe = null;
+      this.#interface = null;
+      await iface.Close(this).catch(() => {});
+      throw e;
+    }
+  }
+
+  async #attach(iface: IOUSBHostInterface, provider: IOService): Promise<void> {
     const configuration = await iface.CopyConfigurationDescriptor();
     const interfaceDescriptor = iface.GetInterfaceDescriptor(configuration);
     this.#interfaceNumber = interfaceDescriptor.bInterfaceNumber;
