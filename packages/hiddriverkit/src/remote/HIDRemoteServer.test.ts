@@ -30,7 +30,8 @@ test('a driver process reads queued reports, may not open twice, and what it sen
   expect([...((await waiting)!.getObject('reports') as OSArray)].length).toBe(1);
 
   await expect(server.handle('setReport', toOSDictionary({ type: 'input', report: Uint8Array.of(1) }), a)).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringContaining('"type" must be one of output, feature') });
-  await expect(server.handle('setReport', toOSDictionary({ type: 'output', report: 'x' }), a)).rejects.toThrow(/"report" must be data/);
+  await expect(server.handle('setReport', toOSDictionary({ type: 'output', report: 'x' }), a)).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringContaining('HID setReport: "report" is not data') });
+  await expect(server.handle('setReport', toOSDictionary({ type: 'output' }), a)).rejects.toThrow(/HID setReport: "report" is missing or not data/);
   await expect(server.handle('getReport', toOSDictionary({ type: 'feature', reportID: 300, length: 1 }), a)).rejects.toThrow(/"reportID" must be a number from 0 to 255/);
   await expect(server.handle('frobnicate', none, a)).rejects.toThrow(/no method "frobnicate"/);
   await server.handle('setReport', toOSDictionary({ type: 'output', report: Uint8Array.of(9) }), a);

@@ -1,23 +1,9 @@
-import { IOReturnError, OSData, OSDictionary, OSNumber, OSString, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, toOSDictionary, type IORemoteCaller } from '@driverkit/driverkit';
+import { IORemoteArguments, IOReturnError, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, toOSDictionary, type IORemoteCaller, type OSDictionary } from '@driverkit/driverkit';
 import type { HIDDeviceHandle } from '../backend/HIDBackend';
 
 /** Reports queued for a driver process between its reads; past this the oldest are dropped and counted. */
 const QUEUE_LIMIT = 4096;
 const MAX_REPORT = 65536;
-
-function text(args: OSDictionary, key: string, allowed: readonly string[]): string {
-  const v = args.getObject(key);
-  const s = v instanceof OSString ? v.getCStringNoCopy() : '';
-  if (!allowed.includes(s)) throw new IOReturnError(kIOReturnBadArgument, `HID call: "${key}" must be one of ${allowed.join(', ')}`);
-  return s;
-}
-
-function count(args: OSDictionary, key: string, max: number): number {
-  const v = args.getObject(key);
-  const n = v instanceof OSNumber ? Number(v.unsigned64BitValue()) : -1;
-  if (!(n >= 0 && n <= max)) throw new IOReturnError(kIOReturnBadArgument, `HID call: "${key}" must be a number from 0 to ${max}`);
-  return n;
-}
 
 /**
  * The host's end of a HID device that a driver in its own process has open (virtual and USB HID
@@ -51,19 +37,16 @@ export class HIDRemoteServer {
     }
     if (this.#owner !== caller) throw new IOReturnError(kIOReturnNotOpen, `HID ${method}: the device is not open by this driver process`);
     const handle = this.#handle!;
+    const a = new IORemoteArguments(args, `HID ${method}`);
     switch (method) {
       case 'read':
         return this.#read();
       case 'setReport': {
-        const type = text(args, 'type', ['output', 'feature']) as 'output' | 'feature';
-        const report = args.getObject('report');
-        if (!(report instanceof OSData) || report.getLength() > MAX_REPORT) throw new IOReturnError(kIOReturnBadArgument, `HID setReport: "report" must be data of at most ${MAX_REPORT} bytes`);
-        await handle.setReport(type, report.getBytesNoCopy());
+        await handle.setReport(a.string('type', ['output', 'feature'] as const), a.requiredData('report', MAX_REPORT));
         return null;
       }
       case 'getReport': {
-        const type = text(args, 'type', ['input', 'feature']) as 'input' | 'feature';
-        const bytes = await handle.getReport(type, count(args, 'reportID', 255), count(args, 'length', MAX_REPORT));
+        const bytes = await handle.getReport(a.string('type', ['input', 'feature'] as const), a.number('reportID', 255), a.number('length', MAX_REPORT));
         return toOSDictionary({ report: bytes });
       }
       case 'close':

@@ -1,50 +1,25 @@
-import { IOReturnError, OSArray, OSData, OSDictionary, OSNumber, OSString, fromOSObject, kIOReturnBadArgument, kIOReturnUnsupported, toOSDictionary, type IOProviderLink, type IORemoteCaller, type OSObject, type OSValue } from '@driverkit/driverkit';
+import { IORemoteArguments, IOReturnError, OSArray, OSData, OSDictionary, OSNumber, OSString, fromOSObject, kIOReturnBadArgument, kIOReturnUnsupported, toOSDictionary, type IOProviderLink, type IORemoteCaller, type OSValue } from '@driverkit/driverkit';
 import type { USBIsochResult, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
 
 // The two halves of one protocol: USBRemoteAccess (a driver process) encodes each USBAccess call as a
 // providerCall to the nub; serveUSBCall (the host) checks and decodes it, and runs it on the session.
 
-const field = (args: OSDictionary, key: string): OSObject | null => args.getObject(key);
-
-function number(args: OSDictionary, key: string): number {
-  const v = field(args, key);
-  if (!(v instanceof OSNumber)) throw new IOReturnError(kIOReturnBadArgument, `USB call: "${key}" is missing or not a number`);
-  const n = Number(v.unsigned64BitValue());
-  if (!Number.isSafeInteger(n)) throw new IOReturnError(kIOReturnBadArgument, `USB call: "${key}" is out of range`);
-  return n;
+function scope(a: IORemoteArguments): USBScope {
+  const v = a.get('scope');
+  return v instanceof OSString && v.getCStringNoCopy() === 'device' ? 'device' : a.number('scope');
 }
 
-function bytes(args: OSDictionary, key: string): Uint8Array | null {
-  const v = field(args, key);
-  if (v === null) return null;
-  if (!(v instanceof OSData)) throw new IOReturnError(kIOReturnBadArgument, `USB call: "${key}" is not data`);
-  return v.getBytesNoCopy();
+function endpointOrNull(a: IORemoteArguments): number | null {
+  return a.get('endpoint') === null ? null : a.number('endpoint');
 }
 
-function text(args: OSDictionary, key: string): string {
-  const v = field(args, key);
-  if (!(v instanceof OSString)) throw new IOReturnError(kIOReturnBadArgument, `USB call: "${key}" is missing or not a string`);
-  return v.getCStringNoCopy();
+function setup(a: IORemoteArguments): USBSetupPacket {
+  return { bmRequestType: a.number('bmRequestType', 0xff), bRequest: a.number('bRequest', 0xff), wValue: a.number('wValue', 0xffff), wIndex: a.number('wIndex', 0xffff), wLength: a.number('wLength', 0xffff) };
 }
 
-function scope(args: OSDictionary): USBScope {
-  const v = field(args, 'scope');
-  return v instanceof OSString && v.getCStringNoCopy() === 'device' ? 'device' : number(args, 'scope');
-}
-
-function endpointOrNull(args: OSDictionary): number | null {
-  return field(args, 'endpoint') === null ? null : number(args, 'endpoint');
-}
-
-function setup(args: OSDictionary): USBSetupPacket {
-  const s = { bmRequestType: number(args, 'bmRequestType'), bRequest: number(args, 'bRequest'), wValue: number(args, 'wValue'), wIndex: number(args, 'wIndex'), wLength: number(args, 'wLength') };
-  if (s.bmRequestType > 0xff || s.bRequest > 0xff || s.wValue > 0xffff || s.wIndex > 0xffff || s.wLength > 0xffff) throw new IOReturnError(kIOReturnBadArgument, 'USB call: a setup field is out of range');
-  return s;
-}
-
-function lengths(args: OSDictionary): number[] {
-  const v = field(args, 'frameLengths');
+function lengths(a: IORemoteArguments): number[] {
+  const v = a.get('frameLengths');
   if (!(v instanceof OSArray) || v.getCount() > 4096) throw new IOReturnError(kIOReturnBadArgument, 'USB call: frameLengths must be an array of at most 4096 numbers');
   return [...v].map((n) => {
     if (!(n instanceof OSNumber)) throw new IOReturnError(kIOReturnBadArgument, 'USB call: a frame length is not a number');
@@ -63,46 +38,47 @@ function transferResult(r: USBTransferResult): OSDictionary {
  * (`caller.key/client`). Arguments are checked before use: a driver process is another program.
  */
 export async function serveUSBCall(access: USBAccess, method: string, args: OSDictionary, caller: IORemoteCaller): Promise<OSDictionary | null> {
-  const client = () => `${caller.key}/${text(args, 'client')}`;
+  const a = new IORemoteArguments(args, 'USB call');
+  const client = () => `${caller.key}/${a.string('client')}`;
   switch (method) {
     case 'snapshot': {
       const s = await access.snapshot();
       return toOSDictionary({ ...s, bos: s.bos ?? new Uint8Array(0), alternates: Object.entries(s.alternates).map(([n, a]) => [Number(n), a]) } as unknown as Record<string, OSValue>);
     }
     case 'getDescriptor': {
-      const length = number(args, 'length');
+      const length = a.number('length');
       if (length > 0xffff) throw new IOReturnError(kIOReturnBadArgument, 'USB call: a descriptor is at most 65535 bytes');
-      const d = await access.getDescriptor(number(args, 'type'), number(args, 'index'), number(args, 'languageID'), length, number(args, 'recipient'), number(args, 'wIndex'));
+      const d = await access.getDescriptor(a.number('type'), a.number('index'), a.number('languageID'), length, a.number('recipient'), a.number('wIndex'));
       return toOSDictionary({ data: d });
     }
     case 'open':
-      await access.open(client(), scope(args), number(args, 'options'));
+      await access.open(client(), scope(a), a.number('options'));
       return null;
     case 'close':
-      await access.close(client(), scope(args));
+      await access.close(client(), scope(a));
       return null;
     case 'setConfiguration':
-      await access.setConfiguration(client(), number(args, 'value'), field(args, 'matchInterfaces') !== null);
+      await access.setConfiguration(client(), a.number('value'), a.get('matchInterfaces') !== null);
       return null;
     case 'control':
-      return transferResult(await access.control(client(), scope(args), setup(args), bytes(args, 'data'), number(args, 'timeout')));
+      return transferResult(await access.control(client(), scope(a), setup(a), a.data('data'), a.number('timeout')));
     case 'io': {
-      const length = number(args, 'length');
+      const length = a.number('length');
       if (length > MAX_TRANSFER) throw new IOReturnError(kIOReturnBadArgument, `USB call: a transfer of ${length} bytes is over the ${MAX_TRANSFER}-byte limit`);
-      return transferResult(await access.io(client(), number(args, 'endpoint'), bytes(args, 'data'), length, number(args, 'timeout')));
+      return transferResult(await access.io(client(), a.number('endpoint'), a.data('data'), length, a.number('timeout')));
     }
     case 'isoch': {
-      const r = await access.isoch(client(), number(args, 'endpoint'), bytes(args, 'data'), lengths(args), number(args, 'timeout'));
+      const r = await access.isoch(client(), a.number('endpoint'), a.data('data'), lengths(a), a.number('timeout'));
       return toOSDictionary({ status: OSNumber.withNumber(r.status, 32), frames: r.frames.map((f) => [OSNumber.withNumber(f.status, 32), f.length]), ...(r.data ? { data: r.data } : {}) });
     }
     case 'abort':
-      await access.abort(client(), scope(args), endpointOrNull(args), number(args, 'status'));
+      await access.abort(client(), scope(a), endpointOrNull(a), a.number('status'));
       return null;
     case 'clearHalt':
-      await access.clearHalt(client(), number(args, 'endpoint'), field(args, 'withRequest') !== null);
+      await access.clearHalt(client(), a.number('endpoint'), a.get('withRequest') !== null);
       return null;
     case 'selectAlternateSetting':
-      await access.selectAlternateSetting(client(), number(args, 'interface'), number(args, 'alternateSetting'));
+      await access.selectAlternateSetting(client(), a.number('interface'), a.number('alternateSetting'));
       return null;
     case 'reset':
       await access.reset(client());
@@ -132,7 +108,8 @@ export class USBRemoteAccess implements USBAccess {
 
   #transfer(r: OSDictionary): USBTransferResult {
     const data = r.getObject('data');
-    return { status: number(r, 'status'), length: number(r, 'length'), data: data instanceof OSData ? data.getBytesNoCopy() : null };
+    const reply = new IORemoteArguments(r, 'USB reply');
+    return { status: reply.number('status'), length: reply.number('length'), data: data instanceof OSData ? data.getBytesNoCopy() : null };
   }
 
   async snapshot(): Promise<USBDeviceSnapshot> {
@@ -152,7 +129,7 @@ export class USBRemoteAccess implements USBAccess {
 
   async getDescriptor(type: number, index: number, languageID: number, length: number, recipient: number, wIndex: number): Promise<Uint8Array> {
     const r = await this.#call('getDescriptor', { type, index, languageID, length, recipient, wIndex });
-    return bytes(r, 'data') ?? new Uint8Array(0);
+    return new IORemoteArguments(r, 'USB reply').data('data') ?? new Uint8Array(0);
   }
 
   async open(client: string, s: USBScope, options: number): Promise<void> {
