@@ -27,14 +27,19 @@ beforeAll(() => {
 
 afterAll(() => uhid?.destroy());
 
-test('node-hid reads the input reports uhid sends and uhid receives the output reports node-hid writes', async () => {
-  let info;
-  for (let i = 0; i < 100 && !info; i++) {
-    info = (await devicesAsync()).find((d) => d.vendorId === 0x1209 && d.productId === 0x0002);
-    if (!info) await new Promise((r) => setTimeout(r, 100));
+/** The node-hid device with this VID:PID, once the kernel has made it (up to 10 s). */
+async function hidDevice(vendorId: number, productId: number) {
+  for (let i = 0; i < 100; i++) {
+    const info = (await devicesAsync()).find((d) => d.vendorId === vendorId && d.productId === productId);
+    if (info) return info;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  expect(info).toBeDefined();
-  const device = await HIDAsync.open(info!.path!);
+  throw new Error(`no HID device ${vendorId.toString(16)}:${productId.toString(16)} within 10 s`);
+}
+
+test('node-hid reads the input reports uhid sends and uhid receives the output reports node-hid writes', async () => {
+  const info = await hidDevice(0x1209, 0x0002);
+  const device = await HIDAsync.open(info.path!);
   try {
     const report = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
     const got = new Promise<Buffer>((resolve) => device.once('data', resolve));
@@ -62,13 +67,8 @@ test('a USB HID gadget (configfs hid function) reaches node-hid through usbhid, 
   });
   try {
     await waitForPath('/dev/hidg0');
-    let info;
-    for (let i = 0; i < 100 && !info; i++) {
-      info = (await devicesAsync()).find((d) => d.vendorId === 0x1209 && d.productId === 0x0004);
-      if (!info) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(info).toBeDefined();
-    const device = await HIDAsync.open(info!.path!);
+    const info = await hidDevice(0x1209, 0x0004);
+    const device = await HIDAsync.open(info.path!);
     const hidg = openSync('/dev/hidg0', 'r+');
     try {
       const got = new Promise<Buffer>((resolve) => device.once('data', resolve));

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { IOServiceHost, kIOReturnExclusiveAccess, kIOReturnNotOpen, OSAction, IOService } from '@driverkit/driverkit';
 import { IOHIDInterface, VirtualHIDDevice, kIOHIDReportTypeFeature, kIOHIDReportTypeInput } from './index';
 import { register, virtualHIDBackend } from './plugin';
+import { until } from '../test/helpers';
 
 const seen = ((globalThis as { __hidSeen?: string[] }).__hidSeen ??= []);
 
@@ -22,30 +23,27 @@ test('the plugin publishes an IOHIDInterface nub with Apple\'s keys, and a match
   host.addDriverBundle(join(__dirname, '../test/fixtures/hid-driver'));
   const outputs: number[][] = [];
   const path = virtualHIDBackend.add(gadget(outputs));
-  await new Promise((r) => setTimeout(r, 20));
+  const nub = await until(() => host.nubs().find((n) => n instanceof IOHIDInterface) as IOHIDInterface | undefined, 5000, 'the nub');
   await host.whenIdle();
-  const [nub] = host.nubs().filter((n) => n instanceof IOHIDInterface) as IOHIDInterface[];
-  expect(nub!.getPath()).toBe('IOService:/Vendor Pad@42');
-  const props = nub!.copyProperties();
+  expect(nub.getPath()).toBe('IOService:/Vendor Pad@42');
+  const props = nub.copyProperties();
   expect(['VendorID', 'ProductID', 'PrimaryUsagePage', 'PrimaryUsage', 'MaxInputReportSize', 'MaxFeatureReportSize', 'Transport'].map((k) => String(props.getObject(k)))).toEqual(['4617', '9', '65280', '1', '2', '1', 'Virtual']);
-  expect(host.explainText(nub!)).toMatch(/HIDLogger\/Logger {2}score 6100 {2}wins[\s\S]*✓ IOServiceDEXTEntitlements: holds com\.apple\.developer\.driverkit\.transport\.hid/);
-  const driver = host.clientsOf(nub!).get('IODefaultMatchCategory')!;
+  expect(host.explainText(nub)).toMatch(/HIDLogger\/Logger {2}score 6100 {2}wins[\s\S]*✓ IOServiceDEXTEntitlements: holds com\.apple\.developer\.driverkit\.transport\.hid/);
+  const driver = host.clientsOf(nub).get('IODefaultMatchCategory')!;
   expect(driver.getName()).toBe('HIDLogger');
 
   virtualHIDBackend.remove(path);
   const device = gadget(outputs);
   const path2 = virtualHIDBackend.add(device);
-  await new Promise((r) => setTimeout(r, 20));
-  await host.whenIdle();
+  await until(() => device.isOpen(), 5000, 'the driver opening the new device');
   device.sendInput(Uint8Array.of(1, 2));
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => outputs.length === 1, 5000, 'the echoed output report');
   expect(seen).toEqual(['Stop', 'report 0 2 1,2']);
   expect(outputs).toEqual([[254, 253]]);
 
   // Unplugging terminates the nub; the driver's Stop closes the interface.
   virtualHIDBackend.remove(path2);
-  for (let i = 0; i < 200 && seen.at(-1) !== 'Stop'; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(seen.at(-1)).toBe('Stop');
+  await until(() => seen.at(-1) === 'Stop', 5000, 'the driver stopping');
   expect(host.nubs().filter((n) => n instanceof IOHIDInterface)).toEqual([]);
   await stop();
   await host.stop();
@@ -55,8 +53,7 @@ test('Open is exclusive; reports need an open interface; feature reports come ba
   const host = new IOServiceHost({ mode: 'in-process' });
   const stop = await register(host);
   const path = virtualHIDBackend.add(gadget([]));
-  await new Promise((r) => setTimeout(r, 20));
-  const nub = host.nubs().find((n) => n instanceof IOHIDInterface) as IOHIDInterface;
+  const nub = await until(() => host.nubs().find((n) => n instanceof IOHIDInterface) as IOHIDInterface | undefined, 5000, 'the nub');
   class Client extends IOService {
     ReportAvailable(): void {}
   }

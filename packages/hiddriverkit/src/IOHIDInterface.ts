@@ -109,7 +109,6 @@ export class IOHIDInterface extends IOService {
    * value changed, valid until the next report.
    */
   processReport(timestamp: bigint, report: Uint8Array, reportLength: number, type: number, _reportID = 0): readonly IOHIDElement[] {
-    this.getElements();
     this.#processor ??= new HIDReportProcessor(this.#descriptorOf());
     this.#processor.process(typeName(type), reportLength < report.length ? report.subarray(0, reportLength) : report, timestamp);
     return this.#processor.changed;

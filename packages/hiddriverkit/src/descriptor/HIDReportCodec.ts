@@ -1,30 +1,7 @@
 import { IOReturnError, kIOReturnBadArgument } from '@driverkit/driverkit';
 import type { IOHIDElement, IOHIDReportType } from './IOHIDElement';
+import { readBits, signExtend, writeBits } from './HIDBits';
 import type { HIDReportDescriptor, HIDReportInfo } from './HIDReportDescriptor';
-
-/** Reads `size` bits at `bit` of a little-endian bit stream (HID's order), unsigned. */
-function readBits(data: Uint8Array, bit: number, size: number): number {
-  let v = 0;
-  for (let n = 0; n < size; n++) {
-    const b = bit + n;
-    if (data[b >> 3]! & (1 << (b & 7))) v += 2 ** n;
-  }
-  return v;
-}
-
-function writeBits(data: Uint8Array, bit: number, size: number, value: number): void {
-  let v = value < 0 ? value + 2 ** size : value;
-  for (let n = 0; n < size; n++) {
-    const b = bit + n;
-    if (v % 2) data[b >> 3]! |= 1 << (b & 7);
-    else data[b >> 3]! &= ~(1 << (b & 7));
-    v = Math.floor(v / 2);
-  }
-}
-
-function signExtend(v: number, size: number): number {
-  return size > 0 && v >= 2 ** (size - 1) ? v - 2 ** size : v;
-}
 
 /** The report a device's `type` report with this first byte (or unnumbered) is. */
 export function findReport(d: HIDReportDescriptor, type: IOHIDReportType, data: Uint8Array): HIDReportInfo {

@@ -1,4 +1,5 @@
 import type { HIDReportDescriptor, HIDReportInfo } from './HIDReportDescriptor';
+import { readBits, signExtend } from './HIDBits';
 import type { IOHIDElement, IOHIDReportType } from './IOHIDElement';
 
 interface VariableOp {
@@ -28,29 +29,6 @@ interface Plan {
 }
 
 const TYPES: Record<IOHIDReportType, number> = { input: 0, output: 1, feature: 2 };
-
-// Reads `size` bits at `bit` (little-endian bit order, as HID packs fields), touching only the bytes
-// the field spans: reads past a Uint8Array's end would push V8 off its fast path.
-function readBits(data: Uint8Array, bit: number, size: number): number {
-  const byte = bit >> 3;
-  const shift = bit & 7;
-  if (size + shift <= 32 && size < 32) {
-    const span = size + shift;
-    let w = data[byte]!;
-    if (span > 8) w |= data[byte + 1]! << 8;
-    if (span > 16) w |= data[byte + 2]! << 16;
-    if (span > 24) w |= data[byte + 3]! << 24;
-    return size === 31 ? (w >>> shift) & 0x7fffffff : (w >>> shift) & ((1 << size) - 1);
-  }
-  let v = 0;
-  for (let n = 0; n < size; n++) {
-    const b = bit + n;
-    if (data[b >> 3]! & (1 << (b & 7))) v += 2 ** n;
-  }
-  return v;
-}
-
-const signExtend = (v: number, size: number) => (size > 0 && v >= 2 ** (size - 1) ? v - 2 ** size : v);
 
 /**
  * Applies reports to a descriptor's elements, as IOHIDInterface::processReport does: every element

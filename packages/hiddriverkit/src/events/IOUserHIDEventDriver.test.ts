@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IOServiceHost, IOFixedFromInt, kIOFixedOne, type IOService } from '@driverkit/driverkit';
+import { IOServiceHost, IOFixedFromInt, kIOFixedOne } from '@driverkit/driverkit';
 import { IOHIDInterface, IOUserHIDEventDriver, VirtualHIDDevice, encodeReport, parseReportDescriptor, decodeHIDEvent, encodeHIDEvent, type IOHIDEvent } from '../index';
 import { register, virtualHIDBackend } from '../plugin';
+import { until } from '../../test/helpers';
 
 const data = join(__dirname, '../../../../../shared/data/hid');
 const fixture = join(__dirname, '../../test/fixtures/hid-events');
@@ -12,22 +13,18 @@ function device(name: string, reportDescriptor: Uint8Array) {
 }
 
 async function driverFor(host: IOServiceHost, product: string): Promise<IOUserHIDEventDriver> {
-  for (let i = 0; i < 200; i++) {
-    await host.whenIdle();
+  return until(() => {
     const nub = host.nubs().find((n) => n instanceof IOHIDInterface && n.getName() === product);
-    const driver = nub && host.clientsOf(nub).get('IODefaultMatchCategory');
-    if (driver) return driver as IOUserHIDEventDriver;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`no driver on ${product}`);
+    return nub && (host.clientsOf(nub).get('IODefaultMatchCategory') as IOUserHIDEventDriver | undefined);
+  }, 5000, `a driver on ${product}`);
 }
 
-async function collect(service: IOService, send: () => void, count: number): Promise<IOHIDEvent[]> {
+/** The events `send` makes the service dispatch, once there are `count` of them. */
+async function collect(service: IOUserHIDEventDriver, send: () => void, count: number): Promise<IOHIDEvent[]> {
   const events: IOHIDEvent[] = [];
-  const off = (service as IOUserHIDEventDriver).addEventListener((e) => events.push(e));
+  const off = service.addEventListener((e) => events.push(e));
   send();
-  for (let i = 0; i < 200 && events.length < count; i++) await new Promise((r) => setTimeout(r, 5));
-  off();
+  await until(() => events.length >= count, 5000, `${count} events`).finally(off);
   return events;
 }
 

@@ -16,8 +16,6 @@ export class HIDRemoteHandle implements HIDDeviceHandle {
   readonly #removed = new Set<() => void>();
   #closed = false;
   #pumping = false;
-  /** Reports the host dropped because this process read too slowly. */
-  dropped = 0;
 
   private constructor(link: IOProviderLink) {
     this.#link = link;
@@ -48,7 +46,8 @@ export class HIDRemoteHandle implements HIDDeviceHandle {
           for (const o of reports) if (o instanceof OSData) for (const l of this.#listeners) l(o.getBytesNoCopy());
         }
         const dropped = r.getObject('dropped');
-        if (dropped instanceof OSNumber) this.dropped += Number(dropped.unsigned32BitValue());
+        // The driver process's stderr reaches the host's log.
+        if (dropped instanceof OSNumber && dropped.unsigned32BitValue() > 0) process.stderr.write(`HID: the host dropped ${dropped.unsigned32BitValue()} input reports this driver did not read in time\n`);
         if (flag(r, 'gone')) {
           this.#closed = true;
           for (const l of this.#removed) l();

@@ -4,6 +4,7 @@ import { IOFixedFromInt, IOFixedToInt, IOServiceHost } from '@driverkit/driverki
 import { IOUSBHostInterface, USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, register as registerUSB, virtualUSBHost, type VirtualUSBDevice as Device } from '@driverkit/usbdriverkit';
 import { IOHIDInterface, IOUSBHostHIDDevice, decodeReport, encodeReport, parseReportDescriptor, type IOHIDEvent, type IOUserHIDEventDriver } from '../index';
 import { register } from '../plugin';
+import { until } from '../../test/helpers';
 
 const data = join(__dirname, '../../../../../shared/data');
 const fixture = join(__dirname, '../../test/fixtures/hid-events');
@@ -22,16 +23,6 @@ function usbMouse(requests: string[]): VirtualUSBDevice {
       return setup.bmRequestType === 0x21; // SET_IDLE, SET_PROTOCOL
     },
   });
-}
-
-async function until<T>(f: () => T | undefined | null | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('HID over USB', () => {

@@ -16,6 +16,7 @@ import {
 } from '@driverkit/driverkit';
 import { IOUSBGetNextAssociatedDescriptorWithType, IOUSBGetNextEndpointDescriptor, kIOUSBEndpointTypeInterrupt, type IOUSBHostInterface, type IOUSBHostPipe } from '@driverkit/usbdriverkit';
 import type { HIDDeviceHandle } from '../backend/HIDBackend';
+import { parseReportDescriptor } from '../descriptor/HIDReportDescriptor';
 import { IOHIDInterface } from '../IOHIDInterface';
 
 // HID 1.11 §7.1 and §7.2.
@@ -56,6 +57,8 @@ export class IOUSBHostHIDDevice extends IOService {
   readonly #removed = new Set<() => void>();
   #stopping = false;
   #reading = false;
+  /** Whether the device's reports start with their ID (SET_REPORT names it in wValue too). */
+  #numbered = false;
 
   constructor(private readonly host: IOServiceHost) {
     super();
@@ -132,6 +135,7 @@ export class IOUSBHostHIDDevice extends IOService {
         return null;
       }
     };
+    this.#numbered = parseReportDescriptor(reportDescriptor, 'lenient').numbered;
     const nub = new IOHIDInterface();
     nub.setName(text('USB Product Name') ?? 'IOHIDInterface');
     const properties = IOHIDInterface.propertiesFor('usb', {
@@ -189,8 +193,7 @@ export class IOUSBHostHIDDevice extends IOService {
         md.writeBytes(0, report);
         try {
           if (type === 'output' && this.#outPipe) await this.#outPipe.IO(md, report.length);
-          // A numbered report's first byte is its ID; SET_REPORT names it in wValue too.
-          else await iface.DeviceRequest(kClassInterfaceOut, kHIDRequestSetReport, (REPORT_TYPES[type] << 8) | (this.#numbered() ? report[0]! : 0), this.#interfaceNumber, report.length, md);
+          else await iface.DeviceRequest(kClassInterfaceOut, kHIDRequestSetReport, (REPORT_TYPES[type] << 8) | (this.#numbered ? report[0]! : 0), this.#interfaceNumber, report.length, md);
         } finally {
           md.release();
         }
@@ -212,9 +215,6 @@ export class IOUSBHostHIDDevice extends IOService {
     };
   }
 
-  #numbered(): boolean {
-    return this.#nub?.getElements().some((e) => e.getReportID() !== 0) ?? false;
-  }
 
   #live(): IOUSBHostInterface {
     if (!this.#interface || this.#stopping) throw new IOReturnError(kIOReturnNoDevice, `${this.getName()} is stopped`);
