@@ -1,7 +1,7 @@
 // The HID family's host plugin (package.json "driverkit.hostPlugin"): `driverkit run` loads it to add
 // HID matching and to publish an IOHIDInterface nub for every HID device the backends find.
 import { existsSync } from 'node:fs';
-import { IOReturnError, kIOReturnNotFound, type IOServiceHost } from '@driverkit/driverkit';
+import { IOReturnError, OSNumber, kIOReturnNotFound, type IOServiceHost } from '@driverkit/driverkit';
 import type { HIDBackend } from './backend/HIDBackend';
 import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
 import { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
@@ -14,6 +14,7 @@ import { IOUSBHostHIDDevice } from './usb/IOUSBHostHIDDevice';
 export const virtualHIDBackend = new VirtualHIDBackend();
 
 const POLL_MS = 2000;
+const kUSBHIDInterfaceClass = 3;
 
 export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
   host.registerFamily(HIDMatchingFamily);
@@ -83,7 +84,7 @@ export async function register(host: IOServiceHost): Promise<() => Promise<void>
  */
 function claimUSB(host: IOServiceHost, nub: IOUSBHostInterface): void {
   const cls = nub.getProperty('bInterfaceClass');
-  if (String(cls) !== '3') return;
+  if (!(cls instanceof OSNumber) || cls.unsigned8BitValue() !== kUSBHIDInterfaceClass) return;
   setImmediate(() => {
     void (async () => {
       await host.whenIdle();

@@ -1,4 +1,4 @@
-import { IOUserClient, kIOReturnNotAttached, kIOReturnSuccess, type IOService, type IOUserClientMethodArguments, type IOUserClientMethodDispatch, type OSAction, type OSObject } from '@driverkit/driverkit';
+import { IOUserClient, isIOReturnError, kIOReturnNotAttached, kIOReturnSuccess, type IOService, type IOUserClientMethodArguments, type IOUserClientMethodDispatch, type OSAction, type OSObject } from '@driverkit/driverkit';
 import { encodeHIDEvent } from './IOHIDEvent';
 import type { IOHIDEventService } from './IOHIDEventService';
 
@@ -40,7 +40,7 @@ export class IOHIDEventServiceUserClient extends IOUserClient {
         if (this.#action) this.AsyncCompletion(this.#action, kIOReturnSuccess, encodeHIDEvent(e));
       } catch (err) {
         // The app is gone: stop sending.
-        if ((err as { code?: number }).code === kIOReturnNotAttached) this.unsubscribe();
+        if (isIOReturnError(err) && err.code === kIOReturnNotAttached) this.unsubscribe();
         else throw err;
       }
     });
