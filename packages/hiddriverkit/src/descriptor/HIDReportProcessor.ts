@@ -7,7 +7,14 @@ interface VariableOp {
   /** Bit offset in the whole report, report-ID byte included. */
   bit: number;
   size: number;
+  /** For a signed field that fits a 32-bit word: 32 − size, to sign-extend with two shifts; else 0. */
+  signShift: number;
   signed: boolean;
+  /** For a field within one 32-bit word (most are): its first byte, the bytes it spans, shift and mask; else bytes is 0. */
+  byte: number;
+  bytes: number;
+  shift: number;
+  mask: number;
 }
 
 interface ArrayOp {
@@ -53,7 +60,20 @@ export class HIDReportProcessor {
         if (e.arrayItems) {
           plan.arrays.push({ items: e.arrayItems, bit: head + e.bitOffset, size: e.getReportSize(), count: e.getReportCount(), logicalMin: e.getLogicalMin(), logicalMax: e.getLogicalMax(), signed: e.isSigned(), active: [] });
         } else {
-          plan.variables.push({ element: e, bit: head + e.bitOffset, size: e.getReportSize(), signed: e.isSigned() });
+          const size = e.getReportSize();
+          const bit = head + e.bitOffset;
+          const word = size + (bit & 7) <= 32 && size < 32;
+          plan.variables.push({
+            element: e,
+            bit,
+            size,
+            signShift: e.isSigned() && size < 32 ? 32 - size : 0,
+            signed: e.isSigned(),
+            byte: bit >> 3,
+            bytes: word ? ((bit & 7) + size + 7) >> 3 : 0,
+            shift: bit & 7,
+            mask: size === 31 ? 0x7fffffff : (1 << size) - 1,
+          });
         }
       }
       this.#plans[TYPES[info.type] * 256 + info.reportID] = plan;
@@ -81,8 +101,18 @@ export class HIDReportProcessor {
       data = this.#scratch;
     }
     for (const op of plan.variables) {
-      const raw = readBits(data, op.bit, op.size);
-      const v = op.signed ? signExtend(raw, op.size) : raw;
+      let raw: number;
+      if (op.bytes === 0) raw = readBits(data, op.bit, op.size);
+      else {
+        // readBits, unrolled for the common case (this loop is the hot path of every report).
+        const b = op.byte;
+        let w = data[b]!;
+        if (op.bytes > 1) w |= data[b + 1]! << 8;
+        if (op.bytes > 2) w |= data[b + 2]! << 16;
+        if (op.bytes > 3) w |= data[b + 3]! << 24;
+        raw = (w >>> op.shift) & op.mask;
+      }
+      const v = op.signShift ? (raw << op.signShift) >> op.signShift : op.signed ? signExtend(raw, op.size) : raw;
       const e = op.element;
       e.previous = e.value;
       e.value = v;

@@ -129,6 +129,7 @@ export class IOUserHIDEventDriver extends IOUserHIDEventService {
 
   /** Mirrors `handleKeyboardReport`: a keyboard event for each key whose state the report changed. */
   handleKeyboardReport(timestamp: bigint, _reportID: number, changed: readonly IOHIDElement[]): void {
+    if (this.#keyboard.size === 0) return;
     for (const e of changed) {
       if (this.#keyboard.has(e)) this.dispatchKeyboardEvent(timestamp, e.getUsagePage(), e.getUsage(), e.value, 0, true);
     }
@@ -159,6 +160,7 @@ export class IOUserHIDEventDriver extends IOUserHIDEventService {
   handleScrollReport(timestamp: bigint, reportID: number): void {
     let dx = 0;
     let dy = 0;
+    if (this.#scroll.length === 0) return;
     for (const e of this.#scroll) {
       if (e.getReportID() !== reportID || e.getTimeStamp() !== timestamp || e.value === 0) continue;
       if (e.getUsagePage() === U.kHIDPage_Consumer) dx += e.value;
@@ -169,11 +171,12 @@ export class IOUserHIDEventDriver extends IOUserHIDEventService {
 
   /** Mirrors `handleDigitizerReport`: each transducer the report carried becomes a stylus or touch event. */
   handleDigitizerReport(timestamp: bigint, reportID: number): void {
-    this.#digitizers.forEach((c, i) => {
-      if (!c.hasPosition() || !c.updatedBy(timestamp, reportID)) return;
+    for (let i = 0; i < this.#digitizers.length; i++) {
+      const c = this.#digitizers[i]!;
+      if (!c.hasPosition() || !c.updatedBy(timestamp, reportID)) continue;
       if (c.type === kIOHIDDigitizerCollectionTypeFinger) this.dispatchDigitizerTouchEvent(timestamp, [c.touchData(i)]);
       else this.dispatchDigitizerStylusEvent(timestamp, c.stylusData(i));
-    });
+    }
   }
 
   /** The transducers Start found (Apple's `createEventForDigitizerCollection` works from these). */
