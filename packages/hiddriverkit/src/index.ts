@@ -33,3 +33,5 @@ export { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeStylus, kIOHIDDi
 export { HIDRecording, type HIDRecordedReport } from './recording/HIDRecording';
 export { virtualHIDBackend, register } from './plugin';
 export { IOUSBHostHIDDevice } from './usb/IOUSBHostHIDDevice';
+export { IOUserHIDDevice } from './device/IOUserHIDDevice';
+export { UHIDDevice, BUS_USB, BUS_BLUETOOTH, BUS_VIRTUAL, type UHIDDeviceOptions, type UHIDDeviceHandlers } from './uhid/UHIDDevice';

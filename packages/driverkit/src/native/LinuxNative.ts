@@ -1,11 +1,12 @@
 /**
  * The Linux calls Node lacks, through koffi (prebuilt, nothing compiles): mmap/munmap, mlock, futex
- * wait and wake, eventfd, SO_PEERCRED, the page size. This is the one module in the core that touches
+ * wait and wake, eventfd, poll, SO_PEERCRED, the page size. Families reach it as `LinuxNative` from
+ * the package entry. This is the one module in the core that touches
  * native code; everything else goes through it. Loading is lazy, so code that never needs it never loads libc.
  */
 import { createRequire } from 'node:module';
 import { IOReturnError } from '../IOReturn/IOReturnError';
-import { kIOReturnNoResources, kIOReturnNotPermitted, kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
+import { kIOReturnIOError, kIOReturnNoResources, kIOReturnNotPermitted, kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
 
 type Fn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => void };
 
@@ -20,6 +21,7 @@ interface Libc {
   munlock: Fn;
   eventfd: Fn;
   getsockopt: Fn;
+  poll: Fn;
   errno: () => number;
 }
 
@@ -60,6 +62,7 @@ function load(): Libc {
       munlock: lib.func('int munlock(void *addr, size_t len)'),
       eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
       getsockopt: lib.func('int getsockopt(int fd, int level, int name, _Out_ uint8_t *value, _Inout_ uint32_t *length)'),
+      poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
       errno: () => koffi.errno(),
     };
     return libc;
@@ -193,4 +196,32 @@ export function peerCredentials(fd: number): PeerCredentials {
   }
   const v = new DataView(value.buffer);
   return { pid: v.getInt32(0, true), uid: v.getUint32(4, true), gid: v.getUint32(8, true) };
+}
+
+const POLLIN = 0x001;
+const POLLERR = 0x008;
+const POLLHUP = 0x010;
+const POLLNVAL = 0x020;
+
+/**
+ * Waits on a threadpool thread until one of `fds` is readable, hung up or in error, or `timeoutMs`
+ * passes (−1: no limit); resolves with those descriptors (none on timeout). For character devices
+ * libuv cannot watch (/dev/uhid, …): pair the device with an {@link eventfd} and write to that to
+ * end the wait, since closing a descriptor does not wake a thread blocked on it.
+ */
+export function pollReadable(fds: readonly number[], timeoutMs = -1): Promise<number[]> {
+  const c = load();
+  const table = new Uint8Array(8 * fds.length);
+  const view = new DataView(table.buffer);
+  fds.forEach((fd, i) => {
+    view.setInt32(8 * i, fd, true);
+    view.setInt16(8 * i + 4, POLLIN, true);
+  });
+  return new Promise((resolve, reject) => {
+    c.poll.async(table, fds.length, timeoutMs, (err: unknown, n: number) => {
+      if (err) return reject(err);
+      if (n < 0) return reject(new IOReturnError(kIOReturnIOError, `poll failed (errno ${c.errno()})`, { osError: c.errno() }));
+      resolve(fds.filter((_, i) => view.getInt16(8 * i + 6, true) & (POLLIN | POLLERR | POLLHUP | POLLNVAL)));
+    });
+  });
 }
