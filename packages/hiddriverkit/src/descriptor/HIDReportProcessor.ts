@@ -1,6 +1,7 @@
 import type { HIDReportDescriptor, HIDReportInfo } from './HIDReportDescriptor';
 import { readBits, signExtend } from './HIDBits';
 import type { IOHIDElement, IOHIDReportType } from './IOHIDElement';
+import { kHIDPage_KeyboardOrKeypad, kHIDUsage_KeyboardErrorRollOver } from '../events/HIDUsages';
 
 interface VariableOp {
   element: IOHIDElement;
@@ -27,6 +28,10 @@ interface ArrayOp {
   signed: boolean;
   /** The items reported by the last report, to clear the ones the next one leaves out. */
   active: IOHIDElement[];
+  /** The value that means ErrorRollOver (keyboard usage 1) in this array, or NaN when it has none. */
+  rollover: number;
+  /** The last report's values, reused. */
+  values: Float64Array;
 }
 
 interface Plan {
@@ -58,7 +63,19 @@ export class HIDReportProcessor {
       for (const e of info.elements) {
         if (e.isConstant() || e.getReportSize() === 0) continue;
         if (e.arrayItems) {
-          plan.arrays.push({ items: e.arrayItems, bit: head + e.bitOffset, size: e.getReportSize(), count: e.getReportCount(), logicalMin: e.getLogicalMin(), logicalMax: e.getLogicalMax(), signed: e.isSigned(), active: [] });
+          const rollover = e.arrayItems.findIndex((i) => i.usagePage === kHIDPage_KeyboardOrKeypad && i.usage === kHIDUsage_KeyboardErrorRollOver);
+          plan.arrays.push({
+            items: e.arrayItems,
+            bit: head + e.bitOffset,
+            size: e.getReportSize(),
+            count: e.getReportCount(),
+            logicalMin: e.getLogicalMin(),
+            logicalMax: e.getLogicalMax(),
+            signed: e.isSigned(),
+            active: [],
+            rollover: rollover < 0 ? NaN : e.getLogicalMin() + rollover,
+            values: new Float64Array(e.getReportCount()),
+          });
         } else {
           const size = e.getReportSize();
           const bit = head + e.bitOffset;
@@ -120,10 +137,19 @@ export class HIDReportProcessor {
       if (v !== e.previous) changed.push(e);
     }
     for (const op of plan.arrays) {
-      const next: IOHIDElement[] = [];
+      // ErrorRollOver in any slot (too many keys down to tell which) says nothing about the keys: the
+      // field keeps its state, as Linux's hid-core does.
+      let rolledOver = false;
       for (let n = 0; n < op.count; n++) {
         const raw = readBits(data, op.bit + n * op.size, op.size);
         const v = op.signed ? signExtend(raw, op.size) : raw;
+        op.values[n] = v;
+        if (v === op.rollover) rolledOver = true;
+      }
+      if (rolledOver) continue;
+      const next: IOHIDElement[] = [];
+      for (let n = 0; n < op.count; n++) {
+        const v = op.values[n]!;
         // Outside the logical range, or usage ID 0 (reserved on every page): no control.
         if (v < op.logicalMin || v > op.logicalMax) continue;
         const item = op.items[v - op.logicalMin];

@@ -14,6 +14,7 @@ export const kHIDUsage_GD_Y = 0x31;
 export const kHIDUsage_GD_Z = 0x32;
 export const kHIDUsage_GD_Wheel = 0x38;
 
+export const kHIDUsage_KeyboardErrorRollOver = 0x01;
 export const kHIDUsage_KeyboardA = 0x04;
 export const kHIDUsage_KeyboardLeftControl = 0xe0;
 export const kHIDUsage_KeyboardRightGUI = 0xe7;

@@ -54,6 +54,20 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     virtualHIDBackend.remove(path);
   });
 
+  test('a keyboard report of ErrorRollOver (too many keys) changes no key, as in Linux hid-core', async () => {
+    const kbd = device('Rollover', readFileSync(join(data, 'packetry/keyboard-0/descriptor.bin')));
+    const path = virtualHIDBackend.add(kbd);
+    const driver = await driverFor(host, 'Rollover');
+    const events = await collect(driver, () => {
+      kbd.sendInput(Uint8Array.of(0, 0, 0x04, 0, 0, 0, 0, 0)); // a
+      kbd.sendInput(Uint8Array.of(0, 0, 1, 1, 1, 1, 1, 1)); // ErrorRollOver in every slot
+      kbd.sendInput(Uint8Array.of(0, 0, 0x04, 0x05, 0, 0, 0, 0)); // a still down, b
+      kbd.sendInput(new Uint8Array(8));
+    }, 4);
+    expect(events.map((e) => (e.type === 'keyboard' ? `${e.usage.toString(16)}=${e.value}` : e.type))).toEqual(['4=1', '5=1', '4=0', '5=0']);
+    virtualHIDBackend.remove(path);
+  });
+
   test('a mouse: motion and buttons become pointer events, the wheel a scroll event', async () => {
     const bytes = readFileSync(join(data, 'packetry/mouse/descriptor.bin'));
     const mouse = device('Mouse', bytes);
