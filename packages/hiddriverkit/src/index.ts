@@ -35,3 +35,4 @@ export { virtualHIDBackend, register } from './plugin';
 export { IOUSBHostHIDDevice } from './usb/IOUSBHostHIDDevice';
 export { IOUserHIDDevice } from './device/IOUserHIDDevice';
 export { UHIDDevice, BUS_USB, BUS_BLUETOOTH, BUS_VIRTUAL, type UHIDDeviceOptions, type UHIDDeviceHandlers } from './uhid/UHIDDevice';
+export { IOHIDDevice } from './device/IOHIDDevice';

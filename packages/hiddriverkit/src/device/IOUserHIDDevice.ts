@@ -1,7 +1,7 @@
 import {
   IOBufferMemoryDescriptor,
   IOReturnError,
-  IOService,
+  type IOService,
   OSData,
   OSDictionary,
   OSNumber,
@@ -19,6 +19,7 @@ import { parseReportDescriptor, type HIDReportDescriptor } from '../descriptor/H
 import type { IOHIDReportType } from '../descriptor/IOHIDElement';
 import { kIOHIDReportTypeFeature, kIOHIDReportTypeInput, kIOHIDReportTypeOutput } from '../IOHIDInterface';
 import { BUS_BLUETOOTH, BUS_USB, UHIDDevice } from '../uhid/UHIDDevice';
+import { IOHIDDevice } from './IOHIDDevice';
 
 /** How long the kernel waits for a get or set report before giving up on it (uhid's own limit). */
 const kUHIDReportTimeoutMS = 5000;
@@ -45,8 +46,8 @@ function stringOf(description: OSDictionary, key: string): string | undefined {
  * `setReport` and `getReport`. Where the kernel has no uhid, `Start` fails with kIOReturnUnsupported
  * saying so.
  */
-export abstract class IOUserHIDDevice extends IOService {
-  static readonly className: string = 'IOUserHIDDevice';
+export abstract class IOUserHIDDevice extends IOHIDDevice {
+  static override readonly className: string = 'IOUserHIDDevice';
   #device: UHIDDevice | null = null;
   #description: OSDictionary | null = null;
   #descriptor: HIDReportDescriptor | null = null;
@@ -61,10 +62,10 @@ export abstract class IOUserHIDDevice extends IOService {
    * CountryCode, Product (the kernel's device name), SerialNumber, Transport ("Bluetooth" makes the
    * kernel's bus Bluetooth, anything else USB), PrimaryUsagePage and PrimaryUsage, LocationID.
    */
-  abstract newDeviceDescription(): OSDictionary;
+  abstract override newDeviceDescription(): OSDictionary;
 
   /** Mirrors `newReportDescriptor`: the HID report descriptor, 1…4096 bytes. */
-  abstract newReportDescriptor(): OSData;
+  abstract override newReportDescriptor(): OSData;
 
   override async Start(provider: IOService): Promise<void> {
     await super.Start(provider);
@@ -140,21 +141,12 @@ export abstract class IOUserHIDDevice extends IOService {
   }
 
   /**
-   * Mirrors `getReport(report, reportType, options, completionTimeout, action)`: fill `report` with
-   * the requested report (its ID, `options & 0xff`, first when numbered) and return its length. The
-   * default has no reports to give.
-   */
-  async getReport(_report: IOMemoryDescriptor, reportType: number, options: number, _completionTimeout: number): Promise<number> {
-    throw new IOReturnError(kIOReturnUnsupported, `${this.getClassName()} answers no get-report requests (type ${reportType}, report ${options & 0xff})`);
-  }
-
-  /**
    * Mirrors `setReport(report, reportType, options, completionTimeout, action)`: an output or feature
    * report from the system (an LED state, a setting), its ID in `options & 0xff`. The default
    * ignores output reports and refuses feature reports.
    */
-  async setReport(_report: IOMemoryDescriptor, reportType: number, options: number, _completionTimeout: number): Promise<void> {
-    if (reportType === kIOHIDReportTypeFeature) throw new IOReturnError(kIOReturnUnsupported, `${this.getClassName()} takes no feature reports (report ${options & 0xff})`);
+  override async setReport(report: IOMemoryDescriptor, reportType: number, options: number, completionTimeout: number): Promise<void> {
+    if (reportType === kIOHIDReportTypeFeature) return super.setReport(report, reportType, options, completionTimeout);
   }
 
   async #get(reportID: number, type: IOHIDReportType): Promise<Uint8Array> {

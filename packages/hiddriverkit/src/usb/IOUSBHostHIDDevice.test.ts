@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IOFixedFromInt, IOFixedToInt, IOServiceHost } from '@driverkit/driverkit';
+import { IOBufferMemoryDescriptor, IOFixedFromInt, IOFixedToInt, IOServiceHost, kIOMemoryDirectionIn } from '@driverkit/driverkit';
 import { IOUSBHostInterface, USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, register as registerUSB, virtualUSBHost, type VirtualUSBDevice as Device } from '@driverkit/usbdriverkit';
-import { IOHIDInterface, IOUSBHostHIDDevice, decodeReport, encodeReport, parseReportDescriptor, type IOHIDEvent, type IOUserHIDEventDriver } from '../index';
+import { IOHIDDevice, IOHIDInterface, IOUSBHostHIDDevice, kIOHIDReportTypeFeature, decodeReport, encodeReport, parseReportDescriptor, type IOHIDEvent, type IOUserHIDEventDriver } from '../index';
 import { register } from '../plugin';
 import { until } from '../../test/helpers';
 
@@ -51,6 +51,15 @@ describe('HID over USB', () => {
     expect(requests).toEqual(['81/6/2200', '21/10/0', '21/11/1']);
     const props = nub.copyProperties();
     expect(['VendorID', 'ProductID', 'Transport', 'PrimaryUsagePage', 'PrimaryUsage'].map((k) => String(props.getObject(k)))).toEqual(['4617', '19795', 'USB', '1', '2']);
+    // It is an IOHIDDevice: it describes itself, and serves report requests over the control pipe.
+    const device = nub.GetProvider() as IOHIDDevice;
+    expect(device).toBeInstanceOf(IOHIDDevice);
+    expect([...device.newReportDescriptor().getBytesNoCopy()]).toEqual([...mouseDescriptor]);
+    expect(String(device.newDeviceDescription().getObject('ProductID'))).toBe('19795');
+    const buffer = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionIn, 4);
+    await expect(device.getReport(buffer, kIOHIDReportTypeFeature, 5, 1000)).rejects.toThrow();
+    expect(requests.at(-1)).toBe('a1/1/305'); // GET_REPORT, feature (3), report 5: the device stalled it
+    await expect(device.getReport(buffer, 7, 0, 1000)).rejects.toThrow(/report type 7 is none of/);
     const driver = await until(() => host.clientsOf(nub).get('IODefaultMatchCategory') as IOUserHIDEventDriver | undefined);
     const events: IOHIDEvent[] = [];
     driver.addEventListener((e) => events.push(e));

@@ -1,12 +1,18 @@
 import {
   IOBufferMemoryDescriptor,
   IOReturnError,
-  IOService,
   OSAction,
+  OSData,
   OSNumber,
   OSString,
+  toOSDictionary,
+  type IOMemoryDescriptor,
+  type IOService,
+  type OSDictionary,
+  type OSValue,
   kIOMemoryDirectionIn,
-  kIOMemoryDirectionOut,
+  kIOMemoryDirectionInOut,
+  kIOReturnBadArgument,
   kIOReturnAborted,
   kIOReturnNoDevice,
   kIOReturnNotFound,
@@ -17,7 +23,8 @@ import {
 import { IOUSBGetNextAssociatedDescriptorWithType, IOUSBGetNextEndpointDescriptor, kIOUSBEndpointTypeInterrupt, type IOUSBHostInterface, type IOUSBHostPipe } from '@driverkit/usbdriverkit';
 import type { HIDDeviceHandle } from '../backend/HIDBackend';
 import { parseReportDescriptor } from '../descriptor/HIDReportDescriptor';
-import { IOHIDInterface } from '../IOHIDInterface';
+import { IOHIDInterface, kIOHIDReportTypeFeature, kIOHIDReportTypeInput, kIOHIDReportTypeOutput } from '../IOHIDInterface';
+import { IOHIDDevice } from '../device/IOHIDDevice';
 
 // HID 1.11 §7.1 and §7.2.
 const kHIDDescriptorType = 0x21;
@@ -28,7 +35,11 @@ const kHIDRequestSetIdle = 0x0a;
 const kHIDRequestSetProtocol = 0x0b;
 const kHIDBootSubClass = 1;
 const kHIDReportProtocol = 1;
-const REPORT_TYPES = { input: 1, output: 2, feature: 3 } as const;
+// The HID class's report types (wValue's high byte) by IOHIDReportType.
+const USB_REPORT_TYPES: Record<number, number> = { [kIOHIDReportTypeInput]: 1, [kIOHIDReportTypeOutput]: 2, [kIOHIDReportTypeFeature]: 3 };
+const IOHID_REPORT_TYPES = { input: kIOHIDReportTypeInput, output: kIOHIDReportTypeOutput, feature: kIOHIDReportTypeFeature } as const;
+/** SET_REPORT and GET_REPORT wait this long, as IOUSBHostFamily's default control timeout. */
+const kReportTimeoutMS = 5000;
 // bmRequestType: class request to the interface, host-to-device / device-to-host.
 const kClassInterfaceOut = 0x21;
 const kClassInterfaceIn = 0xa1;
@@ -42,8 +53,8 @@ const kGetDescriptor = 0x06;
  * the device. The pipe is polled from the first open on. Output reports go out on the interrupt OUT pipe when there is one, else as SET_REPORT.
  * The HID family's host plugin starts it on class-3 interfaces no driver package claimed.
  */
-export class IOUSBHostHIDDevice extends IOService {
-  static readonly className = 'IOUSBHostHIDDevice';
+export class IOUSBHostHIDDevice extends IOHIDDevice {
+  static override readonly className = 'IOUSBHostHIDDevice';
   static readonly #byPath = new Map<string, IOUSBHostHIDDevice>();
 
   #interface: IOUSBHostInterface | null = null;
@@ -59,6 +70,8 @@ export class IOUSBHostHIDDevice extends IOService {
   #reading = false;
   /** Whether the device's reports start with their ID (SET_REPORT names it in wValue too). */
   #numbered = false;
+  #description: Record<string, unknown> | null = null;
+  #reportDescriptor: Uint8Array | null = null;
 
   constructor(private readonly host: IOServiceHost) {
     super();
@@ -150,6 +163,8 @@ export class IOUSBHostHIDDevice extends IOService {
       locationID: number('locationID'),
       reportDescriptor,
     });
+    this.#description = properties;
+    this.#reportDescriptor = reportDescriptor;
     for (const [k, v] of Object.entries(properties)) nub.setProperty(k, v as never);
     this.#nub = nub;
     this.RegisterService();
@@ -188,22 +203,18 @@ export class IOUSBHostHIDDevice extends IOService {
       },
       onRemoved: (listener) => void this.#removed.add(listener),
       setReport: async (type, report) => {
-        const iface = this.#live();
-        const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionOut, report.length);
+        const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, report.length);
         md.writeBytes(0, report);
         try {
-          if (type === 'output' && this.#outPipe) await this.#outPipe.IO(md, report.length);
-          else await iface.DeviceRequest(kClassInterfaceOut, kHIDRequestSetReport, (REPORT_TYPES[type] << 8) | (this.#numbered ? report[0]! : 0), this.#interfaceNumber, report.length, md);
+          await this.setReport(md, IOHID_REPORT_TYPES[type], this.#numbered ? report[0]! : 0, kReportTimeoutMS);
         } finally {
           md.release();
         }
       },
       getReport: async (type, reportID, length) => {
-        const iface = this.#live();
         const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionIn, length);
         try {
-          const got = await iface.DeviceRequest(kClassInterfaceIn, kHIDRequestGetReport, (REPORT_TYPES[type] << 8) | reportID, this.#interfaceNumber, length, md);
-          return md.readBytes(0, got);
+          return md.readBytes(0, await this.getReport(md, IOHID_REPORT_TYPES[type], reportID, kReportTimeoutMS));
         } finally {
           md.release();
         }
@@ -215,6 +226,38 @@ export class IOUSBHostHIDDevice extends IOService {
     };
   }
 
+
+  /** Mirrors `newDeviceDescription`: what the interface and its device said about themselves. */
+  override newDeviceDescription(): OSDictionary {
+    if (!this.#description) throw new IOReturnError(kIOReturnNoDevice, `${this.getName()} has not read its device yet`);
+    return toOSDictionary(this.#description as Record<string, OSValue>);
+  }
+
+  /** Mirrors `newReportDescriptor`: the report descriptor read with GET_DESCRIPTOR at Start. */
+  override newReportDescriptor(): OSData {
+    if (!this.#reportDescriptor) throw new IOReturnError(kIOReturnNoDevice, `${this.getName()} has not read its device yet`);
+    return OSData.withBytes(this.#reportDescriptor);
+  }
+
+  /** Mirrors `setReport`: an output report on the interrupt OUT pipe when there is one, else SET_REPORT. */
+  override async setReport(report: IOMemoryDescriptor, reportType: number, options: number, completionTimeout: number): Promise<void> {
+    const iface = this.#live();
+    const length = Number(report.GetLength());
+    if (reportType === kIOHIDReportTypeOutput && this.#outPipe) await this.#outPipe.IO(report, length, completionTimeout);
+    else await iface.DeviceRequest(kClassInterfaceOut, kHIDRequestSetReport, (this.#usbType(reportType) << 8) | (options & 0xff), this.#interfaceNumber, length, report, completionTimeout);
+  }
+
+  /** Mirrors `getReport`: GET_REPORT on the control pipe; returns the length the device sent. */
+  override async getReport(report: IOMemoryDescriptor, reportType: number, options: number, completionTimeout: number): Promise<number> {
+    const iface = this.#live();
+    return iface.DeviceRequest(kClassInterfaceIn, kHIDRequestGetReport, (this.#usbType(reportType) << 8) | (options & 0xff), this.#interfaceNumber, Number(report.GetLength()), report, completionTimeout);
+  }
+
+  #usbType(reportType: number): number {
+    const t = USB_REPORT_TYPES[reportType];
+    if (t === undefined) throw new IOReturnError(kIOReturnBadArgument, `report type ${reportType} is none of input (0), output (1), feature (2)`);
+    return t;
+  }
 
   #live(): IOUSBHostInterface {
     if (!this.#interface || this.#stopping) throw new IOReturnError(kIOReturnNoDevice, `${this.getName()} is stopped`);
