@@ -1,8 +1,14 @@
 /**
- * `@driverkit/serialdriverkit`: Apple's SerialDriverKit for TypeScript on Linux. It will hold IOUserSerial and IOUserUSBSerial published as real ttys over ptys, and existing ttys through `serialport`.
- *
- * The package is a buildable skeleton until its family lands; it depends on `@driverkit/driverkit`
- * and plugs into the core only through the core's published seams.
+ * `@driverkit/serialdriverkit`: Apple's SerialDriverKit for TypeScript on Linux. An `IOUserSerial`
+ * driver is published as a real tty (a pseudo-terminal any serial program opens), its Hw* hooks
+ * receive what applications do with it, and its TX and RX rings are SerialPortInterface rings as
+ * Apple's are.
  * @packageDocumentation
  */
-export {};
+export * from './serial/SerialDriverKitConstants';
+export { IOUserSerial, serialLinkDirectory, type IOSerialModemStatus, type IOSerialQueues } from './serial/IOUserSerial';
+export { IOUserSerialUserClient, kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetModemLines } from './serial/IOUserSerialUserClient';
+export { SerialPortInterface, kSerialPortInterfaceSize } from './serial/SerialPortInterface';
+export { SerialQueue } from './serial/SerialQueue';
+export { PseudoTerminal, type PseudoTerminalHandlers } from './pty/PseudoTerminal';
+export type { SerialLineSettings } from './pty/Termios';

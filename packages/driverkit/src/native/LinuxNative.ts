@@ -1,9 +1,10 @@
 /**
  * The Linux calls Node lacks, through koffi (prebuilt, nothing compiles): mmap/munmap, mlock, futex
- * wait and wake, eventfd, poll, SO_PEERCRED, the page size. Families reach it as `LinuxNative` from
+ * wait and wake, eventfd, poll, pseudo-terminals and ioctl, SO_PEERCRED, the page size. Families reach it as `LinuxNative` from
  * the package entry. This is the one module in the core that touches
  * native code; everything else goes through it. Loading is lazy, so code that never needs it never loads libc.
  */
+import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnIOError, kIOReturnNoResources, kIOReturnNotPermitted, kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
@@ -22,6 +23,11 @@ interface Libc {
   eventfd: Fn;
   getsockopt: Fn;
   poll: Fn;
+  posixOpenpt: Fn;
+  grantpt: Fn;
+  unlockpt: Fn;
+  ptsnameR: Fn;
+  ioctl: Fn;
   errno: () => number;
 }
 
@@ -63,6 +69,12 @@ function load(): Libc {
       eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
       getsockopt: lib.func('int getsockopt(int fd, int level, int name, _Out_ uint8_t *value, _Inout_ uint32_t *length)'),
       poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
+      posixOpenpt: lib.func('int posix_openpt(int flags)'),
+      grantpt: lib.func('int grantpt(int fd)'),
+      unlockpt: lib.func('int unlockpt(int fd)'),
+      ptsnameR: lib.func('int ptsname_r(int fd, _Out_ uint8_t *buf, size_t len)'),
+      // ioctl is variadic; every request used here takes one pointer, which the fixed prototype passes alike.
+      ioctl: lib.func('int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)'),
       errno: () => koffi.errno(),
     };
     return libc;
@@ -199,6 +211,7 @@ export function peerCredentials(fd: number): PeerCredentials {
 }
 
 const POLLIN = 0x001;
+const POLLOUT = 0x004;
 const POLLERR = 0x008;
 const POLLHUP = 0x010;
 const POLLNVAL = 0x020;
@@ -210,18 +223,74 @@ const POLLNVAL = 0x020;
  * end the wait, since closing a descriptor does not wake a thread blocked on it.
  */
 export function pollReadable(fds: readonly number[], timeoutMs = -1): Promise<number[]> {
+  return pollFor(fds, POLLIN, timeoutMs);
+}
+
+/** As {@link pollReadable}, for room to write (POLLOUT): a non-blocking descriptor that said EAGAIN. */
+export function pollWritable(fds: readonly number[], timeoutMs = -1): Promise<number[]> {
+  return pollFor(fds, POLLOUT, timeoutMs);
+}
+
+function pollFor(fds: readonly number[], events: number, timeoutMs: number): Promise<number[]> {
   const c = load();
   const table = new Uint8Array(8 * fds.length);
   const view = new DataView(table.buffer);
   fds.forEach((fd, i) => {
     view.setInt32(8 * i, fd, true);
-    view.setInt16(8 * i + 4, POLLIN, true);
+    view.setInt16(8 * i + 4, events, true);
   });
   return new Promise((resolve, reject) => {
     c.poll.async(table, fds.length, timeoutMs, (err: unknown, n: number) => {
       if (err) return reject(err);
       if (n < 0) return reject(new IOReturnError(kIOReturnIOError, `poll failed (errno ${c.errno()})`, { osError: c.errno() }));
-      resolve(fds.filter((_, i) => view.getInt16(8 * i + 6, true) & (POLLIN | POLLERR | POLLHUP | POLLNVAL)));
+      resolve(fds.filter((_, i) => view.getInt16(8 * i + 6, true) & (events | POLLERR | POLLHUP | POLLNVAL)));
     });
   });
+}
+
+const O_RDWR = 0o2;
+const O_NOCTTY = 0o400;
+const O_CLOEXEC = 0o2000000;
+const O_NONBLOCK = 0o4000;
+
+/** A pseudo-terminal pair: the master's descriptor and the slave's path (/dev/pts/N). */
+export interface PseudoTerminalPair {
+  master: number;
+  path: string;
+}
+
+/**
+ * Opens a new pseudo-terminal master (posix_openpt, grantpt, unlockpt) and names its slave. The
+ * slave is not opened: whoever wants it opens `path`. The master is non-blocking: libuv keeps a
+ * master it cannot reopen in blocking mode, where a write to a slave nobody reads would stall the
+ * event loop.
+ */
+export function openpt(): PseudoTerminalPair {
+  const c = load();
+  const master = Number(c.posixOpenpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK));
+  if (master < 0) throw new IOReturnError(kIOReturnNoResources, `posix_openpt failed (errno ${c.errno()}): no pseudo-terminal available`, { osError: c.errno() });
+  const fail = (what: string) => {
+    const errno = c.errno();
+    closeSync(master);
+    return new IOReturnError(kIOReturnIOError, `${what} on the new pseudo-terminal failed (errno ${errno})`, { osError: errno });
+  };
+  if (Number(c.grantpt(master)) !== 0) throw fail('grantpt');
+  if (Number(c.unlockpt(master)) !== 0) throw fail('unlockpt');
+  const name = new Uint8Array(128);
+  if (Number(c.ptsnameR(master, name, name.length)) !== 0) throw fail('ptsname_r');
+  return { master, path: Buffer.from(name.subarray(0, name.indexOf(0))).toString() };
+}
+
+/**
+ * `ioctl(fd, request, arg)` with `arg` pointing at `buffer` (read and written in place). Throws
+ * kIOReturnIOError carrying the errno when the call fails.
+ */
+export function ioctl(fd: number, request: number, buffer: Uint8Array): number {
+  const c = load();
+  const r = Number(c.ioctl(fd, request, buffer));
+  if (r < 0) {
+    const errno = c.errno();
+    throw new IOReturnError(kIOReturnIOError, `ioctl 0x${request.toString(16)} on fd ${fd} failed (errno ${errno})`, { osError: errno });
+  }
+  return r;
 }

@@ -1,0 +1,28 @@
+/**
+ * `@driverkit/serialdriverkit/client`: the app side of a published serial port, for what its tty
+ * cannot carry (a pseudo-terminal has no modem lines and no break). Open the port's service with
+ * `IOServiceOpen` (from `@driverkit/driverkit/client`), then call these; the data itself goes
+ * through the tty (`IOCalloutDevice`) with any serial library.
+ * @packageDocumentation
+ */
+import { IOConnectCallScalarMethod, type IOConnection } from '@driverkit/driverkit/client';
+import { kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetModemLines } from './serial/IOUserSerialUserClient';
+import type { IOSerialModemStatus } from './serial/IOUserSerial';
+
+export type { IOSerialModemStatus } from './serial/IOUserSerial';
+
+/** Sets DTR and RTS (TIOCMSET): the driver's HwProgramMCR. */
+export async function IOSerialSetModemLines(connect: IOConnection, lines: { dtr: boolean; rts: boolean }): Promise<void> {
+  await IOConnectCallScalarMethod(connect, kIOUserSerialSetModemLines, [lines.dtr ? 1 : 0, lines.rts ? 1 : 0], 0);
+}
+
+/** Reads CTS, DSR, RI and DCD (TIOCMGET): the driver's HwGetModemStatus. */
+export async function IOSerialGetModemStatus(connect: IOConnection): Promise<IOSerialModemStatus> {
+  const [cts, dsr, ri, dcd] = await IOConnectCallScalarMethod(connect, kIOUserSerialGetModemStatus, [], 4);
+  return { cts: cts === 1n, dsr: dsr === 1n, ri: ri === 1n, dcd: dcd === 1n };
+}
+
+/** Starts or ends a break (TIOCSBRK / TIOCCBRK): the driver's HwSendBreak. */
+export async function IOSerialSendBreak(connect: IOConnection, on: boolean): Promise<void> {
+  await IOConnectCallScalarMethod(connect, kIOUserSerialSendBreak, [on ? 1 : 0], 0);
+}

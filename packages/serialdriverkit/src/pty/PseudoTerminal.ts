@@ -1,0 +1,142 @@
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
+import { IOReturnError, LinuxNative, kIOReturnNotOpen } from '@driverkit/driverkit';
+import { TCGETS2, TCSETS2, TERMIOS2_SIZE, TIOCPKT, lineSettingsOf, makeRaw, setExtproc, type SerialLineSettings } from './Termios';
+
+// The status byte packet mode puts before each read from the master (linux/tty.h TIOCPKT_*).
+const TIOCPKT_DATA = 0;
+const TIOCPKT_FLUSHREAD = 1;
+const TIOCPKT_FLUSHWRITE = 2;
+const TIOCPKT_IOCTL = 64;
+
+/** What a pseudo-terminal tells its owner. */
+export interface PseudoTerminalHandlers {
+  /** Bytes an application wrote to the slave. */
+  data(bytes: Buffer): void;
+  /** The application changed the line settings (tcsetattr): the new ones. */
+  lineSettings(settings: SerialLineSettings): void;
+  /** The application flushed (tcflush): its output (`tx`) and/or its unread input (`rx`). */
+  flush(tx: boolean, rx: boolean): void;
+  /** Reading the master failed; the terminal is closed. */
+  error(error: Error): void;
+}
+
+/**
+ * A pseudo-terminal whose slave (/dev/pts/N) applications open as a serial port, and whose master
+ * this process serves. Packet mode (TIOCPKT) tells data apart from flushes, and EXTPROC on the slave
+ * makes every tcsetattr an IOCTL packet, so line-setting changes are seen as they happen. The slave is
+ * also held open here, so an application closing it does not hang the master up between users.
+ *
+ * What a pseudo-terminal cannot carry: modem lines and breaks. Linux's pty driver has no tiocmset or
+ * break_ctl, so TIOCMSET, TIOCMGET and TIOCSBRK fail with ENOTTY (and tcsendbreak does nothing).
+ */
+export class PseudoTerminal {
+  readonly path: string;
+  readonly #master: number;
+  readonly #slave: number;
+  readonly #stream: ReadStream;
+  readonly #handlers: PseudoTerminalHandlers;
+  readonly #termios = new Uint8Array(TERMIOS2_SIZE);
+  #settings: SerialLineSettings;
+  #closed = false;
+
+  private constructor(master: number, path: string, handlers: PseudoTerminalHandlers) {
+    this.#master = master;
+    this.path = path;
+    this.#handlers = handlers;
+    const one = new Uint8Array(4);
+    new DataView(one.buffer).setInt32(0, 1, true);
+    LinuxNative.ioctl(master, TIOCPKT, one);
+    // TCGETS2 and TCSETS2 on the master read and write the slave's termios.
+    LinuxNative.ioctl(master, TCGETS2, this.#termios);
+    makeRaw(this.#termios);
+    setExtproc(this.#termios, true);
+    LinuxNative.ioctl(master, TCSETS2, this.#termios);
+    this.#settings = lineSettingsOf(this.#termios);
+    this.#slave = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
+    // libuv reads the master through epoll (it cannot reopen a master by name, so it keeps this fd, non-blocking).
+    this.#stream = new ReadStream(master);
+    this.#stream.on('data', (packet: Buffer) => this.#packet(packet));
+    this.#stream.on('error', (e) => {
+      if (this.#closed) return;
+      this.close();
+      handlers.error(e);
+    });
+  }
+
+  /** Opens a new pseudo-terminal pair, raw, 8N1. */
+  static open(handlers: PseudoTerminalHandlers): PseudoTerminal {
+    const { master, path } = LinuxNative.openpt();
+    try {
+      return new PseudoTerminal(master, path, handlers);
+    } catch (e) {
+      closeSync(master);
+      throw e;
+    }
+  }
+
+  /** The slave's line settings as last seen. */
+  get lineSettings(): SerialLineSettings {
+    return this.#settings;
+  }
+
+  /**
+   * Writes bytes for the application to read, without blocking: returns how many the slave took
+   * (fewer, even 0, when its input buffer is full: wait with {@link whenWritable}).
+   */
+  write(bytes: Uint8Array): number {
+    if (this.#closed) throw new IOReturnError(kIOReturnNotOpen, `the pseudo-terminal ${this.path} is closed`);
+    try {
+      return writeSync(this.#master, bytes);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return 0;
+      throw e;
+    }
+  }
+
+  /** Resolves when the slave has room for more input (or the terminal closed). */
+  async whenWritable(): Promise<void> {
+    if (this.#closed) return;
+    await LinuxNative.pollWritable([this.#master], 1000);
+  }
+
+  /** Stops reading what the application writes (it then blocks or gets EAGAIN once the pty buffer fills). */
+  pause(): void {
+    this.#stream.pause();
+  }
+
+  resume(): void {
+    if (!this.#closed) this.#stream.resume();
+  }
+
+  /** Closes the master: applications with the slave open see a hang-up. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stream.destroy();
+    closeSync(this.#slave);
+  }
+
+  #packet(packet: Buffer): void {
+    const status = packet[0];
+    if (status === TIOCPKT_DATA) {
+      if (packet.length > 1) this.#handlers.data(packet.subarray(1));
+      return;
+    }
+    if (status === undefined) return;
+    if (status & (TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE)) this.#handlers.flush((status & TIOCPKT_FLUSHWRITE) !== 0, (status & TIOCPKT_FLUSHREAD) !== 0);
+    if (status & TIOCPKT_IOCTL) this.#readSettings();
+  }
+
+  #readSettings(): void {
+    if (this.#closed) return;
+    LinuxNative.ioctl(this.#master, TCGETS2, this.#termios);
+    // Applications clear EXTPROC with the rest of c_lflag (serialport sets it to 0): set it again at
+    // once, or their next change would go unseen. This re-set is itself reported, and changes nothing.
+    if (setExtproc(this.#termios, true)) LinuxNative.ioctl(this.#master, TCSETS2, this.#termios);
+    const next = lineSettingsOf(this.#termios);
+    const before = this.#settings;
+    this.#settings = next;
+    if (JSON.stringify(next) !== JSON.stringify(before)) this.#handlers.lineSettings(next);
+  }
+}

@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SerialPort } from 'serialport';
+import { IOMainPortCreate, IORegistryEntryCreateCFProperty, IOServiceClose, IOServiceGetMatchingService, IOServiceNameMatching, IOServiceOpen, type IOMainPort } from '@driverkit/driverkit/client';
+import { IOSerialGetModemStatus, IOSerialSendBreak, IOSerialSetModemLines } from '../src/client';
+
+// The path users take: `driverkit run` on a driver package (a loopback UART, in its own process), the
+// published port opened with `serialport` as an app would, and the port's user client for what a tty
+// cannot carry. The driver prints each hardware hook it is given; the tests read them from the host.
+const bin = join(__dirname, '../../driverkit/bin/driverkit.mjs');
+const fixture = join(__dirname, 'fixtures/serial-loopback');
+
+class Bench {
+  host!: ChildProcess;
+  output = '';
+  socket = '';
+  ttyDir = '';
+  mainPort!: IOMainPort;
+
+  async start(): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'dk-serial-'));
+    this.socket = join(dir, 'host.sock');
+    this.ttyDir = join(dir, 'tty');
+    this.host = spawn(process.execPath, [bin, 'run', fixture, '--no-discover', '--socket', this.socket], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DRIVERKIT_TTY_DIR: this.ttyDir } });
+    this.host.stdout!.on('data', (d) => (this.output += d));
+    this.host.stderr!.on('data', (d) => (this.output += d));
+    await this.waitFor(/started LoopbackUART/);
+    this.mainPort = IOMainPortCreate(this.socket);
+  }
+
+  get path(): string {
+    return join(this.ttyDir, 'cu.loop0');
+  }
+
+  /** Resolves once the host's output matches `re` (counting only output after `from`). */
+  async waitFor(re: RegExp, from = 0, ms = 10_000): Promise<string> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const m = re.exec(this.output.slice(from));
+      if (m) return m[0];
+      if (Date.now() > end || this.host.exitCode !== null) throw new Error(`no ${re} from the host:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.mainPort?.close?.();
+    if (this.host.exitCode === null) {
+      this.host.kill('SIGTERM');
+      await new Promise((r) => this.host.once('exit', r));
+    }
+  }
+}
+
+function open(path: string, options: Partial<ConstructorParameters<typeof SerialPort>[0]> = {}): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    const port = new SerialPort({ path, baudRate: 115200, ...options }, (e) => (e ? reject(e) : resolve(port)));
+  });
+}
+
+function receive(port: SerialPort, length: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    const onData = (d: Buffer) => {
+      chunks.push(d);
+      n += d.length;
+      if (n >= length) {
+        port.off('data', onData);
+        resolve(Buffer.concat(chunks));
+      }
+    };
+    port.on('data', onData);
+  });
+}
+
+const close = (port: SerialPort) => new Promise<void>((r) => (port.isOpen ? port.close(() => r()) : r()));
+
+describe('IOUserSerial published as a tty', () => {
+  const bench = new Bench();
+  beforeAll(() => bench.start(), 20_000);
+  afterAll(() => bench.stop());
+
+  test('the port is in the registry with its tty, and a stable name links to it', async () => {
+    const service = await IOServiceGetMatchingService(bench.mainPort, IOServiceNameMatching('LoopbackUART'));
+    expect(service).not.toBeNull();
+    const prop = async (k: string) => String(await IORegistryEntryCreateCFProperty(service!, k));
+    expect(await prop('IOTTYDevice')).toBe('loop0');
+    expect(await prop('IOCalloutDevice')).toBe(bench.path);
+    expect(await prop('IODialinDevice')).toBe(join(bench.ttyDir, 'tty.loop0'));
+    const pts = await prop('IOSerialPTYPath');
+    expect(pts).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(readlinkSync(bench.path)).toBe(pts);
+    // Start ran the hardware up: activate, the tty's initial settings, DTR and RTS raised.
+    expect(bench.output).toMatch(/HwActivate[\s\S]*HwProgramUART 38400 8 2 1[\s\S]*HwProgramMCR dtr=true rts=true/);
+  });
+
+  test('bytes go both ways: what an app writes reaches TxDataAvailable, and the driver’s RX reaches the app', async () => {
+    const port = await open(bench.path);
+    try {
+      const got = receive(port, 11);
+      port.write('hello, UART');
+      expect((await got).toString()).toBe('hello, UART');
+    } finally {
+      await close(port);
+    }
+  });
+
+  test('a large transfer (2 MiB, far past both 16 KiB rings and the pty buffers) arrives whole and in order', async () => {
+    const port = await open(bench.path);
+    try {
+      const data = Buffer.alloc(2 * 1024 * 1024);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 11)) & 0xff;
+      const got = receive(port, data.length);
+      port.write(data);
+      const back = await got;
+      expect(back.length).toBe(data.length);
+      expect(back.equals(data)).toBe(true);
+    } finally {
+      await close(port);
+    }
+  }, 30_000);
+
+  test('line settings an app makes reach HwProgramUART, HwProgramBaudRate and HwProgramFlowControl', async () => {
+    const from = bench.output.length;
+    const port = await open(bench.path, { baudRate: 57600, stopBits: 2, rtscts: true });
+    try {
+      // Stop bits in halves (4 = two). Linux's pty driver forces CS8 and no parity on every
+      // tcsetattr, so the data bits and parity a pty carries are always 8 and none.
+      await bench.waitFor(/HwProgramUART 57600 8 4 1/, from);
+      await bench.waitFor(/HwProgramFlowControl 0xc 17 19/, from); // PD_RS232_A_CTS | PD_RS232_A_RFR
+      await new Promise<void>((r, j) => port.update({ baudRate: 250000 }, (e) => (e ? j(e) : r())));
+      await bench.waitFor(/HwProgramBaudRate 250000/, from);
+      await new Promise<void>((r, j) => port.flush((e) => (e ? j(e) : r())));
+      await bench.waitFor(/HwResetFIFO tx=true rx=true/, from);
+    } finally {
+      await close(port);
+    }
+  });
+
+  test('modem lines and breaks, which a pty cannot carry, reach the driver through the port’s user client', async () => {
+    const port = await open(bench.path);
+    // The tty itself refuses them, as every Linux pty does.
+    await expect(new Promise<void>((r, j) => port.set({ dtr: false }, (e) => (e ? j(e) : r())))).rejects.toThrow(/Inappropriate ioctl/);
+    const service = await IOServiceGetMatchingService(bench.mainPort, IOServiceNameMatching('LoopbackUART'));
+    const connection = await IOServiceOpen(service!, 0);
+    try {
+      const from = bench.output.length;
+      await IOSerialSetModemLines(connection, { dtr: false, rts: true });
+      await bench.waitFor(/HwProgramMCR dtr=false rts=true/, from);
+      await IOSerialSendBreak(connection, true);
+      await IOSerialSendBreak(connection, false);
+      await bench.waitFor(/HwSendBreak true[\s\S]*HwSendBreak false/, from);
+      // What the driver set with SetModemStatus at Start.
+      expect(await IOSerialGetModemStatus(connection)).toEqual({ cts: true, dsr: true, ri: false, dcd: true });
+    } finally {
+      await IOServiceClose(connection);
+      await close(port);
+    }
+  });
+});
+
+test('stopping the driver while an app is writing: the app sees the port close, the host stops, the names go', async () => {
+  const bench = new Bench();
+  await bench.start();
+  const port = await open(bench.path);
+  const errors: string[] = [];
+  const closed = new Promise<void>((r) => port.once('close', () => r()));
+  port.on('error', (e) => errors.push(e.message));
+  // The app writes without reading: the echo fills its input, then both rings, then the pty.
+  const chunk = Buffer.alloc(4096, 0x55);
+  const pump = () => {
+    if (port.isOpen) port.write(chunk, (e) => (e ? errors.push(e.message) : setImmediate(pump)));
+  };
+  pump();
+  await new Promise((r) => setTimeout(r, 300));
+  await bench.stop();
+  // Nothing the app does holds the driver: it answered terminate (no "no reply within" from the host).
+  expect(bench.output).not.toMatch(/no reply within/);
+  await closed;
+  // The app's next I/O fails (EIO from the hung-up tty, or EBADF once serialport closed it), and the port closes.
+  expect(errors.join('\n')).toMatch(/EIO|i\/o error|bad file descriptor|disconnected/i);
+  expect(bench.output).toMatch(/HwDeactivate/);
+  expect(existsSync(bench.path)).toBe(false);
+  expect(existsSync(join(bench.ttyDir, 'tty.loop0'))).toBe(false);
+}, 30_000);
