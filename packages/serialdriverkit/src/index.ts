@@ -12,3 +12,4 @@ export { SerialPortInterface, kSerialPortInterfaceSize } from './serial/SerialPo
 export { SerialQueue } from './serial/SerialQueue';
 export { PseudoTerminal, type PseudoTerminalHandlers } from './pty/PseudoTerminal';
 export type { SerialLineSettings } from './pty/Termios';
+export { IOUserUSBSerial, type IOUSBSerialInterfaces } from './usb/IOUserUSBSerial';

@@ -204,13 +204,17 @@ export class IOUserSerial extends IOService {
       return;
     }
     this.#rxDraining = true;
-    void this.#drainRx().finally(() => {
-      this.#rxDraining = false;
-      if (this.#rxAgain) {
-        this.#rxAgain = false;
-        this.RxDataAvailable();
-      }
-    });
+    // Drained from a microtask, never inside the caller: a driver that calls RxDataAvailable (or
+    // enqueueRxData) and then records what did not fit must hear RxFreeSpaceAvailable afterwards.
+    void Promise.resolve()
+      .then(() => this.#drainRx())
+      .finally(() => {
+        this.#rxDraining = false;
+        if (this.#rxAgain) {
+          this.#rxAgain = false;
+          this.RxDataAvailable();
+        }
+      });
   }
 
   /** Mirrors `RxFreeSpaceAvailable`: the system emptied RX ring space. The default does nothing. */
