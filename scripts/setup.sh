@@ -10,9 +10,10 @@ if [ "$have" -lt "$need_node_major" ]; then
   exit 1
 fi
 
-# Debian packages the project needs at run time or in tests; none yet beyond the guest tier's own.
+# Debian packages the project needs at run time or in tests (the guest tier installs its own).
 source "$(dirname "$0")/lib/debian-packages.sh"
-packages=()
+# udev: serialport's SerialPort.list() runs udevadm (the serial family's provider for existing ttys).
+packages=(udev)
 if [ "${#packages[@]}" -gt 0 ]; then
   ensure_debian_packages "${packages[@]}"
 fi

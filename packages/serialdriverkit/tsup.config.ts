@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/client.ts'],
+  entry: ['src/index.ts', 'src/client.ts', 'src/plugin.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -13,3 +13,6 @@ export { SerialQueue } from './serial/SerialQueue';
 export { PseudoTerminal, type PseudoTerminalHandlers } from './pty/PseudoTerminal';
 export type { SerialLineSettings } from './pty/Termios';
 export { IOUserUSBSerial, type IOUSBSerialInterfaces } from './usb/IOUserUSBSerial';
+export { IOSerialStreamSync, type IOSerialStreamModemStatus, type IOSerialStreamOptions } from './tty/IOSerialStreamSync';
+export { SerialTTYProvider, udevadmAvailable, type SerialTTYInfo } from './tty/SerialTTYProvider';
+export { register, serialTTYProvider } from './plugin';
