@@ -53,3 +53,42 @@ test('bytes cross ttyACM0 → ttyGS0 and back through the real USB serial stack'
     await new Promise((r) => device.close(r));
   }
 });
+
+test('the serial family publishes the real /dev/ttyACM0 from SerialPort.list(), and a driver on it talks to the gadget', async () => {
+  const { IOServiceHost } = await import('@driverkit/driverkit');
+  const { register, IOSerialStreamSync } = await import('../src/index');
+  const { join } = await import('node:path');
+  const host = new IOServiceHost({ mode: 'in-process', log: () => {} });
+  const stop = await register(host);
+  const device = await open('/dev/ttyGS0');
+  try {
+    host.addDriverBundle(join(__dirname, '../test/fixtures/serial-tty-echo'));
+    let nub;
+    for (let i = 0; i < 100 && !nub; i++) {
+      nub = host.nubs().find((n) => n instanceof IOSerialStreamSync && n.path === '/dev/ttyACM0');
+      if (!nub) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(nub).toBeDefined();
+    // What SerialPort.list() knows of the gadget: its USB vendor and product (from udevadm).
+    expect(String(nub!.getProperty('IOTTYDevice'))).toBe('ttyACM0');
+    let driver;
+    for (let i = 0; i < 100 && !driver; i++) {
+      driver = host.clientsOf(nub!).get('IODefaultMatchCategory');
+      if (!driver) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(driver?.getName()).toBe('TTYUpperEcho');
+    // The driver has the host side open; give it its line, and read its answer on the gadget side.
+    const answer = receive(device, 'PING FROM THE GADGET\n'.length);
+    let answered = false;
+    void answer.then(() => (answered = true));
+    for (let i = 0; i < 50 && !answered; i++) {
+      device.write('ping from the gadget\n');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await answer).toString()).toContain('PING FROM THE GADGET\n');
+  } finally {
+    await new Promise((r) => device.close(r));
+    await stop();
+    await host.stop();
+  }
+});
