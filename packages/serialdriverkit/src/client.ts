@@ -6,10 +6,11 @@
  * @packageDocumentation
  */
 import { IOConnectCallScalarMethod, type IOConnection } from '@driverkit/driverkit/client';
-import { kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetModemLines } from './serial/IOUserSerialUserClient';
+import { kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetDataFormat, kIOUserSerialSetLatencyTimer, kIOUserSerialSetModemLines } from './serial/IOUserSerialUserClient';
 import type { IOSerialModemStatus } from './serial/IOUserSerial';
 
 export type { IOSerialModemStatus } from './serial/IOUserSerial';
+export { PD_RS232_PARITY_NONE, PD_RS232_PARITY_ODD, PD_RS232_PARITY_EVEN, PD_RS232_PARITY_MARK, PD_RS232_PARITY_SPACE } from './serial/SerialDriverKitConstants';
 
 /** Sets DTR and RTS (TIOCMSET): the driver's HwProgramMCR. */
 export async function IOSerialSetModemLines(connect: IOConnection, lines: { dtr: boolean; rts: boolean }): Promise<void> {
@@ -25,4 +26,18 @@ export async function IOSerialGetModemStatus(connect: IOConnection): Promise<IOS
 /** Starts or ends a break (TIOCSBRK / TIOCCBRK): the driver's HwSendBreak. */
 export async function IOSerialSendBreak(connect: IOConnection, on: boolean): Promise<void> {
   await IOConnectCallScalarMethod(connect, kIOUserSerialSendBreak, [on ? 1 : 0], 0);
+}
+
+/** Sets the latency timer in µs (macOS's IOSSDATALAT): the driver's HwProgramLatencyTimer. */
+export async function IOSerialSetLatencyTimer(connect: IOConnection, microseconds: number): Promise<void> {
+  await IOConnectCallScalarMethod(connect, kIOUserSerialSetLatencyTimer, [microseconds], 0);
+}
+
+/**
+ * Sets data bits (5…8) and parity (PD_RS232_PARITY_NONE…SPACE): the driver's HwProgramUART. A
+ * pseudo-terminal cannot carry these (Linux forces 8 bits, no parity on every tcsetattr); once set
+ * here they hold until the port stops, whatever the tty's termios says.
+ */
+export async function IOSerialSetDataFormat(connect: IOConnection, dataBits: number, parity: number): Promise<void> {
+  await IOConnectCallScalarMethod(connect, kIOUserSerialSetDataFormat, [dataBits, parity], 0);
 }

@@ -7,7 +7,7 @@
  */
 export * from './serial/SerialDriverKitConstants';
 export { IOUserSerial, serialLinkDirectory, type IOSerialModemStatus, type IOSerialQueues } from './serial/IOUserSerial';
-export { IOUserSerialUserClient, kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetModemLines } from './serial/IOUserSerialUserClient';
+export { IOUserSerialUserClient, kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetDataFormat, kIOUserSerialSetLatencyTimer, kIOUserSerialSetModemLines } from './serial/IOUserSerialUserClient';
 export { SerialPortInterface, kSerialPortInterfaceSize } from './serial/SerialPortInterface';
 export { SerialQueue } from './serial/SerialQueue';
 export { PseudoTerminal, type PseudoTerminalHandlers } from './pty/PseudoTerminal';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { IOMainPortCreate, IORegistryEntryCreateCFProperty, IOServiceClose, IOServiceGetMatchingService, IOServiceNameMatching, IOServiceOpen, type IOMainPort } from '@driverkit/driverkit/client';
-import { IOSerialGetModemStatus, IOSerialSendBreak, IOSerialSetModemLines } from '../src/client';
+import { IOSerialGetModemStatus, IOSerialSendBreak, IOSerialSetDataFormat, IOSerialSetLatencyTimer, IOSerialSetModemLines, PD_RS232_PARITY_EVEN } from '../src/client';
 
 // The path users take: `driverkit run` on a driver package (a loopback UART, in its own process), the
 // published port opened with `serialport` as an app would, and the port's user client for what a tty
@@ -155,6 +155,28 @@ describe('IOUserSerial published as a tty', () => {
       await bench.waitFor(/HwSendBreak true[\s\S]*HwSendBreak false/, from);
       // What the driver set with SetModemStatus at Start.
       expect(await IOSerialGetModemStatus(connection)).toEqual({ cts: true, dsr: true, ri: false, dcd: true });
+      await IOSerialSetLatencyTimer(connection, 2000);
+      await bench.waitFor(/HwProgramLatencyTimer 2000/, from);
+    } finally {
+      await IOServiceClose(connection);
+      await close(port);
+    }
+  });
+
+  test('data bits and parity, which a pty forces to 8N, are set through the user client and hold across tcsetattr', async () => {
+    const port = await open(bench.path, { baudRate: 9600 });
+    const service = await IOServiceGetMatchingService(bench.mainPort, IOServiceNameMatching('LoopbackUART'));
+    const connection = await IOServiceOpen(service!, 0);
+    try {
+      const from = bench.output.length;
+      await IOSerialSetDataFormat(connection, 7, PD_RS232_PARITY_EVEN);
+      await bench.waitFor(/HwProgramUART 9600 7 2 3/, from);
+      await new Promise<void>((r, j) => port.update({ baudRate: 19200 }, (e) => (e ? j(e) : r())));
+      await bench.waitFor(/HwProgramBaudRate 19200/, from);
+      expect(bench.output.slice(from)).not.toMatch(/HwProgramUART \d+ 8/);
+      // Hostile or mistaken values are refused by name, and change nothing.
+      await expect(IOSerialSetDataFormat(connection, 9, PD_RS232_PARITY_EVEN)).rejects.toThrow(/9 data bits; 5…8 expected/);
+      await expect(IOSerialSetDataFormat(connection, 8, 42)).rejects.toThrow(/parity 42 is none of/);
     } finally {
       await IOServiceClose(connection);
       await close(port);

@@ -283,7 +283,22 @@ export class IOUserSerial extends IOService {
 
   #settings: SerialLineSettings | null = null;
 
-  async #program(s: SerialLineSettings): Promise<void> {
+  /**
+   * Data bits and parity an app set through the user client: a pty's termios always says 8 and none
+   * (Linux forces them), so once set these win over what tcsetattr reports.
+   */
+  #dataFormat: { dataBits: number; parity: number } | null = null;
+
+  /** @internal The user client's SetDataFormat: reprograms the UART with these, in order with the other hooks. */
+  async setDataFormat(dataBits: number, parity: number): Promise<void> {
+    await this.hardware(async () => {
+      this.#dataFormat = { dataBits, parity };
+      await this.#program(this.#pty?.lineSettings ?? this.#settings!);
+    });
+  }
+
+  async #program(reported: SerialLineSettings): Promise<void> {
+    const s = this.#dataFormat ? { ...reported, ...this.#dataFormat } : reported;
     const before = this.#settings;
     this.#settings = s;
     if (before && before.dataBits === s.dataBits && before.halfStopBits === s.halfStopBits && before.parity === s.parity) {
