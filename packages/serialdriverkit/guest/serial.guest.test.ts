@@ -1,6 +1,6 @@
 // Guest tier: `serialport` against a real ACM serial port on a real kernel — the host's /dev/ttyACM0 and
 // the gadget's /dev/ttyGS0 of a configfs ACM gadget. Proves the library path the serialport provider uses.
-import { SerialPort } from 'serialport';
+import { open, receive } from '../test/helpers';
 import { UsbGadget } from '../../../scripts/guest/helpers/UsbGadget';
 import { waitForPath } from '../../../scripts/guest/helpers/modules';
 
@@ -14,27 +14,6 @@ beforeAll(async () => {
 
 afterAll(() => gadget?.remove());
 
-function open(path: string): Promise<SerialPort> {
-  return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate: 115200 }, (e) => (e ? reject(e) : resolve(port)));
-  });
-}
-
-function receive(port: SerialPort, length: number): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let n = 0;
-    const onData = (d: Buffer) => {
-      chunks.push(d);
-      n += d.length;
-      if (n >= length) {
-        port.off('data', onData);
-        resolve(Buffer.concat(chunks));
-      }
-    };
-    port.on('data', onData);
-  });
-}
 
 test('bytes cross ttyACM0 → ttyGS0 and back through the real USB serial stack', async () => {
   const host = await open('/dev/ttyACM0');

@@ -37,13 +37,8 @@ export default async function attach(_host: IOServiceHost): Promise<() => Promis
   const device: VirtualHIDDevice = recording.toVirtualDevice(0x1000);
   const path = virtualHIDBackend.add(device);
   const stop = new AbortController();
-  void (async () => {
-    while (!stop.signal.aborted) {
-      // Type only while someone has the keyboard open, and wait between rounds.
-      if (device.isOpen()) await recording.replay(device, { signal: stop.signal }).catch(() => 0);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  })();
+  // Types only while someone has the device open, with a pause between rounds.
+  void recording.loop(device, { signal: stop.signal, pauseMs: 500 });
   return async () => {
     stop.abort();
     virtualHIDBackend.remove(path);

@@ -142,4 +142,15 @@ export class HIDRecording {
     }
     return sent;
   }
+
+  /**
+   * Replays the session again and again, as a bench device that keeps being used: a round only while
+   * someone has `device` open, `pauseMs` between rounds, until `signal` aborts.
+   */
+  async loop(device: VirtualHIDDevice, options: { pauseMs?: number; signal: AbortSignal }): Promise<void> {
+    while (!options.signal.aborted) {
+      if (device.isOpen()) await this.replay(device, { signal: options.signal }).catch(() => 0);
+      await new Promise((r) => setTimeout(r, options.pauseMs ?? 500));
+    }
+  }
 }

@@ -8,6 +8,8 @@ const TIOCPKT_DATA = 0;
 const TIOCPKT_FLUSHREAD = 1;
 const TIOCPKT_FLUSHWRITE = 2;
 const TIOCPKT_IOCTL = 64;
+/** How often line settings are checked when no data or IOCTL packet has prompted a check. */
+const kSettingsCheckMs = 100;
 
 /** What a pseudo-terminal tells its owner. */
 export interface PseudoTerminalHandlers {
@@ -23,9 +25,11 @@ export interface PseudoTerminalHandlers {
 
 /**
  * A pseudo-terminal whose slave (/dev/pts/N) applications open as a serial port, and whose master
- * this process serves. Packet mode (TIOCPKT) tells data apart from flushes, and EXTPROC on the slave
- * makes every tcsetattr an IOCTL packet, so line-setting changes are seen as they happen. The slave is
- * also held open here, so an application closing it does not hang the master up between users.
+ * this process serves. Packet mode (TIOCPKT) tells data apart from flushes. Line settings are read
+ * (TCGETS2 on the master reads the slave's) when an IOCTL packet reports a tcsetattr (EXTPROC, set at
+ * creation, makes the kernel report them until an application clears it), before each chunk of data,
+ * and every 100 ms. The slave is also held open here, so an application closing it does not hang the
+ * master up between users.
  *
  * What a pseudo-terminal cannot carry: modem lines and breaks. Linux's pty driver has no tiocmset or
  * break_ctl, so TIOCMSET, TIOCMGET and TIOCSBRK fail with ENOTTY (and tcsendbreak does nothing).
@@ -39,6 +43,7 @@ export class PseudoTerminal {
   readonly #termios = new Uint8Array(TERMIOS2_SIZE);
   #settings: SerialLineSettings;
   #closed = false;
+  readonly #watch: NodeJS.Timeout;
 
   private constructor(master: number, path: string, handlers: PseudoTerminalHandlers) {
     this.#master = master;
@@ -57,6 +62,10 @@ export class PseudoTerminal {
     // libuv reads the master through epoll (it cannot reopen a master by name, so it keeps this fd, non-blocking).
     this.#stream = new ReadStream(master);
     this.#stream.on('data', (packet: Buffer) => this.#packet(packet));
+    // EXTPROC reports a tcsetattr only while it stays set, and most applications clear it with the
+    // rest of c_lflag; changes made while no data flows are caught by this check instead.
+    this.#watch = setInterval(() => this.#readSettings(), kSettingsCheckMs);
+    this.#watch.unref();
     this.#stream.on('error', (e) => {
       if (this.#closed) return;
       this.close();
@@ -113,6 +122,7 @@ export class PseudoTerminal {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#watch);
     this.#stream.destroy();
     closeSync(this.#slave);
   }
@@ -120,6 +130,8 @@ export class PseudoTerminal {
   #packet(packet: Buffer): void {
     const status = packet[0];
     if (status === TIOCPKT_DATA) {
+      // Settings first, so the driver is programmed before it sends these bytes.
+      this.#readSettings();
       if (packet.length > 1) this.#handlers.data(packet.subarray(1));
       return;
     }
@@ -130,10 +142,9 @@ export class PseudoTerminal {
 
   #readSettings(): void {
     if (this.#closed) return;
+    // Only ever read: writing the termios back (to set EXTPROC again after an application cleared
+    // it) would race the application's own tcsetattr calls and could undo one of them.
     LinuxNative.ioctl(this.#master, TCGETS2, this.#termios);
-    // Applications clear EXTPROC with the rest of c_lflag (serialport sets it to 0): set it again at
-    // once, or their next change would go unseen. This re-set is itself reported, and changes nothing.
-    if (setExtproc(this.#termios, true)) LinuxNative.ioctl(this.#master, TCSETS2, this.#termios);
     const next = lineSettingsOf(this.#termios);
     const before = this.#settings;
     this.#settings = next;
