@@ -90,15 +90,17 @@ export class IOUserSerial extends IOService {
       error: (e) => this.#log(`the pseudo-terminal failed: ${e.message}`),
     });
     try {
-      await this.#hwCall(() => this.HwActivate());
-      await this.#hwCall(() => this.#program(this.#pty!.lineSettings));
+      // A port whose hardware will not come up is not published: these failures fail Start.
+      await this.hardware(() => this.HwActivate());
+      await this.hardware(() => this.#program(this.#pty!.lineSettings));
       // Opening a tty raises DTR and RTS.
-      await this.#hwCall(() => this.HwProgramMCR(true, true));
+      await this.hardware(() => this.HwProgramMCR(true, true));
       this.#publish();
     } catch (e) {
       this.#pty.close();
       this.#pty = null;
       this.#unlink();
+      await this.DisconnectQueues();
       throw e;
     }
     this.RegisterService();
@@ -123,14 +125,14 @@ export class IOUserSerial extends IOService {
     for (const [what, logsz] of [['rx', in_rxqlogsz], ['tx', in_txqlogsz]] as const) {
       if (!Number.isInteger(logsz) || logsz < 4 || logsz > 24) throw new IOReturnError(kIOReturnBadArgument, `ConnectQueues: ${what} ring log2 size ${logsz} is outside 4…24`);
     }
-    const ring = (md: IOBufferMemoryDescriptor | null, offset: number, logsz: number, what: string) => {
-      const size = 2 ** logsz;
-      const buffer = md ?? IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, size);
-      if (offset < 0 || offset + size > buffer.GetBytes().length) throw new IOReturnError(kIOReturnBadArgument, `ConnectQueues: the ${what} ring (${size} bytes at ${offset}) does not fit its ${buffer.GetBytes().length}-byte buffer`);
-      return buffer;
-    };
-    const rxqmd = ring(in_rxqmd, in_rxqoffset, in_rxqlogsz, 'rx');
-    const txqmd = ring(in_txqmd, in_txqoffset, in_txqlogsz, 'tx');
+    for (const [what, md, offset, logsz] of [['rx', in_rxqmd, in_rxqoffset, in_rxqlogsz], ['tx', in_txqmd, in_txqoffset, in_txqlogsz]] as const) {
+      const room = md ? md.GetBytes().length : 2 ** logsz;
+      if (!Number.isInteger(offset) || offset < 0 || offset + 2 ** logsz > room) throw new IOReturnError(kIOReturnBadArgument, `ConnectQueues: the ${what} ring (${2 ** logsz} bytes at ${offset}) does not fit its ${room}-byte buffer`);
+    }
+    // The driver's own buffers are retained: DisconnectQueues releases what the queues hold.
+    const ring = (md: IOBufferMemoryDescriptor | null, logsz: number) => (md ? md.retain() : IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 2 ** logsz));
+    const rxqmd = ring(in_rxqmd, in_rxqlogsz);
+    const txqmd = ring(in_txqmd, in_txqlogsz);
     const ifmd = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, kSerialPortInterfaceSize);
     const spi = new SerialPortInterface(ifmd.GetBytes());
     Object.assign(spi, { rxPI: 0, rxCI: 0, txPI: 0, txCI: 0, rxqoffset: in_rxqoffset, txqoffset: in_txqoffset, rxqlogsz: in_rxqlogsz, txqlogsz: in_txqlogsz });
