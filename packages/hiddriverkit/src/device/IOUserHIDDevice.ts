@@ -69,11 +69,11 @@ export abstract class IOUserHIDDevice extends IOHIDDevice {
 
   override async Start(provider: IOService): Promise<void> {
     await super.Start(provider);
-    if (!(await this.handleStart(provider))) throw new IOReturnError(kIOReturnError, `${this.getClassName()}.handleStart refused ${provider.getName()}`);
+    if (!(await this.handleStart(provider))) throw new IOReturnError(kIOReturnError, `${this.getName()}.handleStart refused ${provider.getName()}`);
     const description = this.newDeviceDescription();
     const data = this.newReportDescriptor();
-    if (!(description instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `${this.getClassName()}.newDeviceDescription returned no OSDictionary`);
-    if (!(data instanceof OSData)) throw new IOReturnError(kIOReturnBadArgument, `${this.getClassName()}.newReportDescriptor returned no OSData`);
+    if (!(description instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}.newDeviceDescription returned no OSDictionary`);
+    if (!(data instanceof OSData)) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}.newReportDescriptor returned no OSData`);
     const descriptor = new Uint8Array(data.getBytesNoCopy());
     // Strict, so a malformed descriptor fails here with its byte offset, not as a silent kernel refusal.
     this.#descriptor = parseReportDescriptor(descriptor, 'strict');
@@ -133,8 +133,8 @@ export abstract class IOUserHIDDevice extends IOHIDDevice {
    * descriptor numbers its reports.
    */
   handleReport(_timestamp: bigint, report: IOMemoryDescriptor | Uint8Array, reportLength: number, reportType = kIOHIDReportTypeInput, _options = 0): void {
-    if (!this.#device) throw new IOReturnError(kIOReturnNotReady, `${this.getClassName()}.handleReport before Start`);
-    if (reportType !== kIOHIDReportTypeInput) throw new IOReturnError(kIOReturnUnsupported, `${this.getClassName()}.handleReport: a device sends input reports only (type ${reportType} given)`);
+    if (!this.#device) throw new IOReturnError(kIOReturnNotReady, `${this.getName()}.handleReport before Start`);
+    if (reportType !== kIOHIDReportTypeInput) throw new IOReturnError(kIOReturnUnsupported, `${this.getName()}.handleReport: a device sends input reports only (type ${reportType} given)`);
     const bytes = report instanceof Uint8Array ? report : report.readBytes(0, Number(report.GetLength()));
     if (reportLength > bytes.length) throw new IOReturnError(kIOReturnBadArgument, `handleReport: reportLength ${reportLength} is past the report's ${bytes.length} bytes`);
     this.#device.sendInput(bytes.subarray(0, reportLength));
@@ -152,7 +152,7 @@ export abstract class IOUserHIDDevice extends IOHIDDevice {
   async #get(reportID: number, type: IOHIDReportType): Promise<Uint8Array> {
     const buffer = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionIn, MAX_REPORT);
     const length = await this.getReport(buffer, TYPE_NUMBER[type], reportID, kUHIDReportTimeoutMS);
-    if (!Number.isInteger(length) || length < 0 || length > MAX_REPORT) throw new IOReturnError(kIOReturnBadArgument, `${this.getClassName()}.getReport returned length ${length}; 0…${MAX_REPORT} expected`);
+    if (!Number.isInteger(length) || length < 0 || length > MAX_REPORT) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}.getReport returned length ${length}; 0…${MAX_REPORT} expected`);
     const bytes = buffer.readBytes(0, length);
     // Linux puts the report number first even when the descriptor numbers no reports (then it is 0);
     // IOKit's reports carry an ID byte only when there are IDs.
@@ -180,7 +180,7 @@ export abstract class IOUserHIDDevice extends IOHIDDevice {
   }
 
   #log(message: string): void {
-    process.stderr.write(`${this.getClassName()}: ${message}\n`);
+    process.stderr.write(`${this.getName()}: ${message}\n`);
   }
 
   override async Stop(provider: IOService): Promise<void> {
