@@ -23,3 +23,14 @@ export function receive(port: SerialPort, length: number): Promise<Buffer> {
     port.on('data', onData);
   });
 }
+
+/** Resolves with `f()` once it is truthy; fails naming `what` after `ms`. */
+export async function until<T>(f: () => T | undefined | null | false, what: string, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -11,7 +11,7 @@ import {
   type OSDictionary,
   type OSValue,
   kIOMemoryDirectionIn,
-  kIOMemoryDirectionInOut,
+  kIOMemoryDirectionOut,
   kIOReturnBadArgument,
   kIOReturnAborted,
   kIOReturnNoDevice,
@@ -63,7 +63,6 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
   #outPipe: IOUSBHostPipe | null = null;
   #inBuffer: IOBufferMemoryDescriptor | null = null;
   #readComplete: OSAction | null = null;
-  #nub: IOHIDInterface | null = null;
   readonly #listeners = new Set<(report: Uint8Array) => void>();
   readonly #removed = new Set<() => void>();
   #stopping = false;
@@ -166,7 +165,6 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
     this.#description = properties;
     this.#reportDescriptor = reportDescriptor;
     for (const [k, v] of Object.entries(properties)) nub.setProperty(k, v as never);
-    this.#nub = nub;
     this.RegisterService();
     this.host.publishNub(nub, this);
     nub.release();
@@ -203,8 +201,9 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
       },
       onRemoved: (listener) => void this.#removed.add(listener),
       setReport: async (type, report) => {
-        const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, report.length);
-        md.writeBytes(0, report);
+        // An OUT buffer, filled by the CPU through its bytes (writeBytes is the device's side).
+        const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionOut, report.length);
+        md.GetBytes().set(report);
         try {
           await this.setReport(md, IOHID_REPORT_TYPES[type], this.#numbered ? report[0]! : 0, kReportTimeoutMS);
         } finally {

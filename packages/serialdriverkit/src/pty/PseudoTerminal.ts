@@ -41,6 +41,8 @@ export class PseudoTerminal {
   readonly #stream: ReadStream;
   readonly #handlers: PseudoTerminalHandlers;
   readonly #termios = new Uint8Array(TERMIOS2_SIZE);
+  /** The termios the settings were last decoded from: most checks find it unchanged and stop there. */
+  readonly #seen = new Uint8Array(TERMIOS2_SIZE);
   #settings: SerialLineSettings;
   #closed = false;
   readonly #watch: NodeJS.Timeout;
@@ -58,6 +60,7 @@ export class PseudoTerminal {
     setExtproc(this.#termios, true);
     LinuxNative.ioctl(master, TCSETS2, this.#termios);
     this.#settings = lineSettingsOf(this.#termios);
+    this.#seen.set(this.#termios);
     this.#slave = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
     // libuv reads the master through epoll (it cannot reopen a master by name, so it keeps this fd, non-blocking).
     this.#stream = new ReadStream(master);
@@ -145,9 +148,12 @@ export class PseudoTerminal {
     // Only ever read: writing the termios back (to set EXTPROC again after an application cleared
     // it) would race the application's own tcsetattr calls and could undo one of them.
     LinuxNative.ioctl(this.#master, TCGETS2, this.#termios);
+    if (this.#termios.every((b, i) => b === this.#seen[i])) return;
+    this.#seen.set(this.#termios);
     const next = lineSettingsOf(this.#termios);
     const before = this.#settings;
     this.#settings = next;
-    if (JSON.stringify(next) !== JSON.stringify(before)) this.#handlers.lineSettings(next);
+    // A change elsewhere in termios (echo, say) is not one the UART hears about.
+    if ((Object.keys(next) as (keyof SerialLineSettings)[]).some((k) => next[k] !== before[k])) this.#handlers.lineSettings(next);
   }
 }

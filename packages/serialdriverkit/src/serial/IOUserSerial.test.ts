@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IOBufferMemoryDescriptor, IOReturnError, IOServiceHost, kIOMemoryDirectionInOut, kIOReturnNotResponding } from '@driverkit/driverkit';
+import { IOBufferMemoryDescriptor, IOReturnError, fromOSObject, IOServiceHost, kIOMemoryDirectionInOut, kIOReturnNotResponding } from '@driverkit/driverkit';
 import { IOUserSerial, type IOSerialQueues } from '../index';
 
 // In process, to look inside: what Start leaves behind when it fails, and a driver's own ring buffers.
@@ -52,6 +52,10 @@ describe('IOUserSerial', () => {
     // The RX ring is the second half of the driver's buffer.
     expect(uart.enqueueRxData(Uint8Array.of(1, 2, 3))).toBe(3);
     expect([...rx.GetBytes().subarray(4096, 4099)]).toEqual([1, 2, 3]);
+    // Receive errors a pty cannot mark in the stream are counted where apps can read them.
+    uart.RxError(true, false, false, true);
+    uart.RxError(false, true, false, true);
+    expect(fromOSObject(uart.getProperty('IOSerialRxErrors')!)).toEqual({ overrun: 1, break: 1, framing: 0, parity: 2 });
     expect(existsSync(join(dir, `cu.serial${uart.GetRegistryEntryID().toString(16)}`))).toBe(true);
     await uart.Terminate();
     // The driver's own buffers are still its own after the queues let go of them.

@@ -77,6 +77,14 @@ export class IOUserSerial extends IOService {
   #modem: IOSerialModemStatus = { cts: false, dsr: false, ri: false, dcd: false };
   #hw: Promise<unknown> = Promise.resolve();
   #stopping = false;
+  readonly #rxErrors = { overrun: 0, break: 0, framing: 0, parity: 0 };
+  /** The line as last programmed. */
+  #settings: SerialLineSettings | null = null;
+  /**
+   * Data bits and parity an app set through the user client: a pty's termios always says 8 and none
+   * (Linux forces them), so once set these win over what tcsetattr reports.
+   */
+  #dataFormat: { dataBits: number; parity: number } | null = null;
 
   override async Start(provider: IOService): Promise<void> {
     await super.Start(provider);
@@ -236,8 +244,6 @@ export class IOUserSerial extends IOService {
     this.setProperty('IOSerialRxErrors', { ...counts });
   }
 
-  readonly #rxErrors = { overrun: 0, break: 0, framing: 0, parity: 0 };
-
   /** Mirrors `SetModemStatus(cts, dsr, ri, dcd)`: the modem lines the hardware sees. */
   SetModemStatus(cts: boolean, dsr: boolean, ri: boolean, dcd: boolean): void {
     this.#modem = { cts, dsr, ri, dcd };
@@ -282,14 +288,6 @@ export class IOUserSerial extends IOService {
     this.#hw = next.catch(() => undefined);
     return next;
   }
-
-  #settings: SerialLineSettings | null = null;
-
-  /**
-   * Data bits and parity an app set through the user client: a pty's termios always says 8 and none
-   * (Linux forces them), so once set these win over what tcsetattr reports.
-   */
-  #dataFormat: { dataBits: number; parity: number } | null = null;
 
   /** @internal The user client's SetDataFormat: reprograms the UART with these, in order with the other hooks. */
   async setDataFormat(dataBits: number, parity: number): Promise<void> {

@@ -5,18 +5,10 @@ import { IOServiceHost, LinuxNative } from '@driverkit/driverkit';
 import { SerialPort } from 'serialport';
 import { IOSerialStreamSync, register, serialTTYProvider, udevadmAvailable } from '../index';
 import { TCGETS2, TERMIOS2_SIZE } from '../pty/Termios';
+import { until } from '../../test/helpers';
 
 const fixture = join(__dirname, '../../test/fixtures/serial-tty-echo');
 
-async function until<T>(f: () => T | undefined | null | false, what: string, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('existing ttys through serialport', () => {
   let host: IOServiceHost;

@@ -160,8 +160,13 @@ export class IOUserUSBSerial extends IOUserSerial {
       } catch (e) {
         const code = isIOReturnError(e) ? e.code : 0;
         if (this.#stopping || code === kIOReturnAborted || code === kIOReturnNoDevice) return;
-        if (code === kUSBHostReturnPipeStalled) await pipe.ClearStall(true).catch(() => {});
-        else process.stderr.write(`${this.getName()}: reading endpoint failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        if (code === kUSBHostReturnPipeStalled) {
+          await pipe.ClearStall(true).catch(() => {});
+          continue;
+        }
+        // Anything else would fail again at once: say so and stop, rather than spin on it.
+        process.stderr.write(`${this.getName()}: reading endpoint 0x${pipe.descriptors.descriptor.bEndpointAddress.toString(16)} failed, no longer reading it: ${e instanceof Error ? e.message : String(e)}\n`);
+        return;
       }
     }
   }

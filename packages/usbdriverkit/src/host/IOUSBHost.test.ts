@@ -1,5 +1,5 @@
 import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotOpen, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
-import { IOUSBHostDevice, IOUSBHostInterface, VirtualUSBDevice, VirtualUSBHost, USBHostController, USBMatchingFamily, kUSBHostReturnPipeStalled, type VirtualUSBDeviceModel } from '../index';
+import { IOUSBHostDevice, IOUSBHostInterface, VirtualUSBHost, USBHostController, USBMatchingFamily, kUSBHostReturnPipeStalled, type VirtualUSBDeviceModel } from '../index';
 
 class Client extends IOService {
   completions: Array<[number, number]> = [];
@@ -26,7 +26,7 @@ const model = (): VirtualUSBDeviceModel => ({
     if (setup.bRequest === 0x11) return true;
     return null;
   },
-  out: (ep, data, dev) => void dev.send(0x81, Uint8Array.from(data).reverse()),
+  out: (_ep, data, dev) => void dev.send(0x81, Uint8Array.from(data).reverse()),
 });
 
 async function bench() {

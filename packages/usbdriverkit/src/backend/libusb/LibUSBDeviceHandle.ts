@@ -1,4 +1,4 @@
-import { IOReturnError, kIOReturnAborted, kIOReturnSuccess } from '@driverkit/driverkit';
+import { kIOReturnAborted, kIOReturnSuccess } from '@driverkit/driverkit';
 import type { UsbDevice } from 'usb/index';
 import type { USBDeviceHandle, USBIsochResult, USBSetupPacket, USBTransferResult } from '../USBBackend';
 import { kUSBHostReturnPipeStalled } from '../../descriptors/USBConstants';
