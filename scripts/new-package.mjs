@@ -49,14 +49,13 @@ writeFileSync(
 writeFileSync(
   join(dir, 'tsup.config.ts'),
   `import { defineConfig } from 'tsup';
+import { preset } from '../../tsup.preset';
 
 export default defineConfig({
+  ...preset,
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
 });
 `,
 );

@@ -1,12 +1,11 @@
 import { defineConfig } from 'tsup';
+import { preset } from '../../tsup.preset';
 
 export default defineConfig({
+  ...preset,
   entry: ['src/index.ts', 'src/plugin.ts'],
   // The plugin and the index share one copy of the family's classes.
   splitting: true,
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
 });

@@ -1,10 +1,9 @@
 import { defineConfig } from 'tsup';
+import { preset } from '../../tsup.preset';
 
 export default defineConfig({
+  ...preset,
   entry: ['src/HIDStylusDriver.ts', 'src/VirtualBench.ts', 'src/StylusClient.ts'],
   format: ['esm'],
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   external: ['@driverkit/driverkit', '@driverkit/hiddriverkit'],
 });

@@ -1,10 +1,9 @@
 import { defineConfig } from 'tsup';
+import { preset } from '../../tsup.preset';
 
 export default defineConfig({
+  ...preset,
   entry: ['src/MyUserUSBInterfaceDriver.ts', 'src/VirtualBench.ts'],
   format: ['esm'],
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   external: ['@driverkit/driverkit', '@driverkit/usbdriverkit'],
 });

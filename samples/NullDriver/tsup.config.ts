@@ -1,9 +1,8 @@
 import { defineConfig } from 'tsup';
+import { preset } from '../../tsup.preset';
 
 export default defineConfig({
+  ...preset,
   entry: ['src/NullDriver.ts', 'src/NullDriverClient.ts'],
   format: ['esm'],
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
 });

@@ -1,10 +1,9 @@
 import { defineConfig } from 'tsup';
+import { preset } from '../../tsup.preset';
 
 export default defineConfig({
+  ...preset,
   entry: ['src/USBSerialACMDriver.ts', 'src/VirtualBench.ts', 'src/SerialClient.ts'],
   format: ['esm'],
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   external: ['@driverkit/driverkit', '@driverkit/serialdriverkit', '@driverkit/usbdriverkit', 'serialport'],
 });

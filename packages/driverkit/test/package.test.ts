@@ -3,7 +3,7 @@
  * as another package imports it) and the `driverkit` command as npm links it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,5 +60,32 @@ describe('the driverkit command', () => {
 
   test('an unknown command prints usage and fails', async () => {
     await expect(run(bin, ['frobnicate'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown command "frobnicate"') });
+  });
+});
+
+describe('every published @driverkit package, as built', () => {
+  // Found the way the host finds families (node_modules/@driverkit), so the core names none of them.
+  const scope = join(root, 'node_modules/@driverkit');
+  const published = readdirSync(scope)
+    .map((name) => ({ name: `@driverkit/${name}`, manifest: JSON.parse(readFileSync(join(scope, name, 'package.json'), 'utf8')) as { private?: boolean } }))
+    .filter((p) => !p.manifest.private)
+    .map((p) => p.name);
+
+  test('is found', () => {
+    expect(published).toEqual(expect.arrayContaining(['@driverkit/driverkit', '@driverkit/usbdriverkit', '@driverkit/hiddriverkit']));
+  });
+
+  // A bundler renames a class that refers to itself (`var OSArray = class _OSArray`); getClassName(),
+  // IOProviderClass matching and ioreg all read class names, so each must equal its export's name.
+  test.each(published)('%s keeps every exported class name, in ESM and CJS', async (name) => {
+    const check = `
+      const bad = Object.entries(M).filter(([k, v]) => typeof v === 'function' && /^[A-Z]/.test(k) && v.prototype && v.name !== k).map(([k, v]) => k + ' is named ' + v.name);
+      console.log(JSON.stringify({ classes: Object.values(M).filter((v) => typeof v === 'function' && v.prototype).length, bad }));
+    `;
+    const esm = JSON.parse((await run(process.execPath, ['--input-type=module', '-e', `import * as M from '${name}'; ${check}`], { cwd: root })).stdout);
+    const cjs = JSON.parse((await run(process.execPath, ['-e', `const M = require('${name}'); ${check}`], { cwd: root })).stdout);
+    expect(esm.bad).toEqual([]);
+    expect(cjs.bad).toEqual([]);
+    expect(cjs.classes).toBe(esm.classes);
   });
 });
