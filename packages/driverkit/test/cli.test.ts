@@ -81,6 +81,51 @@ describe('driverkit run, ioreg, match, list', () => {
   });
 });
 
+describe('stopping from a terminal', () => {
+  const drivers = [join(fixtures, 'drivers/NullDriver'), join(fixtures, 'drivers/TestDrivers'), '--family', join(fixtures, 'family-plugin/plugin.js'), '--no-discover'];
+
+  /** Every driver process the host started, and whether each ran its Stop() before the host stopped. */
+  function driverStops(output: string) {
+    const pids = [...output.matchAll(/started (\w+) on .*pid (\d+)\)/g)].map((m) => ({ driver: m[1], pid: Number(m[2]) }));
+    return pids.map(({ driver, pid }) => ({ driver, stopped: output.includes(`${driver} fixture - Stop() in pid ${pid}`), alive: alive(pid) }));
+  }
+
+  test('Ctrl-C typed in a real terminal runs every driver\'s Stop() before the host exits', async () => {
+    const socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
+    // script(1) gives the host a pty as its controlling terminal: the ^C byte becomes SIGINT for the
+    // whole foreground process group, as a user's keypress does.
+    const command = [process.execPath, bin, 'run', ...drivers, '--socket', socket].join(' ');
+    const term = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    term.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => term.once('exit', r));
+    await waitFor(() => output.includes('following services'));
+    term.stdin!.write('\x03');
+    expect(await exited).toBe(0);
+    expect(output).toContain('^C');
+    expect(driverStops(output)).toEqual([
+      { driver: 'NullDriver', stopped: true, alive: false },
+      { driver: 'Recorder', stopped: true, alive: false },
+    ]);
+    expect(output).not.toMatch(/unreachable|EPIPE/);
+    expect(output).toMatch(/stopped\.\r?\n/);
+  }, 30_000);
+
+  test('SIGTERM to the host\'s process group stops drivers through the host too', async () => {
+    const socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
+    const host = spawn(process.execPath, [bin, 'run', ...drivers, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    host.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => host.once('exit', r));
+    await waitFor(() => output.includes('following services'));
+    process.kill(-host.pid!, 'SIGTERM');
+    expect(await exited).toBe(0);
+    expect(driverStops(output).every((d) => d.stopped && !d.alive)).toBe(true);
+    expect(driverStops(output)).toHaveLength(2);
+    expect(output).not.toMatch(/unreachable|EPIPE/);
+  }, 30_000);
+});
+
 test('ioreg without a host says where it looked and how to start one', async () => {
   await expect(driverkit('ioreg', '--socket', '/tmp/nonexistent-dk/host.sock')).rejects.toMatchObject({
     code: 1,

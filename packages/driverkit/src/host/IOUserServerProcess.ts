@@ -71,6 +71,10 @@ export class IOUserServerProcess implements IOUserServerHandle {
     private readonly options: IOUserServerProcessOptions,
   ) {
     this.#child = spawn(process.execPath, [serverMainPath()], {
+      // A session of its own: a terminal's Ctrl-C (or a signal to the host's process group) must reach
+      // the host only, which then stops each driver in Apple's order. A driver never outlives the host:
+      // it exits, after terminating its services, when its channel to the host closes.
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, DRIVERKIT_SERVER_NAME: name },
     });

@@ -21,6 +21,9 @@ prints what matched and started, then follows services as they come and go. Ctrl
   --once            print the registry once everything has started, then stop
 `;
 
+// Ctrl-C, kill, and the terminal closing: each stops drivers in order instead of killing the host.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** `driverkit run`: the host, in the foreground. */
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { boolean: ['in-process', 'once', 'help', 'no-discover'], string: ['family', 'socket', 'client-policy'] });
@@ -87,12 +90,10 @@ export async function run(argv: string[]): Promise<number> {
     host.onEvent((e) => out(`${e.kind === 'started' ? '+' : e.kind === 'terminated' ? '-' : '!'} ${e.message}`));
     await new Promise<void>((resolveStop) => {
       const onSignal = () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
         void stop().then(resolveStop);
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
     });
     return 0;
   } catch (e) {
