@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ let output = '';
 let socket = '';
 let mainPort: IOMainPort;
 let path = '';
+let ttyDir = '';
 
 async function waitFor(re: RegExp, from = 0): Promise<void> {
   const end = Date.now() + 10_000;
@@ -31,7 +32,9 @@ async function waitFor(re: RegExp, from = 0): Promise<void> {
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dk-acm-'));
   socket = join(dir, 'host.sock');
-  host = spawn(process.execPath, [bin, 'run', sample, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DRIVERKIT_TTY_DIR: join(dir, 'tty') } });
+  ttyDir = join(dir, 'tty');
+  // A process group of its own, as a shell gives a job: the last test signals the whole group.
+  host = spawn(process.execPath, [bin, 'run', sample, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DRIVERKIT_TTY_DIR: ttyDir } });
   host.stdout!.on('data', (d) => (output += d));
   host.stderr!.on('data', (d) => (output += d));
   await waitFor(/started USBSerialACMDriver on Virtual Modem/);
@@ -42,6 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   mainPort?.close?.();
+  if (host.exitCode !== null || host.signalCode !== null) return;
   host.kill('SIGTERM');
   await new Promise((r) => host.once('exit', r));
 });
@@ -120,4 +124,18 @@ test('the sample’s app (what `npm start` runs) reads its line back and sees th
   const { stdout } = await exec(process.execPath, [join(sample, 'dist/SerialClient.js'), '--socket', socket]);
   expect(stdout).toMatch(/sent "Hello over USB CDC-ACM!\\n", read back "Hello over USB CDC-ACM!\\n"/);
   expect(stdout).toMatch(/modem status with DTR up: \{"cts":true,"dsr":true,"ri":false,"dcd":true\}/);
+}, 20_000);
+
+test('SIGTERM to the host’s process group (kill from a shell) stops the driver and leaves no link, socket or shared memory', async () => {
+  mainPort.close();
+  const pids = [host.pid!, ...[...output.matchAll(/pid (\d+)\)/g)].map((m) => Number(m[1]))];
+  expect(readdirSync(ttyDir).sort()).toEqual(['cu.usbmodemACM0', 'tty.usbmodemACM0']);
+  const exited = new Promise((r) => host.once('exit', r));
+  process.kill(-host.pid!, 'SIGTERM');
+  await exited;
+  expect(host.exitCode).toBe(0);
+  expect(output).toMatch(/stopping: terminating services[\s\S]*stopped\./);
+  expect(readdirSync(ttyDir)).toEqual([]);
+  expect(existsSync(socket)).toBe(false);
+  expect(readdirSync('/dev/shm').filter((f) => pids.some((pid) => f.startsWith(`driverkit.${pid}.`)))).toEqual([]);
 }, 20_000);

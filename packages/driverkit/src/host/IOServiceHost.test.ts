@@ -144,6 +144,30 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(host.servers()).toEqual([]);
   });
 
+  test('a provider terminated while its driver starts ends with that driver stopped, never relaunched', async () => {
+    const n = nub('leaving', { Role: 'record', StartDelayMs: OSNumber.withNumber(300, 32) });
+    host.publishNub(n);
+    await waitFor(() => host.servers().length === 1);
+    const pid = host.servers()[0].pid!;
+    await n.Terminate();
+    await host.whenIdle();
+    await waitFor(() => !alive(pid));
+    expect(host.clientsOf(n).size).toBe(0);
+    expect(host.servers()).toEqual([]);
+    expect(events.filter((e) => e.provider === n && (e.kind === 'started' || e.kind === 'crashed'))).toEqual([]);
+  });
+
+  test('a provider removed while its crashed driver waits to relaunch is not rematched', async () => {
+    const n = nub('unplugged', { Role: 'crash', CrashMode: 'throw-later' });
+    // The device goes away right as the host has terminated the crashed service, the moment it would relaunch.
+    host.onEvent((e) => e.provider === n && e.kind === 'terminated' && void n.Terminate());
+    host.publishNub(n);
+    await waitFor(() => n.isInactive());
+    await host.whenIdle();
+    expect(events.filter((e) => e.provider === n).map((e) => e.kind)).toEqual(['started', 'crashed', 'terminated']);
+    expect(host.servers()).toEqual([]);
+  });
+
   test('after stop no driver process and no handle is left', async () => {
     const pids: number[] = [];
     for (const name of ['x', 'y']) host.publishNub(nub(name, { Role: 'record' }));

@@ -357,6 +357,7 @@ export class IOServiceHost {
 
   /** Counts a crash on the provider (IORematchCount) and rematches after a doubling delay, up to the limit. */
   #relaunch(nub: IOService): void {
+    if (nub.isInactive()) return;
     const count = Number((nub.getProperty('IORematchCount') as OSNumber | null)?.unsigned32BitValue() ?? 0) + 1;
     this.#setQuietly(nub, 'IORematchCount', OSNumber.withNumber(count, 32));
     if (this.#gaveUp(nub)) return;

@@ -48,6 +48,9 @@ export class IOService extends IORegistryEntry {
   #state: IOServiceState = 'created';
   #registered = false;
   #terminating: Promise<void> | null = null;
+  // Set before any client is told to terminate (IOKit's first phase marks the whole subtree inactive
+  // top-down), so a client going away never sees its provider as still active and rematches on it.
+  #inactive = false;
   #powerState = kIOServicePowerCapabilityOn;
   #runtime: IOServiceRuntime | null = null;
 
@@ -68,14 +71,14 @@ export class IOService extends IORegistryEntry {
   RegisterService(): void {
     const registry = this.getRegistry();
     if (!registry) throw new IOReturnError(kIOReturnNotAttached, `${this.getName()}.RegisterService: the service is not in the registry`);
-    if (this.#terminating || this.#registered) return;
+    if (this.#inactive || this.#registered) return;
     this.#registered = true;
     registry.announce('registered', this);
   }
 
   /** True after RegisterService, until termination. */
   isRegistered(): boolean {
-    return this.#registered && !this.#terminating;
+    return this.#registered && !this.#inactive;
   }
 
   /** Where the service is in its life. */
@@ -94,7 +97,7 @@ export class IOService extends IORegistryEntry {
 
   /** Mirrors `isInactive`: true once termination began. */
   isInactive(): boolean {
-    return this.#terminating !== null;
+    return this.#inactive;
   }
 
   /**
@@ -103,7 +106,10 @@ export class IOService extends IORegistryEntry {
    * registry. Idempotent: a second call returns the same promise.
    */
   Terminate(_options: bigint | number = 0n): Promise<void> {
-    this.#terminating ??= this.#terminate();
+    if (!this.#terminating) {
+      this.#inactive = true;
+      this.#terminating = this.#terminate();
+    }
     return this.#terminating;
   }
 
@@ -154,9 +160,10 @@ export class IOService extends IORegistryEntry {
       // IOKit's order: init, attach, probe, start.
       await probe?.();
       await this.Start(provider);
-      if (this.#terminating) return;
+      if (this.#inactive) return;
       this.#state = 'started';
     } catch (e) {
+      this.#inactive = true;
       this.#terminating = Promise.resolve();
       await this.#terminateClients();
       this.#leaveRegistry();
