@@ -47,6 +47,12 @@ describe('driverkit run, ioreg, match, list', () => {
     expect(stdout).toMatch(/\+-o VirtualWidget@1 {2}<class TestNub/);
     const selected = (await driverkit('ioreg', '-r', '-c', 'IOUserService', '--socket', socket)).stdout;
     expect(selected.split('\n').filter((l) => l.includes('+-o'))).toEqual([expect.stringMatching(/^\+-o NullDriver /), expect.stringMatching(/^\+-o Recorder /)]);
+    // -n takes a name as the tree prints it, with its @location too.
+    for (const name of ['VirtualWidget', 'VirtualWidget@1']) {
+      const named = (await driverkit('ioreg', '-r', '-n', name, '--socket', socket)).stdout;
+      expect(named).toMatch(/^\+-o VirtualWidget@1 {2}<class TestNub[\s\S]*"Role" = "record"/);
+    }
+    expect((await driverkit('ioreg', '-r', '-n', 'VirtualWidget@2', '--socket', socket)).stdout.trim()).toBe('');
     const json = JSON.parse((await driverkit('ioreg', '--json', '--socket', socket)).stdout);
     expect(json.IORegistryEntryName).toBe('Root');
     expect(json.IORegistryEntryChildren.map((c: { IORegistryEntryName: string }) => c.IORegistryEntryName)).toEqual(['IOResources', 'IOUserResources', 'VirtualWidget']);

@@ -26,8 +26,15 @@ function children(d: OSDictionary): OSDictionary[] {
 
 function matches(d: OSDictionary, o: IORegTreeOptions): boolean {
   if (o.className && str(d, 'IOObjectClass') !== o.className) return false;
-  if (o.name && str(d, 'IORegistryEntryName') !== o.name) return false;
+  if (o.name && !namedAs(d, o.name)) return false;
   return Boolean(o.className || o.name);
+}
+
+/** `-n` takes a name as the tree prints it: `Name` alone, or `Name@location`. */
+function namedAs(d: OSDictionary, wanted: string): boolean {
+  const name = str(d, 'IORegistryEntryName');
+  const location = str(d, 'IORegistryEntryLocation');
+  return wanted === name || (location !== null && wanted === `${name}@${location}`);
 }
 
 function contains(d: OSDictionary, o: IORegTreeOptions): boolean {
