@@ -24,6 +24,6 @@ export { USBHostController } from './host/USBHostController';
 export { USBMatchingFamily, kUSBMatchScore } from './matching/USBMatchingFamily';
 export { virtualUSBHost, register } from './plugin';
 export { USBCapture, LINKTYPE_USB_LINUX, LINKTYPE_USB_LINUX_MMAPPED, LINKTYPE_USBPCAP, LINKTYPE_USB_2_0 } from './backend/replay/USBCapture';
-export type { USBCaptureTransfer, USBTransferType } from './backend/replay/USBCaptureTransfer';
+export type { USBCapturePipeEvent, USBCaptureTransfer, USBTransferType } from './backend/replay/USBCaptureTransfer';
 export { USBReplay, type USBReplayMismatch } from './backend/replay/USBReplay';
 export { readCaptureFile, type CapturedFrame } from './backend/replay/PcapReader';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { IOReturnError, kIOReturnUnsupported } from '@driverkit/driverkit';
 import { readCaptureFile, type CapturedFrame } from './PcapReader';
 import { USB2PacketAssembler } from './USB2PacketAssembler';
-import type { USBCaptureTransfer } from './USBCaptureTransfer';
+import type { USBCapturePipeEvent, USBCaptureTransfer } from './USBCaptureTransfer';
 import { decodeUSBPcap } from './USBPcapDecoder';
 import { decodeUsbmon } from './UsbmonDecoder';
 
@@ -16,6 +16,8 @@ export class USBCapture {
   private constructor(
     readonly frames: CapturedFrame[],
     readonly transfers: USBCaptureTransfer[],
+    /** Records that moved no data (pipe aborts and resets), in order. */
+    readonly pipeEvents: USBCapturePipeEvent[],
   ) {}
 
   static fromFile(path: string): USBCapture {
@@ -27,14 +29,19 @@ export class USBCapture {
     const frames = readCaptureFile(bytes);
     const linkTypes = new Set(frames.map((f) => f.linkType));
     const transfers: USBCaptureTransfer[] = [];
+    const pipeEvents: USBCapturePipeEvent[] = [];
     for (const lt of linkTypes) {
       const mine = frames.filter((f) => f.linkType === lt);
       if (lt === LINKTYPE_USB_LINUX || lt === LINKTYPE_USB_LINUX_MMAPPED) transfers.push(...decodeUsbmon(mine));
-      else if (lt === LINKTYPE_USBPCAP) transfers.push(...decodeUSBPcap(mine));
+      else if (lt === LINKTYPE_USBPCAP) {
+        const decoded = decodeUSBPcap(mine);
+        transfers.push(...decoded.transfers);
+        pipeEvents.push(...decoded.pipeEvents);
+      }
       else if (lt === LINKTYPE_USB_2_0) transfers.push(...USB2PacketAssembler.assemble(mine));
       else throw new IOReturnError(kIOReturnUnsupported, `capture link type ${lt} is not USB (expected 189, 220, 249 or 288)`);
     }
-    return new USBCapture(frames, transfers.sort((a, b) => a.timestampUs - b.timestampUs));
+    return new USBCapture(frames, transfers.sort((a, b) => a.timestampUs - b.timestampUs), pipeEvents.sort((a, b) => a.timestampUs - b.timestampUs));
   }
 
   /** Devices by "bus:address" that answered a GET_DESCRIPTOR(device), in order of appearance. */

@@ -18,6 +18,20 @@ export interface USBCaptureTransfer {
   timestampUs: number;
 }
 
+/**
+ * A record that moved no data: USBPcap logs pipe management (URB_FUNCTION_ABORT_PIPE,
+ * SYNC_RESET_PIPE_AND_CLEAR_STALL, …) with transfer type 0xFE (IRP info) or 0xFF (unknown). A replay
+ * must not serve these as transfers; it reports them instead.
+ */
+export interface USBCapturePipeEvent {
+  bus: number;
+  address: number;
+  endpoint: number;
+  /** What the URB function asked for, or `urb-function-0x…` for one this decoder does not name. */
+  kind: string;
+  timestampUs: number;
+}
+
 export const transferTypes: USBTransferType[] = ['isochronous', 'interrupt', 'control', 'bulk'];
 
 export function readSetup(b: Uint8Array, o = 0): USBSetupPacket {

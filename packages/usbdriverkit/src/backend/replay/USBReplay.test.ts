@@ -95,6 +95,66 @@ test('usbmon (pcapng, 220) and USBPcap (pcapng, 249) captures, with the counts t
   expect(new USBReplay(win, 1, 1).remaining(0x81)).toBeGreaterThan(200);
 });
 
+/** A classic pcap (LINKTYPE_USBPCAP) of these records, as a capture file would hold them. */
+function usbpcapFile(records: Array<{ timestampUs: number; data: Uint8Array }>): Uint8Array {
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt16LE(2, 4);
+  head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(65535, 16);
+  head.writeUInt32LE(249, 20);
+  const parts = [head];
+  for (const r of records) {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(Math.floor(r.timestampUs / 1e6), 0);
+    h.writeUInt32LE(r.timestampUs % 1e6, 4);
+    h.writeUInt32LE(r.data.length, 8);
+    h.writeUInt32LE(r.data.length, 12);
+    parts.push(h, Buffer.from(r.data));
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+test('USBPcap pipe management (a stalled pipe reset, an aborted pipe) is reported, never replayed as IN data', () => {
+  const original = USBCapture.fromFile(join(data, 'usbmon-tools/usbpcap1.pcap'));
+  const served = new USBReplay(original, 1, 1).remaining(0x81);
+  const template = original.frames.find((f) => f.data[22] === 1 && f.data[21] === 0x81 && (f.data[16]! & 1) === 1)!.data;
+  let t = original.frames[original.frames.length - 1]!.timestampUs;
+  // A USBPcap header of its own: IRP id, USBD status, URB function, info (bit 0: completion), transfer type.
+  const record = (irp: number, status: number, fn: number, completion: boolean, transfer: number) => {
+    const b = Buffer.from(template.subarray(0, 27));
+    b.writeUInt16LE(27, 0);
+    b.writeBigUInt64LE(BigInt(irp), 2);
+    b.writeUInt32LE(status, 10);
+    b.writeUInt16LE(fn, 14);
+    b[16] = completion ? 1 : 0;
+    b[22] = transfer;
+    b.writeUInt32LE(0, 23);
+    return { timestampUs: (t += 1000), data: new Uint8Array(b) };
+  };
+  const URB_FUNCTION_BULK_OR_INTERRUPT_TRANSFER = 0x0009;
+  const added = [
+    record(0x7001, 0xc0000004, URB_FUNCTION_BULK_OR_INTERRUPT_TRANSFER, true, 1), // the IN transfer stalls
+    record(0x7002, 0, 0x0030, false, 0xfe), // URB_FUNCTION_SYNC_RESET_PIPE_AND_CLEAR_STALL
+    record(0x7002, 0, 0x0030, true, 0xfe),
+    record(0x7003, 0, 0x0002, false, 0xff), // URB_FUNCTION_ABORT_PIPE
+    record(0x7003, 0, 0x0002, true, 0xff),
+  ];
+  const capture = USBCapture.fromBytes(usbpcapFile([...original.frames, ...added]));
+  expect(capture.transfers).toHaveLength(original.transfers.length + 1);
+  expect(capture.transfers.at(-1)).toMatchObject({ endpoint: 0x81, type: 'interrupt', status: 'stall', data: new Uint8Array(0) });
+  expect(capture.pipeEvents.map((e) => [e.bus, e.address, e.endpoint, e.kind])).toEqual([
+    [1, 1, 0x81, 'reset-pipe-and-clear-stall'],
+    [1, 1, 0x81, 'abort-pipe'],
+  ]);
+  const replay = new USBReplay(capture, 1, 1);
+  expect(replay.remaining(0x81)).toBe(served);
+  expect(replay.log).toEqual([
+    expect.stringMatching(/^skipped reset-pipe-and-clear-stall on endpoint 0x81 at \d+ µs: pipe management, not a transfer$/),
+    expect.stringMatching(/^skipped abort-pipe on endpoint 0x81 at \d+ µs/),
+  ]);
+});
+
 test('a truncated or foreign capture is refused with the offset', () => {
   const bytes = USBCapture.fromFile(join(data, 'packetry/captures/mouse/capture.pcap')).frames[0]!.data;
   expect(() => USBCapture.fromBytes(Uint8Array.of(1, 2, 3, 4, 5))).toThrow(/magic 0x4030201 is neither pcap nor pcapng/);

@@ -20,6 +20,8 @@ const setupKey = (s: USBSetupPacket) => `${s.bmRequestType}:${s.bRequest}:${s.wV
  */
 export class USBReplay {
   readonly mismatches: USBReplayMismatch[] = [];
+  /** What the replay left out of the recording, and why (one line each). */
+  readonly log: string[] = [];
   readonly #control = new Map<string, Array<Uint8Array | null>>();
   readonly #in = new Map<number, Uint8Array[]>();
   readonly #out = new Map<number, Uint8Array[]>();
@@ -57,6 +59,9 @@ export class USBReplay {
         list.push(t.data);
         map.set(t.endpoint, list);
       }
+    }
+    for (const e of capture.pipeEvents) {
+      if (e.bus === bus && e.address === address) this.log.push(`skipped ${e.kind} on endpoint 0x${e.endpoint.toString(16).padStart(2, '0')} at ${e.timestampUs} µs: pipe management, not a transfer`);
     }
     if (!device) throw new IOReturnError(kIOReturnNotFound, `the capture has no device descriptor for device ${address} on bus ${bus}`);
     const cfgs = configurations.filter(Boolean);
