@@ -13,7 +13,9 @@ fi
 # Debian packages the project needs at run time or in tests (the guest tier installs its own).
 source "$(dirname "$0")/lib/debian-packages.sh"
 # udev: serialport's SerialPort.list() runs udevadm (the serial family's provider for existing ttys).
-packages=(udev)
+# libusb-1.0-0: node-hid's Linux binding links libusb-1.0.so.0 (without it the HID family cannot list
+# hidraw devices at all; the guest tier's QEMU happened to bring it, so CI never saw it missing).
+packages=(udev libusb-1.0-0)
 if [ "${#packages[@]}" -gt 0 ]; then
   ensure_debian_packages "${packages[@]}"
 fi
