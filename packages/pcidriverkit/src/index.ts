@@ -1,8 +1,10 @@
 /**
- * `@driverkit/pcidriverkit`: Apple's PCIDriverKit for TypeScript on Linux. It will hold IOPCIDevice over Linux sysfs config space (read only for the machine's own devices) and virtual config spaces.
- *
- * The package is a buildable skeleton until its family lands; it depends on `@driverkit/driverkit`
- * and plugs into the core only through the core's published seams.
+ * `@driverkit/pcidriverkit`: Apple's PCIDriverKit for TypeScript on Linux. IOPCIDevice over Linux
+ * sysfs (the machine's own devices, read only), and over virtual device models (QEMU's edu, the
+ * PEX8733 DMA channel) that serve the same driver code.
  * @packageDocumentation
  */
-export {};
+export * from './PCIDriverKitConstants';
+export { checkConfigAccess, extendedCapabilities, findCapability, PCIConfigSnapshot, standardCapabilities, type PCICapability, type PCIConfigReader } from './config/PCIConfigSpace';
+export { capabilityName, decodeBARs, decodePCIConfig, type PCIBARDecode, type PCIConfigDecode, type PCIMSIDecode, type PCIMSIXDecode } from './config/PCIConfigDecode';
+export { parsePCIConfigDump, type PCIConfigDumpFunction } from './config/PCIConfigDump';
