@@ -15,7 +15,8 @@ source "$(dirname "$0")/lib/debian-packages.sh"
 # udev: serialport's SerialPort.list() runs udevadm (the serial family's provider for existing ttys).
 # libusb-1.0-0: node-hid's Linux binding links libusb-1.0.so.0 (without it the HID family cannot list
 # hidraw devices at all; the guest tier's QEMU happened to bring it, so CI never saw it missing).
-packages=(udev libusb-1.0-0)
+# pciutils: the PCI family's tests check its config-space decode against lspci's.
+packages=(udev libusb-1.0-0 pciutils)
 if [ "${#packages[@]}" -gt 0 ]; then
   ensure_debian_packages "${packages[@]}"
 fi

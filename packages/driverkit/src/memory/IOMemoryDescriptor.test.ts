@@ -141,3 +141,13 @@ describe('IOSharedMemory across processes', () => {
     live.close();
   });
 });
+
+test('IOSharedMemory.resolve finds the process-shared memory behind an address, until it is closed', () => {
+  const memory = IOSharedMemory.allocate(8192, 'process');
+  const at = memory.address! + 4096n;
+  expect(IOSharedMemory.resolve(at, 4096)).toEqual({ memory, offset: 4096 });
+  expect(IOSharedMemory.resolve(at, 4097)).toBeNull();
+  expect(IOSharedMemory.resolve(memory.address! - 1n, 1)).toBeNull();
+  memory.close();
+  expect(IOSharedMemory.resolve(at, 1)).toBeNull();
+});

@@ -16,6 +16,8 @@ export type IOSharedMemoryKind = 'heap' | 'thread' | 'process';
 const SHM_DIR = '/dev/shm';
 const PREFIX = 'driverkit.';
 const owned = new Set<string>();
+// Process-shared memories mapped here, by address, for resolving a device address back to bytes.
+const mappedHere = new Map<bigint, WeakRef<IOSharedMemory>>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -59,6 +61,24 @@ export class IOSharedMemory {
     this.name = name;
     this.address = mapping?.address ?? null;
     this.#owner = owner;
+    if (mapping) mappedHere.set(mapping.address, new WeakRef(this));
+  }
+
+  /**
+   * The memory mapped in this process that holds `length` bytes at virtual `address`, and the
+   * offset there; null when no open process-shared memory does. What a device model in this process
+   * needs to carry out the DMA a mapper handed it addresses for.
+   */
+  static resolve(address: bigint, length: number): { memory: IOSharedMemory; offset: number } | null {
+    for (const [base, ref] of mappedHere) {
+      const memory = ref.deref();
+      if (!memory || memory.#closed) {
+        mappedHere.delete(base);
+        continue;
+      }
+      if (address >= base && address + BigInt(length) <= base + BigInt(memory.length)) return { memory, offset: Number(address - base) };
+    }
+    return null;
   }
 
   /** The kind `allocate` uses when none is asked for: process-shared where the native calls work. */
@@ -167,6 +187,7 @@ export class IOSharedMemory {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#mapping) {
+      mappedHere.delete(this.#mapping.address);
       unmap(this.#mapping);
       this.#mapping = null;
       if (this.#owner && this.name) {
