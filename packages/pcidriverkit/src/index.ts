@@ -11,3 +11,16 @@ export { parsePCIConfigDump, type PCIConfigDumpFunction } from './config/PCIConf
 export type { PCIBARAccess, PCIDeviceHandle, PCIDeviceOpener, PCIEnumerator, PCIFunctionAddress, PCIFunctionInfo } from './backend/PCIBackend';
 export { SysfsPCIBackend } from './backend/sysfs/SysfsPCIBackend';
 export { SysfsPCIDeviceHandle } from './backend/sysfs/SysfsPCIDeviceHandle';
+export { IOPCIDevice, kIOPCIBackendKey, kIOPCIDeviceMemoryKey, kIOPCILocatorKey, type IOPCIBARInfo } from './IOPCIDevice';
+export { PCIDeviceOpeners } from './backend/PCIDeviceOpeners';
+export { VirtualPCIDevice, type VirtualPCIBARDescription, type VirtualPCIDeviceDescription, type VirtualPCIExtendedCapability } from './backend/virtual/VirtualPCIDevice';
+export { VirtualPCIDeviceHandle } from './backend/virtual/VirtualPCIDeviceHandle';
+export { VirtualPCIMapper } from './backend/virtual/VirtualPCIMapper';
+export { VirtualPCIBackend, createVirtualPCIModel, type VirtualPCIModelSpec } from './backend/virtual/VirtualPCIBackend';
+export { VirtualPCIBus, type VirtualPCISlot } from './backend/virtual/VirtualPCIBus';
+export { EduDevice, EDU_DMA_IRQ, EDU_DMA_SIZE, EDU_DMA_START, EDU_FACT_IRQ, type EduDeviceOptions } from './backend/virtual/models/EduDevice';
+export { PEX8733DMAChannel, type PEX8733DMAChannelOptions } from './backend/virtual/models/PEX8733DMAChannel';
+export { PEX8733VirtualBridge } from './backend/virtual/models/PEX8733VirtualBridge';
+export { PCIHostController, pciNubProperties } from './host/PCIHostController';
+export { PCIMatchingFamily, kIOPCIMatchScore, parsePCIMatchString, type PCIMatchAlternative } from './matching/PCIMatchingFamily';
+export { register, virtualPCIBus, type PCIPluginOptions } from './plugin';
