@@ -45,6 +45,7 @@ export { OSAction, type OSActionMethod } from './dispatch/OSAction';
 export * from './dispatch/IOClock';
 export { IODispatchSource } from './dispatch/IODispatchSource';
 export { IOTimerDispatchSource } from './dispatch/IOTimerDispatchSource';
+export { IOSleep } from './dispatch/IOSleep';
 export {
   IOInterruptDispatchSource,
   kIOInterruptTypeEdge,

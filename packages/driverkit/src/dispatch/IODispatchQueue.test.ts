@@ -182,3 +182,11 @@ describe('QUEUENAME and OSAction', () => {
     expect(n).toBe(1);
   });
 });
+
+test('IOSleep waits at least as long as asked, and refuses what is not a duration', async () => {
+  const { IOSleep } = await import('./IOSleep');
+  const start = process.hrtime.bigint();
+  await IOSleep(20);
+  expect(Number(process.hrtime.bigint() - start) / 1e6).toBeGreaterThanOrEqual(19);
+  expect(() => IOSleep(-1)).toThrow(/IOSleep: -1 is not a number of milliseconds/);
+});
