@@ -46,8 +46,11 @@ const qemu = spawn(
   'qemu-system-x86_64',
   [
     '-accel', 'tcg', '-cpu', 'max', '-m', '2048', '-smp', '2',
+    // q35 with a virtual IOMMU, so a PCI function can be given to user space through VFIO (Debian's
+    // kernel has no no-IOMMU mode); QEMU's educational device is the real PCI function the tests drive.
+    '-machine', 'q35', '-device', 'intel-iommu', '-device', 'edu',
     '-kernel', kernel, '-initrd', initramfs,
-    '-append', `console=ttyS0 panic=-1 loglevel=4 driverkit.job=${job}`,
+    '-append', `console=ttyS0 panic=-1 loglevel=4 intel_iommu=on driverkit.job=${job}`,
     '-nographic', '-no-reboot', '-nic', 'none',
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
   ],

@@ -21,6 +21,7 @@ import {
   type IORemoteCaller,
   type IORemoteCallTarget,
 } from '@driverkit/driverkit';
+import { endianness } from 'node:os';
 import type { PCIBARAccess, PCIDeviceHandle, PCIFunctionAddress } from './backend/PCIBackend';
 import { PCIDeviceOpeners } from './backend/PCIDeviceOpeners';
 import { checkConfigAccess, findCapability } from './config/PCIConfigSpace';
@@ -55,6 +56,30 @@ export interface IOPCIBARInfo {
   barType: number;
 }
 
+const littleEndian = endianness() === 'LE';
+
+/**
+ * Typed arrays over a BAR with a direct view. Their element loads and stores are single naturally
+ * aligned accesses of their width, which MMIO needs (a DataView read of a VFIO-mapped register was
+ * seen to return 0 where a Uint32Array read gave the register), and the fastest access the engine
+ * has. Only on a little-endian CPU, since PCI registers are little-endian.
+ */
+class FastBAR {
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly u32: Uint32Array;
+  readonly u64: BigUint64Array;
+  readonly length: number;
+
+  constructor(view: DataView) {
+    this.length = view.byteLength;
+    this.u8 = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    this.u16 = new Uint16Array(view.buffer, view.byteOffset, view.byteLength >> 1);
+    this.u32 = new Uint32Array(view.buffer, view.byteOffset, view.byteLength >> 2);
+    this.u64 = new BigUint64Array(view.buffer, view.byteOffset, view.byteLength >> 3);
+  }
+}
+
 interface Session {
   client: IOService;
   handle: PCIDeviceHandle;
@@ -85,6 +110,12 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
   #saved: Uint8Array | null = null;
   /** Set once the driver chose its interrupts; until then an MSI index configures MSI on first use. */
   #interruptsConfigured = false;
+  /**
+   * Per memory index, the view straight over a BAR that has one, and its length: MemoryRead/Write's
+   * fast path, emptied when the session ends or the function starts to go (so reads then take the
+   * checked path, which gives all ones).
+   */
+  #fast: Array<FastBAR | null> = [];
 
   /** @internal A driver process's IOPCIDevice reaches the host's through this link (Open and Close only). */
   setProviderLink(link: IOProviderLink): void {
@@ -148,6 +179,7 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
     const registry = forClient.getRegistry();
     const unlisten = registry?.listen({ terminated: (e) => e === forClient && void this.Close(forClient) }) ?? (() => {});
     this.#session = { client: forClient, handle, unlisten };
+    this.#fast = littleEndian ? handle.bars.map((b) => (b.view ? new FastBAR(b.view) : null)) : [];
     this.#interruptsConfigured = false;
   }
 
@@ -156,6 +188,7 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
     const s = this.#session;
     if (!s || s.client !== forClient) return;
     this.#session = null;
+    this.#fast = [];
     s.unlisten();
     s.handle.close();
     await this.#letGo(callerKey(forClient));
@@ -175,6 +208,12 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
   /** True when reads must give all ones: the function is gone, or its nub is terminating. */
   #gone(h: PCIDeviceHandle): boolean {
     return h.isGone() || this.isInactive();
+  }
+
+  /** The function is going: accesses leave the fast path, so they see it gone. */
+  override Terminate(options: bigint | number = 0n): Promise<void> {
+    this.#fast = [];
+    return super.Terminate(options);
   }
 
   // ---- configuration space ------------------------------------------------------------------
@@ -281,64 +320,76 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
     return { h, bar, at };
   }
 
+  // MemoryRead/Write take the fast path when the BAR has typed arrays in an open session, the offset
+  // is an aligned integer inside it and no access hint is given; anything else takes the checked path
+  // (which throws, or reads all ones). The test is written out in each accessor: a shared helper cost
+  // a third of the time per access.
+
+  #read(memoryIndex: number, offset: number | bigint, width: 1 | 2 | 4 | 8, what: string): number | bigint {
+    const { h, bar, at } = this.#bar(memoryIndex, offset, width, what);
+    if (this.#gone(h)) return width === 8 ? kPCIAllOnes64 : width === 4 ? kPCIAllOnes32 : width === 2 ? kPCIAllOnes16 : kPCIAllOnes8;
+    return bar.read(at, width);
+  }
+
+  #write(memoryIndex: number, offset: number | bigint, width: 1 | 2 | 4 | 8, value: number | bigint, what: string): void {
+    const { h, bar, at } = this.#bar(memoryIndex, offset, width, what);
+    if (!this.#gone(h)) bar.write(at, width, value);
+  }
+
   /** Mirrors `MemoryRead64(memoryIndex, offset, &data, options)`: all ones when the function is gone. */
   MemoryRead64(memoryIndex: number, offset: number | bigint, options = 0): bigint {
-    const { h, bar, at } = this.#bar(memoryIndex, offset, 8, 'MemoryRead64');
-    if (this.#gone(h)) return kPCIAllOnes64;
-    return bar.view && !(options & kIOPCIAccessLatencyTolerantHint) ? bar.view.getBigUint64(at, true) : BigInt(bar.read(at, 8));
+    const bar = this.#fast[memoryIndex];
+    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 7) === 0 && offset + 8 <= bar.length && options === 0) return bar.u64[offset >>> 3]!;
+    return BigInt(this.#read(memoryIndex, offset, 8, 'MemoryRead64'));
   }
 
   /** Mirrors `MemoryRead32(memoryIndex, offset, &data, options)`. */
   MemoryRead32(memoryIndex: number, offset: number | bigint, options = 0): number {
-    const { h, bar, at } = this.#bar(memoryIndex, offset, 4, 'MemoryRead32');
-    if (this.#gone(h)) return kPCIAllOnes32;
-    return bar.view && !(options & kIOPCIAccessLatencyTolerantHint) ? bar.view.getUint32(at, true) : Number(bar.read(at, 4)) >>> 0;
+    const bar = this.#fast[memoryIndex];
+    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 3) === 0 && offset + 4 <= bar.length && options === 0) return bar.u32[offset >>> 2]!;
+    return Number(this.#read(memoryIndex, offset, 4, 'MemoryRead32')) >>> 0;
   }
 
   /** Mirrors `MemoryRead16(memoryIndex, offset, &data, options)`. */
   MemoryRead16(memoryIndex: number, offset: number | bigint, options = 0): number {
-    const { h, bar, at } = this.#bar(memoryIndex, offset, 2, 'MemoryRead16');
-    if (this.#gone(h)) return kPCIAllOnes16;
-    return bar.view && !(options & kIOPCIAccessLatencyTolerantHint) ? bar.view.getUint16(at, true) : Number(bar.read(at, 2));
+    const bar = this.#fast[memoryIndex];
+    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 1) === 0 && offset + 2 <= bar.length && options === 0) return bar.u16[offset >>> 1]!;
+    return Number(this.#read(memoryIndex, offset, 2, 'MemoryRead16'));
   }
 
   /** Mirrors `MemoryRead8(memoryIndex, offset, &data, options)`. */
   MemoryRead8(memoryIndex: number, offset: number | bigint, options = 0): number {
-    const { h, bar, at } = this.#bar(memoryIndex, offset, 1, 'MemoryRead8');
-    if (this.#gone(h)) return kPCIAllOnes8;
-    return bar.view && !(options & kIOPCIAccessLatencyTolerantHint) ? bar.view.getUint8(at) : Number(bar.read(at, 1));
+    const bar = this.#fast[memoryIndex];
+    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && offset < bar.length && options === 0) return bar.u8[offset]!;
+    return Number(this.#read(memoryIndex, offset, 1, 'MemoryRead8'));
   }
 
   /** Mirrors `MemoryWrite64(memoryIndex, offset, data, options)`: dropped when the function is gone. */
   MemoryWrite64(memoryIndex: number, offset: number | bigint, data: bigint | number, options = 0): void {
-    const { h, bar, at } = this.#bar(memoryIndex, offset, 8, 'MemoryWrite64');
-    if (this.#gone(h)) return;
-    if (bar.view && !(options & kIOPCIAccessLatencyTolerantHint)) bar.view.setBigUint64(at, BigInt.asUintN(64, BigInt(data)), true);
-    else bar.write(at, 8, BigInt.asUintN(64, BigInt(data)));
+    const bar = this.#fast[memoryIndex];
+    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 7) === 0 && offset + 8 <= bar.length && options === 0) bar.u64[offset >>> 3] = BigInt.asUintN(64, BigInt(data));
+    else this.#write(memoryIndex, offset, 8, BigInt.asUintN(64, BigInt(data)), 'MemoryWrite64');
   }
 
   /** Mirrors `MemoryWrite32(memoryIndex, offset, data, options)`. */
   MemoryWrite32(memoryIndex: number, offset: number | bigint, data: number, options = 0): void {
-    const { h, bar, at } = this.#bar(memoryIndex, offset, 4, 'MemoryWrite32');
-    if (this.#gone(h)) return;
-    if (bar.view && !(options & kIOPCIAccessLatencyTolerantHint)) bar.view.setUint32(at, data >>> 0, true);
-    else bar.write(at, 4, data >>> 0);
+    const bar = this.#fast[memoryIndex];
+    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 3) === 0 && offset + 4 <= bar.length && options === 0) bar.u32[offset >>> 2] = data;
+    else this.#write(memoryIndex, offset, 4, data >>> 0, 'MemoryWrite32');
   }
 
   /** Mirrors `MemoryWrite16(memoryIndex, offset, data, options)`. */
   MemoryWrite16(memoryIndex: number, offset: number | bigint, data: number, options = 0): void {
-    const { h, bar, at } = this.#bar(memoryIndex, offset, 2, 'MemoryWrite16');
-    if (this.#gone(h)) return;
-    if (bar.view && !(options & kIOPCIAccessLatencyTolerantHint)) bar.view.setUint16(at, data & 0xffff, true);
-    else bar.write(at, 2, data & 0xffff);
+    const bar = this.#fast[memoryIndex];
+    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 1) === 0 && offset + 2 <= bar.length && options === 0) bar.u16[offset >>> 1] = data;
+    else this.#write(memoryIndex, offset, 2, data & 0xffff, 'MemoryWrite16');
   }
 
   /** Mirrors `MemoryWrite8(memoryIndex, offset, data, options)`. */
   MemoryWrite8(memoryIndex: number, offset: number | bigint, data: number, options = 0): void {
-    const { h, bar, at } = this.#bar(memoryIndex, offset, 1, 'MemoryWrite8');
-    if (this.#gone(h)) return;
-    if (bar.view && !(options & kIOPCIAccessLatencyTolerantHint)) bar.view.setUint8(at, data & 0xff);
-    else bar.write(at, 1, data & 0xff);
+    const bar = this.#fast[memoryIndex];
+    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && offset < bar.length && options === 0) bar.u8[offset] = data;
+    else this.#write(memoryIndex, offset, 1, data & 0xff, 'MemoryWrite8');
   }
 
   /**

@@ -24,3 +24,5 @@ export { PEX8733VirtualBridge } from './backend/virtual/models/PEX8733VirtualBri
 export { PCIHostController, pciNubProperties } from './host/PCIHostController';
 export { PCIMatchingFamily, kIOPCIMatchScore, parsePCIMatchString, type PCIMatchAlternative } from './matching/PCIMatchingFamily';
 export { register, virtualPCIBus, type PCIPluginOptions } from './plugin';
+export { VFIOPCIBackend } from './backend/vfio/VFIOPCIBackend';
+export { VFIOPCIDeviceHandle } from './backend/vfio/VFIOPCIDeviceHandle';

@@ -28,6 +28,7 @@ interface Libc {
   unlockpt: Fn;
   ptsnameR: Fn;
   ioctl: Fn;
+  ioctlValue: Fn;
   errno: () => number;
 }
 
@@ -75,6 +76,7 @@ function load(): Libc {
       ptsnameR: lib.func('int ptsname_r(int fd, _Out_ uint8_t *buf, size_t len)'),
       // ioctl is variadic; every request used here takes one pointer, which the fixed prototype passes alike.
       ioctl: lib.func('int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)'),
+      ioctlValue: lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']),
       errno: () => koffi.errno(),
     };
     return libc;
@@ -114,13 +116,14 @@ const unmapWhenCollected = new FinalizationRegistry<{ address: bigint; length: n
 });
 
 /**
- * Maps `length` bytes of the open file `fd` read-write and shared (`MAP_SHARED`), or with
- * `copyOnWrite` privately (`MAP_PRIVATE`): this process sees others' writes to pages it has not
- * written, and its own writes stay its own.
+ * Maps `length` bytes of the open file `fd` from `offset` (page aligned; a device's region, such
+ * as a VFIO BAR at index << 40) read-write and shared (`MAP_SHARED`), or with `copyOnWrite` privately
+ * (`MAP_PRIVATE`): this process sees others' writes to pages it has not written, and its own writes
+ * stay its own.
  */
-export function mapShared(fd: number, length: number, copyOnWrite = false): SharedMapping {
+export function mapShared(fd: number, length: number, copyOnWrite = false, offset = 0): SharedMapping {
   const c = load();
-  const ptr = c.mmap(null, length, PROT_READ | PROT_WRITE, copyOnWrite ? MAP_PRIVATE : MAP_SHARED, fd, 0);
+  const ptr = c.mmap(null, length, PROT_READ | PROT_WRITE, copyOnWrite ? MAP_PRIVATE : MAP_SHARED, fd, offset);
   const address = c.koffi.address(ptr);
   if (address === MAP_FAILED || address === 0n) {
     throw new IOReturnError(kIOReturnVMError, `mmap of ${length} bytes failed (errno ${c.errno()})`, { osError: c.errno() });
@@ -288,6 +291,20 @@ export function openpt(): PseudoTerminalPair {
 export function ioctl(fd: number, request: number, buffer: Uint8Array): number {
   const c = load();
   const r = Number(c.ioctl(fd, request, buffer));
+  if (r < 0) {
+    const errno = c.errno();
+    throw new IOReturnError(kIOReturnIOError, `ioctl 0x${request.toString(16)} on fd ${fd} failed (errno ${errno})`, { osError: errno });
+  }
+  return r;
+}
+
+/**
+ * `ioctl(fd, request, value)` for the requests whose argument is a number, not a pointer
+ * (VFIO_SET_IOMMU, VFIO_CHECK_EXTENSION). Throws kIOReturnIOError carrying the errno.
+ */
+export function ioctlValue(fd: number, request: number, value: number): number {
+  const c = load();
+  const r = Number(c.ioctlValue(fd, request, value));
   if (r < 0) {
     const errno = c.errno();
     throw new IOReturnError(kIOReturnIOError, `ioctl 0x${request.toString(16)} on fd ${fd} failed (errno ${errno})`, { osError: errno });

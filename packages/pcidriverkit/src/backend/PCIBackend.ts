@@ -19,6 +19,8 @@ export interface PCIFunctionInfo extends PCIFunctionAddress {
   readonly id: string;
   readonly config: Uint8Array;
   readonly barSizes: ReadonlyArray<bigint | undefined>;
+  /** The backend a driver opens it through, when not the enumerator's own (sysfs lists a vfio-pci function). */
+  readonly backend?: string;
   /** Backend-specific strings and numbers (a sysfs path, a model name): nub properties, so they cross processes. */
   readonly locator: Readonly<Record<string, string | number>>;
 }

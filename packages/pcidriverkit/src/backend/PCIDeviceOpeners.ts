@@ -1,6 +1,7 @@
 import { IOReturnError, kIOReturnUnsupported } from '@driverkit/driverkit';
 import type { PCIDeviceOpener } from './PCIBackend';
 import { SysfsPCIBackend } from './sysfs/SysfsPCIBackend';
+import { VFIOPCIBackend } from './vfio/VFIOPCIBackend';
 import { VirtualPCIBackend } from './virtual/VirtualPCIBackend';
 
 /**
@@ -13,6 +14,7 @@ export class PCIDeviceOpeners {
   static readonly #openers = new Map<string, PCIDeviceOpener>([
     ['sysfs', new SysfsPCIBackend()],
     ['virtual', new VirtualPCIBackend()],
+    ['vfio', new VFIOPCIBackend()],
   ]);
 
   /** Adds a backend (a user's own, or a test's), replacing one of the same name. */

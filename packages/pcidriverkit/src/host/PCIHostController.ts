@@ -61,7 +61,9 @@ export class PCIHostController {
   /** Publishes what is new and terminates what went away. */
   sync(e: PCIEnumerator): void {
     const present = e.list();
-    const keys = new Set(present.map((f) => `${e.name}:${f.id}`));
+    // The backend is part of the key: a function rebound from its kernel driver to vfio-pci is a new nub.
+    const keyOf = (f: PCIFunctionInfo) => `${e.name}:${f.backend ?? e.name}:${f.id}`;
+    const keys = new Set(present.map(keyOf));
     for (const [key, nub] of this.#published) {
       if (key.startsWith(`${e.name}:`) && !keys.has(key)) {
         this.#published.delete(key);
@@ -69,10 +71,10 @@ export class PCIHostController {
       }
     }
     for (const f of present) {
-      const key = `${e.name}:${f.id}`;
+      const key = keyOf(f);
       if (this.#published.has(key)) continue;
       try {
-        this.#published.set(key, this.#publish(e.name, f));
+        this.#published.set(key, this.#publish(f.backend ?? e.name, f));
       } catch (err) {
         this.host.options.log(`PCI: ${e.name} function ${f.id} is not published: ${(err as Error).message}`);
       }

@@ -1,5 +1,5 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { IOReturnError, OSString, kIOReturnNoDevice, kIOReturnNotFound, type OSDictionary } from '@driverkit/driverkit';
 import type { PCIDeviceHandle, PCIDeviceOpener, PCIEnumerator, PCIFunctionAddress, PCIFunctionInfo } from '../PCIBackend';
 import { SysfsPCIDeviceHandle } from './SysfsPCIDeviceHandle';
@@ -10,7 +10,7 @@ const NAME = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/;
  * The functions the Linux kernel enumerated, through `/sys/bus/pci/devices`: config space from each
  * `config` file, BAR sizes from `resource`, hotplug by listing again. Read only: these are the
  * machine's own devices (see {@link SysfsPCIDeviceHandle}); a driver that must write to a device binds
- * it to vfio-pci and uses the VFIO backend.
+ * it to vfio-pci: such a function is published for the VFIO backend instead.
  */
 export class SysfsPCIBackend implements PCIEnumerator, PCIDeviceOpener {
   readonly name = 'sysfs';
@@ -70,6 +70,7 @@ export class SysfsPCIBackend implements PCIEnumerator, PCIDeviceOpener {
     } catch {
       return null; // gone while listing
     }
+    const vfio = vfioGroup(path);
     return {
       id,
       domain: parseInt(m[1]!, 16),
@@ -78,8 +79,22 @@ export class SysfsPCIBackend implements PCIEnumerator, PCIDeviceOpener {
       function: parseInt(m[4]!, 16),
       config,
       barSizes: readBARSizes(path),
-      locator: { path },
+      ...(vfio ? { backend: 'vfio', locator: { path, group: vfio, name: id } } : { locator: { path } }),
     };
+  }
+}
+
+/**
+ * The VFIO group device of a function bound to vfio-pci (/dev/vfio/N, or /dev/vfio/noiommu-N without
+ * an IOMMU), or null for a function its kernel driver (or none) has.
+ */
+export function vfioGroup(path: string): string | null {
+  try {
+    if (basename(readlinkSync(join(path, 'driver'))) !== 'vfio-pci') return null;
+    const group = basename(readlinkSync(join(path, 'iommu_group')));
+    return [`/dev/vfio/noiommu-${group}`, `/dev/vfio/${group}`].find((p) => existsSync(p)) ?? null;
+  } catch {
+    return null;
   }
 }
 
