@@ -105,8 +105,11 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
   #link: IOProviderLink | null = null;
   /** Host side: who has the function open (a driver process's key, or a local client's). */
   #owner: { key: string; name: string } | null = null;
-  /** This process's open session. */
+  /** This process's open session, and the client whose Open is under way. */
   #session: Session | null = null;
+  #opening: IOService | null = null;
+  /** Driver processes already told to let go when they end. */
+  readonly #callers = new WeakSet<IORemoteCaller>();
   #saved: Uint8Array | null = null;
   /** Set once the driver chose its interrupts; until then an MSI index configures MSI on first use. */
   #interruptsConfigured = false;
@@ -127,7 +130,10 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
     const name = args.getObject('client');
     if (method === 'open') {
       this.#claim(caller.key, name instanceof OSString ? name.getCStringNoCopy() : caller.key);
-      caller.onGone(() => this.#release(caller.key));
+      if (!this.#callers.has(caller)) {
+        this.#callers.add(caller);
+        caller.onGone(() => this.#release(caller.key));
+      }
       return null;
     }
     if (method === 'close') {
@@ -155,7 +161,17 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
    */
   async Open(forClient: IOService, _options: number = 0): Promise<void> {
     if (this.#session?.client === forClient) return;
-    if (this.#session) throw new IOReturnError(kIOReturnExclusiveAccess, `${this.getName()} is open by ${this.#session.client.getName()}`);
+    const holder = this.#session?.client ?? this.#opening;
+    if (holder) throw new IOReturnError(kIOReturnExclusiveAccess, `${this.getName()} is open by ${holder.getName()}`);
+    this.#opening = forClient;
+    try {
+      await this.#openFor(forClient);
+    } finally {
+      this.#opening = null;
+    }
+  }
+
+  async #openFor(forClient: IOService): Promise<void> {
     const key = callerKey(forClient);
     if (this.#link) {
       const args = OSDictionary.withCapacity(1);

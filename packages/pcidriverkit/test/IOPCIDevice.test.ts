@@ -107,6 +107,18 @@ test('only the client that opened the function touches it; a second opener is re
   await pci.Close(other);
 });
 
+test('two clients opening at once: one gets the function, the other kIOReturnExclusiveAccess', async () => {
+  await bus.attach({ model: 'edu' });
+  const pci = nub('pci1234,11e8');
+  const [a, b] = [new Client(), new Client()];
+  a.setName('First');
+  b.setName('Second');
+  const results = await Promise.allSettled([pci.Open(a), pci.Open(b)]);
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+  expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: kIOReturnExclusiveAccess, message: expect.stringContaining('is open by First') });
+  await pci.Close(a);
+});
+
 test('config space: the command register takes bus lead and memory space; capabilities are found; bad offsets are refused', async () => {
   const { pci, client } = await openEdu();
   const command = pci.ConfigurationRead16(kIOPCIConfigurationOffsetCommand);
