@@ -24,8 +24,12 @@ export interface USBDeviceSnapshot {
  */
 export interface USBAccess {
   snapshot(): Promise<USBDeviceSnapshot>;
-  /** A standard GET_DESCRIPTOR to the device, which needs no Open (strings, BOS, class descriptors). */
-  getDescriptor(type: number, index: number, languageID: number, length: number, recipient: number, wIndex: number): Promise<Uint8Array>;
+  /**
+   * A GET_DESCRIPTOR, which needs no Open (strings, BOS, class descriptors): `wIndex` is the language
+   * ID for strings and the interface number for interface-class descriptors, as Apple's `languageID`;
+   * `requestType` is `kIOUSBDeviceRequestType…` (already shifted), `recipient` `kIOUSBDeviceRequestRecipient…`.
+   */
+  getDescriptor(type: number, index: number, wIndex: number, length: number, requestType: number, recipient: number): Promise<Uint8Array>;
   open(client: string, scope: USBScope, options: number): Promise<void>;
   close(client: string, scope: USBScope): Promise<void>;
   setConfiguration(client: string, value: number, matchInterfaces: boolean): Promise<void>;

@@ -72,9 +72,9 @@ export class USBDeviceSession implements USBAccess {
     }
   }
 
-  getDescriptor(type: number, index: number, languageID: number, length: number, recipient: number, wIndex: number): Promise<Uint8Array> {
+  getDescriptor(type: number, index: number, wIndex: number, length: number, requestType: number, recipient: number): Promise<Uint8Array> {
     return this.#withHandle(async (h) => {
-      const setup = { bmRequestType: 0x80 | (recipient & 0x1f), bRequest: 6, wValue: ((type & 0xff) << 8) | (index & 0xff), wIndex: recipient === 0 && type === 3 ? languageID : wIndex, wLength: length };
+      const setup = { bmRequestType: 0x80 | (requestType & 0x60) | (recipient & 0x1f), bRequest: 6, wValue: ((type & 0xff) << 8) | (index & 0xff), wIndex: wIndex & 0xffff, wLength: length };
       const r = await h.controlTransfer(setup, null, kUSBHostDefaultControlCompletionTimeoutMS);
       if (r.status !== kIOReturnSuccess) throw new IOReturnError(r.status, `GET_DESCRIPTOR type ${type} index ${index} of ${this.info.id} failed`);
       return r.data ?? new Uint8Array(0);

@@ -48,7 +48,7 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
     case 'getDescriptor': {
       const length = a.number('length');
       if (length > 0xffff) throw new IOReturnError(kIOReturnBadArgument, 'USB call: a descriptor is at most 65535 bytes');
-      const d = await access.getDescriptor(a.number('type'), a.number('index'), a.number('languageID'), length, a.number('recipient'), a.number('wIndex'));
+      const d = await access.getDescriptor(a.number('type', 0xff), a.number('index', 0xff), a.number('wIndex', 0xffff), length, a.number('requestType', 0x60), a.number('recipient', 0x1f));
       return toOSDictionary({ data: d });
     }
     case 'open':
@@ -127,8 +127,8 @@ export class USBRemoteAccess implements USBAccess {
     };
   }
 
-  async getDescriptor(type: number, index: number, languageID: number, length: number, recipient: number, wIndex: number): Promise<Uint8Array> {
-    const r = await this.#call('getDescriptor', { type, index, languageID, length, recipient, wIndex });
+  async getDescriptor(type: number, index: number, wIndex: number, length: number, requestType: number, recipient: number): Promise<Uint8Array> {
+    const r = await this.#call('getDescriptor', { type, index, wIndex, length, requestType, recipient });
     return new IORemoteArguments(r, 'USB reply').data('data') ?? new Uint8Array(0);
   }
 

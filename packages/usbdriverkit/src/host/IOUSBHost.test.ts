@@ -1,5 +1,5 @@
 import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotOpen, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
-import { IOUSBHostDevice, IOUSBHostInterface, VirtualUSBHost, USBHostController, USBMatchingFamily, kUSBHostReturnPipeStalled, type VirtualUSBDeviceModel } from '../index';
+import { IOUSBHostDevice, IOUSBHostInterface, VirtualUSBHost, USBHostController, USBMatchingFamily, kIOUSBDeviceRequestRecipientInterface, kIOUSBDeviceRequestRecipientOther, kIOUSBDeviceRequestTypeClass, kIOUSBDeviceRequestTypeStandard, kUSBHostReturnPipeStalled, parseStringDescriptor, type VirtualUSBDeviceModel } from '../index';
 
 class Client extends IOService {
   completions: Array<[number, number]> = [];
@@ -13,6 +13,7 @@ class Client extends IOService {
 }
 
 const control: Array<[number, number[]]> = [];
+const setups: Array<{ bmRequestType: number; bRequest: number; wValue: number; wIndex: number; wLength: number }> = [];
 const model = (): VirtualUSBDeviceModel => ({
   device: { idVendor: 0x1209, idProduct: 0x0042, iProduct: 1, iSerialNumber: 2 },
   strings: { 1: 'Echo Box', 2: 'SN-9' },
@@ -22,6 +23,9 @@ const model = (): VirtualUSBDeviceModel => ({
   ],
   control: (setup, data) => {
     control.push([setup.bRequest, [...(data ?? [])]]);
+    setups.push({ ...setup });
+    // A class descriptor asked of interface 0 (as a HID driver asks for its report descriptor).
+    if (setup.bRequest === 6 && setup.wValue === 0x2200 && setup.wIndex === 0) return Uint8Array.of(0x05, 0x01, 0x09, 0x02);
     if (setup.bRequest === 0x10) return Uint8Array.of(1, 2, 3, 4, 5);
     if (setup.bRequest === 0x11) return true;
     return null;
@@ -81,6 +85,18 @@ test('nubs carry Apple\'s keys; descriptors and strings read back; interfaces op
   await ifNub.Close(a);
   await ifNub.Open(b);
   await ifNub.Close(b);
+  await stop();
+});
+
+test('CopyDescriptor takes Apple\'s order: type, length, index, languageID (wIndex), requestType, requestRecipient', async () => {
+  const { devNub, stop } = await bench();
+  const report = await devNub.CopyDescriptor(0x22, 64, 0, 0, kIOUSBDeviceRequestTypeStandard, kIOUSBDeviceRequestRecipientInterface);
+  expect([...report]).toEqual([0x05, 0x01, 0x09, 0x02]);
+  expect(setups.at(-1)).toEqual({ bmRequestType: 0x81, bRequest: 6, wValue: 0x2200, wIndex: 0, wLength: 64 });
+  await code(devNub.CopyDescriptor(0x29, 9, 0, 3, kIOUSBDeviceRequestTypeClass, kIOUSBDeviceRequestRecipientOther));
+  expect(setups.at(-1)).toEqual({ bmRequestType: 0xa3, bRequest: 6, wValue: 0x2900, wIndex: 3, wLength: 9 });
+  // A string: the language goes in wIndex.
+  expect(parseStringDescriptor(await devNub.CopyDescriptor(3, 255, 1, 0x0409))).toBe('Echo Box');
   await stop();
 });
 

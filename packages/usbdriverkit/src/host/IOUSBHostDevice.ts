@@ -1,6 +1,6 @@
 import { IOReturnError, IOUserServerRuntime, kIOReturnAborted, kIOReturnNotFound, type IOBufferMemoryDescriptor, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
 import type { USBScope } from '../access/USBAccess';
-import { kIOUSBDescriptorTypeBOS, kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
+import { kIOUSBDescriptorTypeBOS, kIOUSBDeviceRequestRecipientDevice, kIOUSBDeviceRequestTypeStandard, kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
 import { IOUSBGetNextInterfaceDescriptor, parseBOSDescriptor, parseConfigurationDescriptor, parseDeviceDescriptor, type IOUSBBOSDescriptor, type IOUSBConfigurationDescriptor, type IOUSBDeviceDescriptor } from '../descriptors/USBDescriptors';
 import { IOUSBHostInterface } from './IOUSBHostInterface';
 import { IOUSBHostNub } from './IOUSBHostNub';
@@ -59,9 +59,9 @@ export class IOUSBHostDevice extends IOUSBHostNub {
 
   /** Mirrors `CopyCapabilityDescriptors`: the BOS descriptor (USB 2.01 and later), or kIOReturnNotFound. */
   async CopyCapabilityDescriptors(): Promise<IOUSBBOSDescriptor> {
-    const head = await this.access.getDescriptor(kIOUSBDescriptorTypeBOS, 0, 0, 5, 0, 0).catch(() => new Uint8Array(0));
+    const head = await this.access.getDescriptor(kIOUSBDescriptorTypeBOS, 0, 0, 5, kIOUSBDeviceRequestTypeStandard, kIOUSBDeviceRequestRecipientDevice).catch(() => new Uint8Array(0));
     if (head.length < 5) throw new IOReturnError(kIOReturnNotFound, `${this.getName()} has no BOS descriptor`);
-    return parseBOSDescriptor(await this.access.getDescriptor(kIOUSBDescriptorTypeBOS, 0, 0, head[2]! | (head[3]! << 8), 0, 0));
+    return parseBOSDescriptor(await this.access.getDescriptor(kIOUSBDescriptorTypeBOS, 0, 0, head[2]! | (head[3]! << 8), kIOUSBDeviceRequestTypeStandard, kIOUSBDeviceRequestRecipientDevice));
   }
 
   /** Mirrors `CopyStringDescriptor(index, languageID)`. */
@@ -69,9 +69,15 @@ export class IOUSBHostDevice extends IOUSBHostNub {
     return copyStringDescriptor(this.access, index, languageID);
   }
 
-  /** Mirrors `CopyDescriptor(type, length, index, languageID, requestType, requestRecipient)`: any GET_DESCRIPTOR. */
-  CopyDescriptor(type: number, length: number, index: number, languageID = 0, requestRecipient = 0, wIndex = 0): Promise<Uint8Array> {
-    return this.access.getDescriptor(type, index, languageID, length, requestRecipient, wIndex);
+  /**
+   * Mirrors `CopyDescriptor(type, &length, index, languageID, requestType, requestRecipient)`: any
+   * GET_DESCRIPTOR, in Apple's argument order. `languageID` goes in wIndex, as Apple's does (the
+   * language for strings, the interface for an interface's class descriptor); `requestType` is
+   * `kIOUSBDeviceRequestTypeStandard/Class/Vendor`, `requestRecipient` `kIOUSBDeviceRequestRecipient…`.
+   * Resolves with the descriptor (Apple's returned pointer and length).
+   */
+  CopyDescriptor(type: number, length: number, index: number, languageID = 0, requestType = kIOUSBDeviceRequestTypeStandard, requestRecipient = kIOUSBDeviceRequestRecipientDevice): Promise<Uint8Array> {
+    return this.access.getDescriptor(type, index, languageID, length, requestType, requestRecipient);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { IOBufferMemoryDescriptor, IOReturnError, kIOReturnBadArgument, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnSuccess, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from '../access/USBAccess';
-import { kIOUSBDescriptorTypeString } from '../descriptors/USBConstants';
+import { kIOUSBDescriptorTypeString, kIOUSBDeviceRequestRecipientDevice, kIOUSBDeviceRequestTypeStandard } from '../descriptors/USBConstants';
 import { parseConfigurationDescriptor, parseStringDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
 
 // What IOUSBHostDevice and IOUSBHostInterface share (Apple gives both the same request methods).
@@ -43,7 +43,7 @@ export function asyncDeviceRequest(access: USBAccess, client: string, scope: USB
 /** CopyStringDescriptor: the string at `index` in `languageID` (US English by default). */
 export async function copyStringDescriptor(access: USBAccess, index: number, languageID = 0x0409): Promise<string> {
   if (index === 0) throw new IOReturnError(kIOReturnBadArgument, 'CopyStringDescriptor: index 0 is the language list, not a string');
-  return parseStringDescriptor(await access.getDescriptor(kIOUSBDescriptorTypeString, index, languageID, 255, 0, 0));
+  return parseStringDescriptor(await access.getDescriptor(kIOUSBDescriptorTypeString, index, languageID, 255, kIOUSBDeviceRequestTypeStandard, kIOUSBDeviceRequestRecipientDevice));
 }
 
 /** CreateIOBuffer: a buffer transfers can use (Apple's pinned, DMA-able buffer; shared memory here). */
