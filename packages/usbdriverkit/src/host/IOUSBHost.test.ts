@@ -1,5 +1,5 @@
-import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotOpen, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
-import { IOUSBHostDevice, IOUSBHostInterface, VirtualUSBHost, USBHostController, USBMatchingFamily, kIOUSBDeviceRequestRecipientInterface, kIOUSBDeviceRequestRecipientOther, kIOUSBDeviceRequestTypeClass, kIOUSBDeviceRequestTypeStandard, kUSBHostReturnPipeStalled, parseStringDescriptor, type VirtualUSBDeviceModel } from '../index';
+import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotOpen, kIOReturnOverrun, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
+import { IOUSBHostDevice, IOUSBHostIOError, IOUSBHostInterface, VirtualUSBHost, USBHostController, USBMatchingFamily, kIOUSBDeviceRequestRecipientInterface, kIOUSBDeviceRequestRecipientOther, kIOUSBDeviceRequestTypeClass, kIOUSBDeviceRequestTypeStandard, kUSBHostReturnPipeStalled, parseStringDescriptor, type VirtualUSBDeviceModel } from '../index';
 
 class Client extends IOService {
   completions: Array<[number, number]> = [];
@@ -124,15 +124,26 @@ test('AsyncIO completes with the stall, the timeout, an abort and an unplug, eac
   inp.AsyncIO(buf, 64, done, 30);
   expect(await next(4)).toEqual([kIOReturnTimeout >>> 0, 0]);
 
+  // Babble: the device sends more than asked. IO throws the status with the bytes that did move,
+  // which are in the buffer; an AsyncIO completion gets the same pair.
+  device.send(0x81, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
+  const babble = await inp.IO(buf, 4, 100).catch((e: unknown) => e);
+  expect(babble).toBeInstanceOf(IOUSBHostIOError);
+  expect(babble).toMatchObject({ code: kIOReturnOverrun, bytesTransferred: 4 });
+  expect([...buf.readBytes(0, 4)]).toEqual([1, 2, 3, 4]);
+  device.send(0x81, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
+  inp.AsyncIO(buf, 4, done, 0);
+  expect(await next(5)).toEqual([kIOReturnOverrun >>> 0, 4]);
+
   inp.AsyncIO(buf, 64, done, 0);
   await new Promise((r) => setTimeout(r, 10));
   await inp.Abort();
-  expect(await next(5)).toEqual([kIOReturnAborted >>> 0, 0]);
+  expect(await next(6)).toEqual([kIOReturnAborted >>> 0, 0]);
 
   inp.AsyncIO(buf, 64, done, 0);
   await new Promise((r) => setTimeout(r, 10));
   usb.detach(device);
-  expect(await next(6)).toEqual([kIOReturnNoDevice >>> 0, 0]);
+  expect(await next(7)).toEqual([kIOReturnNoDevice >>> 0, 0]);
   await host.whenIdle();
   for (let i = 0; i < 100 && host.nubs().some((n) => n instanceof IOUSBHostDevice); i++) await new Promise((r) => setTimeout(r, 5));
   expect(host.nubs().filter((n) => n instanceof IOUSBHostDevice || n instanceof IOUSBHostInterface)).toEqual([]);

@@ -3,6 +3,7 @@ import type { USBAccess } from '../access/USBAccess';
 import type { IOUSBEndpointDescriptor, IOUSBSuperSpeedEndpointCompanionDescriptor } from '../descriptors/USBDescriptors';
 import { IOUSBGetEndpointDirection, IOUSBGetEndpointMaxPacketSize } from '../descriptors/USBEndpoint';
 import { kIOUSBEndpointDirectionIn } from '../descriptors/USBConstants';
+import { IOUSBHostIOError } from './IOUSBHostIOError';
 
 /** One entry of an isochronous frame list (Apple's IOUSBIsochronousFrame). */
 export interface IOUSBIsochronousFrame {
@@ -63,11 +64,15 @@ export class IOUSBHostPipe extends OSObject {
     return r;
   }
 
-  /** Mirrors `IO(dataBuffer, dataBufferLength, &bytesTransferred, completionTimeoutMs)`: resolves with bytesTransferred. */
+  /**
+   * Mirrors `IO(dataBuffer, dataBufferLength, &bytesTransferred, completionTimeoutMs)`: resolves with
+   * bytesTransferred. A transfer that ends with an error status (a stall, a babble, a timeout) throws an
+   * {@link IOUSBHostIOError} carrying the status and the bytes moved before it.
+   */
   async IO(dataBuffer: IOMemoryDescriptor | null, dataBufferLength: number, completionTimeoutMs = 0): Promise<number> {
     this.#check(dataBuffer, dataBufferLength, 'IO');
     const r = await this.#transfer(dataBuffer, dataBufferLength, completionTimeoutMs);
-    if (r.status !== kIOReturnSuccess) throw new IOReturnError(r.status, `IO on endpoint 0x${this.endpointAddress.toString(16)} ended after ${r.length} bytes`);
+    if (r.status !== kIOReturnSuccess) throw new IOUSBHostIOError(r.status, `IO on endpoint 0x${this.endpointAddress.toString(16)} ended after ${r.length} bytes`, r.length);
     return r.length;
   }
 
