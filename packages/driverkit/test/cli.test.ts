@@ -93,7 +93,8 @@ describe('stopping from a terminal', () => {
   /** Every driver process the host started, and whether each ran its Stop() before the host stopped. */
   function driverStops(output: string) {
     const pids = [...output.matchAll(/started (\w+) on .*pid (\d+)\)/g)].map((m) => ({ driver: m[1], pid: Number(m[2]) }));
-    return pids.map(({ driver, pid }) => ({ driver, stopped: output.includes(`${driver} fixture - Stop() in pid ${pid}`), alive: alive(pid) }));
+    // Drivers start in parallel, in either order.
+    return pids.map(({ driver, pid }) => ({ driver, stopped: output.includes(`${driver} fixture - Stop() in pid ${pid}`), alive: alive(pid) })).sort((a, b) => a.driver.localeCompare(b.driver));
   }
 
   test('Ctrl-C typed in a real terminal runs every driver\'s Stop() before the host exits', async () => {
