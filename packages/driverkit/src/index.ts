@@ -37,6 +37,8 @@ export {
   IODispatchQueue,
   kIODispatchQueueReentrant,
   kIODispatchQueueMethodsNotSynchronized,
+  kIODispatchQueueSleepReuseEvent,
+  kIODispatchQueueWakeupAll,
   type IODispatchBlock,
   type IODispatchQueueName,
 } from './dispatch/IODispatchQueue';

@@ -190,3 +190,58 @@ test('IOSleep waits at least as long as asked, and refuses what is not a duratio
   expect(Number(process.hrtime.bigint() - start) / 1e6).toBeGreaterThanOrEqual(19);
   expect(() => IOSleep(-1)).toThrow(/IOSleep: -1 is not a number of milliseconds/);
 });
+
+describe('IODispatchQueue.Sleep and Wakeup', () => {
+  test('a sleeping block gives the queue to others and takes it back before going on', async () => {
+    const { IODispatchQueue: Q, kIOReturnSuccess: ok } = await import('../index');
+    const q = Q.Create('sleepy', 0, 0);
+    const order: string[] = [];
+    const event = {};
+    const done = new Promise<number>((resolve) =>
+      q.DispatchAsync(async () => {
+        order.push('A sleeps');
+        const status = await q.Sleep(event);
+        order.push(`A woke: ${status === ok}`);
+        await new Promise((r) => setTimeout(r, 5));
+        order.push('A ends');
+        resolve(status);
+      }),
+    );
+    q.DispatchAsync(() => {
+      order.push('B runs while A sleeps, and wakes it');
+      q.Wakeup(event);
+    });
+    q.DispatchAsync(() => order.push('C'));
+    await done;
+    await q.DispatchSync(() => order.push('D after all'));
+    // C was dispatched before A woke, so it runs first; A's rest then holds the queue until it ends.
+    expect(order).toEqual(['A sleeps', 'B runs while A sleeps, and wakes it', 'C', 'A woke: true', 'A ends', 'D after all']);
+  });
+
+  test('timeouts, WakeupAll, cancel, and calls from off the queue', async () => {
+    const { IODispatchQueue: Q, kIODispatchQueueWakeupAll, kIOReturnAborted, kIOReturnNotPermitted, kIOReturnSuccess, kIOReturnTimeout, mach_absolute_time } = await import('../index');
+    const q = Q.Create('sleepy2', 0, 0);
+    expect(await q.DispatchSync(() => q.SleepWithTimeout('e', 0, 5_000_000n))).toBe(kIOReturnTimeout);
+    expect(await q.DispatchSync(() => q.SleepWithDeadline('e', 0, mach_absolute_time() + 5_000_000n))).toBe(kIOReturnTimeout);
+    const both = [q.DispatchSync(() => q.Sleep('all')), q.DispatchSync(() => q.Sleep('all'))];
+    await q.DispatchSync(() => q.WakeupWithOptions('all', kIODispatchQueueWakeupAll));
+    expect(await Promise.all(both)).toEqual([kIOReturnSuccess, kIOReturnSuccess]);
+    await expect(q.Sleep('x')).rejects.toMatchObject({ code: kIOReturnNotPermitted, message: expect.stringContaining('call it from a block of queue "sleepy2"') });
+    const aborted = q.DispatchSync(() => q.Sleep('never'));
+    await new Promise((r) => setTimeout(r, 5));
+    q.Cancel();
+    expect(await aborted).toBe(kIOReturnAborted);
+  });
+});
+
+test('a block that sleeps without awaiting does not keep the queue when it wakes', async () => {
+  const { IODispatchQueue: Q, kIOReturnSuccess } = await import('../index');
+  const q = Q.Create('sleepy3', 0, 0);
+  let slept: Promise<number> | null = null;
+  q.DispatchAsync(() => {
+    slept = q.Sleep('e');
+  });
+  await q.DispatchSync(() => q.Wakeup('e'));
+  expect(await slept).toBe(kIOReturnSuccess);
+  expect(await q.DispatchSync(() => 'the queue is free')).toBe('the queue is free');
+});

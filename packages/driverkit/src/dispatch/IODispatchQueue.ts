@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IOReturnError } from '../IOReturn/IOReturnError';
-import { kIOReturnAborted, kIOReturnBadArgument, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
+import { kIOReturnAborted, kIOReturnBadArgument, kIOReturnNotPermitted, kIOReturnSuccess, kIOReturnTimeout } from '../IOReturn/IOReturn';
 import { OSObject, setDefaultQueueFactory } from '../os/OSObject';
 
 /** Mirrors `IODispatchBlock`. A block may return a promise: see {@link IODispatchQueue}. */
@@ -12,6 +12,10 @@ export type IODispatchQueueName = string;
 /** Mirrors the `IODispatchQueue::Create` options. */
 export const kIODispatchQueueReentrant = 1n;
 export const kIODispatchQueueMethodsNotSynchronized = 2n;
+/** Mirrors `kIODispatchQueueWakeupAll`: `WakeupWithOptions` wakes every sleeper on the event, not one. */
+export const kIODispatchQueueWakeupAll = 1n;
+/** Mirrors `kIODispatchQueueSleepReuseEvent`. Every event may be slept on again here, so it changes nothing. */
+export const kIODispatchQueueSleepReuseEvent = 0x100n;
 
 /** The queue whose block is running, carried across `await` so {@link IODispatchQueue.OnQueue} holds in async blocks. */
 const current = new AsyncLocalStorage<IODispatchQueue>();
@@ -20,6 +24,31 @@ interface Entry {
   block: IODispatchBlock;
   resolve?: (v: unknown) => void;
   reject?: (e: unknown) => void;
+}
+
+/**
+ * An async block holding the queue. `released` once it slept: its end then drains nothing (the entry
+ * that took the queue back for it does). `whenSettled` is made only for a block that sleeps.
+ */
+class Holding {
+  released = false;
+  #done = false;
+  #settled: Promise<void> | null = null;
+  #settle: (() => void) | null = null;
+
+  settle(): void {
+    this.#done = true;
+    this.#settle?.();
+  }
+
+  whenSettled(): Promise<void> {
+    if (this.#done) return Promise.resolve();
+    return (this.#settled ??= new Promise<void>((r) => (this.#settle = r)));
+  }
+}
+
+interface Sleeper {
+  wake: (status: number) => void;
 }
 
 /**
@@ -44,6 +73,11 @@ export class IODispatchQueue extends OSObject {
   #scheduled = false;
   #cancelled = false;
   #cancelHandler: IODispatchBlock | null = null;
+  #holding: Holding | null = null;
+  /** True while a block's synchronous part runs; a Sleep there marks `#sleepingBlock`. */
+  #inBlock = false;
+  #sleepingBlock: Holding | null = null;
+  readonly #sleepers = new Map<unknown, Sleeper[]>();
   /** Called with any error a block throws or rejects with. */
   onError: (error: unknown, queue: IODispatchQueue) => void = (e, q) => {
     process.stderr.write(`IODispatchQueue ${q.GetName()}: a block threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
@@ -113,6 +147,8 @@ export class IODispatchQueue extends OSObject {
     if (this.#cancelled) return;
     this.#cancelled = true;
     this.#cancelHandler = handler ?? null;
+    for (const list of this.#sleepers.values()) for (const s of list) s.wake(kIOReturnAborted);
+    this.#sleepers.clear();
     this.#schedule();
   }
 
@@ -152,29 +188,126 @@ export class IODispatchQueue extends OSObject {
         this.#head = 0;
       }
       let result: unknown;
+      this.#inBlock = true;
       try {
         result = entry.block();
       } catch (e) {
         this.#fail(entry, e);
         continue;
+      } finally {
+        this.#inBlock = false;
       }
+      const slept = this.#sleepingBlock;
+      this.#sleepingBlock = null;
       if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+        const holding = slept ?? new Holding();
         (result as PromiseLike<unknown>).then(
-          (v) => this.#resume(entry, v, undefined, false),
-          (e) => this.#resume(entry, undefined, e, true),
+          (v) => this.#resume(entry, holding, v, undefined, false),
+          (e) => this.#resume(entry, holding, undefined, e, true),
         );
+        // A block that went to sleep before its first await has given the queue away already.
+        if (holding.released) continue;
+        this.#holding = holding;
         return;
       }
+      // A block that did not wait for its Sleep is over already: taking the queue back holds it for nothing.
+      slept?.settle();
       entry.resolve?.(result);
     }
     this.#running = false;
     this.#finishCancel();
   }
 
-  #resume(entry: Entry, value: unknown, error: unknown, failed: boolean): void {
+  #resume(entry: Entry, holding: Holding, value: unknown, error: unknown, failed: boolean): void {
+    holding.settle();
+    if (this.#holding === holding) this.#holding = null;
     if (failed) this.#fail(entry, error);
     else entry.resolve?.(value);
-    current.run(this, () => this.#drainOnQueue());
+    // A block that slept gave the queue away; the entry that took it back for it drains on.
+    if (!holding.released) current.run(this, () => this.#drainOnQueue());
+  }
+
+  /**
+   * Mirrors `IODispatchQueue::Sleep(event, options)`: from a block of this queue, gives the queue to
+   * other blocks until {@link Wakeup} on `event` (any value, compared by identity), then takes it back
+   * before resolving. Resolves with kIOReturnSuccess, or kIOReturnAborted when the queue is cancelled.
+   * `await` it where the original sleeps. Called outside the queue it throws kIOReturnNotPermitted.
+   */
+  Sleep(event: unknown, options: bigint | number = 0n): Promise<number> {
+    return this.#sleep(event, options, null, 'Sleep');
+  }
+
+  /** Mirrors `SleepWithDeadline(event, options, deadline)`: kIOReturnTimeout once `mach_absolute_time()` passes `deadline` (ns). */
+  SleepWithDeadline(event: unknown, options: bigint | number, deadline: bigint): Promise<number> {
+    return this.#sleep(event, options, Number(deadline - process.hrtime.bigint()) / 1e6, 'SleepWithDeadline');
+  }
+
+  /** Mirrors `SleepWithTimeout(event, options, timeout)`: kIOReturnTimeout after `timeout` ns without a wakeup. */
+  SleepWithTimeout(event: unknown, options: bigint | number, timeout: bigint): Promise<number> {
+    return this.#sleep(event, options, Number(timeout) / 1e6, 'SleepWithTimeout');
+  }
+
+  /** Mirrors `IODispatchQueue::Wakeup(event)`: wakes the longest sleeper on `event`, if any. */
+  Wakeup(event: unknown): number {
+    return this.WakeupWithOptions(event, 0n);
+  }
+
+  /** Mirrors `WakeupWithOptions(event, options)`: with kIODispatchQueueWakeupAll, every sleeper on `event`. */
+  WakeupWithOptions(event: unknown, options: bigint | number): number {
+    const list = this.#sleepers.get(event);
+    if (!list?.length) return kIOReturnSuccess;
+    const woken = BigInt(options) & kIODispatchQueueWakeupAll ? list.splice(0) : list.splice(0, 1);
+    if (list.length === 0) this.#sleepers.delete(event);
+    for (const s of woken) s.wake(kIOReturnSuccess);
+    return kIOReturnSuccess;
+  }
+
+  async #sleep(event: unknown, _options: bigint | number, timeoutMs: number | null, what: string): Promise<number> {
+    if (!this.OnQueue()) throw new IOReturnError(kIOReturnNotPermitted, `${what}: call it from a block of queue "${this.#name}"`);
+    if (this.#cancelled) return kIOReturnAborted;
+    let holding: Holding | null;
+    if (this.#inBlock) {
+      // Still in the block's synchronous part: the drain loop hands the queue on when the block returns.
+      holding = this.#sleepingBlock ??= new Holding();
+      holding.released = true;
+    } else {
+      holding = this.#holding;
+      if (holding && !holding.released) {
+        holding.released = true;
+        this.#holding = null;
+        this.#running = false;
+        this.#schedule();
+      }
+    }
+    const status = await new Promise<number>((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const sleeper: Sleeper = {
+        wake: (s) => {
+          if (timer) clearTimeout(timer);
+          resolve(s);
+        },
+      };
+      const list = this.#sleepers.get(event) ?? [];
+      list.push(sleeper);
+      this.#sleepers.set(event, list);
+      if (timeoutMs !== null) {
+        timer = setTimeout(() => {
+          const l = this.#sleepers.get(event);
+          const i = l?.indexOf(sleeper) ?? -1;
+          if (i >= 0) l!.splice(i, 1);
+          if (l?.length === 0) this.#sleepers.delete(event);
+          resolve(kIOReturnTimeout);
+        }, Math.max(0, timeoutMs));
+      }
+    });
+    // Take the queue back: an entry that lets the sleeper go on and holds the queue until its block ends.
+    if (holding) await new Promise<void>((resume) => this.#push({ block: () => (resume(), holding.whenSettled()) }));
+    return status;
+  }
+
+  #push(entry: Entry): void {
+    this.#entries.push(entry);
+    this.#schedule();
   }
 
   #fail(entry: Entry, e: unknown): void {

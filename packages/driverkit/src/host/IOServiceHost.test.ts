@@ -168,6 +168,15 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(host.servers()).toEqual([]);
   });
 
+  test('IODispatchQueue.Sleep in a driver process gives its queue to another block, which wakes it', async () => {
+    const n = nub('sleeper', { Role: 'sleep' });
+    host.publishNub(n);
+    await waitFor(() => events.some((e) => e.provider === n && e.kind === 'started'));
+    await host.whenIdle();
+    const driver = host.clientsOf(n).get('IODefaultMatchCategory')!;
+    expect(String(driver.getProperty('SleepOrder'))).toBe('sleeps, another block runs, woke 0; timeout e00002d6');
+  });
+
   test('after stop no driver process and no handle is left', async () => {
     const pids: number[] = [];
     for (const name of ['x', 'y']) host.publishNub(nub(name, { Role: 'record' }));
