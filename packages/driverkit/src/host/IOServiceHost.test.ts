@@ -6,7 +6,13 @@ import { alive, waitFor } from '../../test/helpers';
 // Driver processes run the built package (dist/), as users' drivers do: `npm test` builds first.
 const drivers = join(__dirname, '../../test/fixtures/drivers');
 
-class TestNub extends IOService {}
+class TestNub extends IOService {
+  /** What ClientCrashed saw: each crashed client's name, and whether it was still active then. */
+  crashes: string[] = [];
+  override ClientCrashed(client: IOService): void {
+    this.crashes.push(`${client.getName()} ${client.isInactive() ? 'inactive' : 'active'}`);
+  }
+}
 
 function nub(name: string, props: Record<string, OSValue>): TestNub {
   const n = new TestNub();
@@ -131,6 +137,9 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(pidOf(host.clientsOf(bystander).get('IODefaultMatchCategory'))).toBe(other);
     expect(String(victim.getProperty('IORematchCount'))).toBe('1');
     expect(events.filter((e) => e.provider === victim).map((e) => e.kind)).toEqual(['started', 'crashed', 'terminated', 'started']);
+    // The provider heard of its client's crash (IOService::ClientCrashed) before the client was terminated.
+    expect(victim.crashes).toEqual(['Recorder active']);
+    expect(bystander.crashes).toEqual([]);
   });
 
   test('a crash loop stops at the relaunch limit and says so in the registry', async () => {

@@ -327,7 +327,13 @@ export class IOServiceHost {
       const nub = b.provider;
       this.#emit({ kind: 'crashed', service: b.service, provider: nub, personality: b.personality, message: `${b.personality.userClass} on ${nub.getName()} died (${why})` });
       b.crashed = true;
-      this.#track(b.service.Terminate());
+      // IOKit tells the provider first (ClientCrashed), then terminates the crashed client.
+      this.#track(
+        Promise.resolve()
+          .then(() => nub.ClientCrashed(b.service, 0n))
+          .catch((e) => this.options.log(`${nub.getName()}.ClientCrashed: ${(e as Error).message}`))
+          .then(() => b.service.Terminate()),
+      );
     }
   }
 

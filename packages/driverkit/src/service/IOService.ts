@@ -62,6 +62,13 @@ export class IOService extends IORegistryEntry {
     this.#provider = provider;
   }
 
+  /**
+   * Mirrors `IOService::ClientCrashed(client, options)`: called on a provider (in the host) when the
+   * driver process of one of its clients died, before that client is terminated. A nub that keeps
+   * state for its clients (an open session, a claimed pipe) lets it go here. The default does nothing.
+   */
+  ClientCrashed(_client: IOService, _options: bigint | number = 0n): void | Promise<void> {}
+
   /** Mirrors `IOService::Stop`. Subclasses cancel their sources and call `await super.Stop(provider)` last. */
   Stop(_provider: IOService): void | Promise<void> {
     this.#state = 'stopping';
