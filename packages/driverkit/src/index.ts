@@ -154,3 +154,9 @@ export { IOUserClientRouter, kIODriverKitAllowAnyUserClientAccess, kIODriverKitU
 export { IOClientPolicy, kIOClientPolicyDefaultPath, kIODriverKitAdministratorEntitlement } from './host/IOClientPolicy';
 export type { IOClientIdentity } from './host/IOClientIdentity';
 export * from './client/IOKitLib';
+export * from './report/IOReportTypes';
+export { IOReporter, type IOReportChannel } from './report/IOReporter';
+export { IOSimpleReporter } from './report/IOSimpleReporter';
+export { IOStateReporter } from './report/IOStateReporter';
+export { IOHistogramReporter, type IOHistogramSegmentConfig } from './report/IOHistogramReporter';
+export { IOReportLegend } from './report/IOReportLegend';

@@ -147,3 +147,31 @@ test('run --once prints the registry and leaves nothing running', async () => {
   const pid = Number(/pid (\d+)\)/.exec(stdout)![1]);
   expect(alive(pid)).toBe(false);
 });
+
+test('report prints what a driver in its own process reports: counters, a state, a histogram', async () => {
+  const socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
+  const host = spawn(process.execPath, [bin, 'run', join(fixtures, 'drivers/ReportingDriver'), '--no-discover', '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  host.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  try {
+    await waitFor(() => output.includes('following services'));
+    // Values reach the registry at most every 100 ms; wait for the last of them.
+    let stdout = '';
+    for (let i = 0; i < 100 && !/Bytes \(0x2\) {2}4096/.test(stdout); i++) {
+      stdout = (await driverkit('report', '-n', 'Reporting', '--socket', socket)).stdout;
+      if (!/Bytes \(0x2\) {2}4096/.test(stdout)) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(stdout).toMatch(/^Reporting <IOUserService>$/m);
+    expect(stdout).toMatch(/^ {2}Reporting \/ Traffic {2}\[simple, events\]\n {4}Interrupts \(0x1\) {2}5\n {4}Bytes \(0x2\) {2}4096$/m);
+    expect(stdout).toMatch(/^ {2}Reporting \/ Power {2}\[state, none\]\n {4}Link \(0x10\) {2}now Active\n {6}Idle {13}entered 1×, [\d.]+ ms\n {6}Active {11}entered 1×, [\d.]+ ms$/m);
+    expect(stdout).toMatch(/^ {4}Latency \(0x20\)\n {6}\[0, 10\) {2}1 hits, min 3, max 3, sum 3\n {6}\[10, 20\) {2}2 hits, min 15, max 15, sum 30\n {6}\[130, 330\) {2}1 hits, min 250, max 250, sum 250\n {6}\[330, 730\) {2}1 hits, min 5000, max 5000, sum 5000$/m);
+    const json = JSON.parse((await driverkit('report', '--json', '--socket', socket)).stdout);
+    expect(json[0].reporters.map((r: { IOReportKind: string }) => r.IOReportKind)).toEqual(['simple', 'state', 'histogram']);
+    const { stdout: ioregOut } = await driverkit('ioreg', '-r', '-n', 'Reporting', '--socket', socket);
+    expect(ioregOut).toMatch(/"IOReportLegend" = \(/);
+  } finally {
+    const exited = new Promise((r) => host.once('exit', r));
+    host.kill('SIGINT');
+    await exited;
+  }
+}, 30_000);

@@ -4,6 +4,7 @@ import { ioreg } from './commands/ioreg';
 import { list } from './commands/list';
 import { match } from './commands/match';
 import { plist } from './commands/plist';
+import { report } from './commands/report';
 import { run } from './commands/run';
 
 const USAGE = `usage: driverkit <command> [arguments]
@@ -16,6 +17,8 @@ commands:
   match --explain <entry>
                     say why each personality did or did not match a registry entry
   list              the devices the running host discovered
+  report [-n N] [--json]
+                    what the running host's services report (IOReporter counters, states, histograms)
   demo              build a registry-like OSDictionary, serialize it as XNU's OSSerializeBinary,
                     decode it again and print it as ioreg would
   plist <file>      read an XML property list (Info.plist, .entitlements) and print it as ioreg would
@@ -33,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return match(rest);
     case 'list':
       return list(rest);
+    case 'report':
+      return report(rest);
     case 'demo':
       return demo(rest);
     case 'plist':
