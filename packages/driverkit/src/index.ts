@@ -160,3 +160,5 @@ export { IOSimpleReporter } from './report/IOSimpleReporter';
 export { IOStateReporter } from './report/IOStateReporter';
 export { IOHistogramReporter, type IOHistogramSegmentConfig } from './report/IOHistogramReporter';
 export { IOReportLegend } from './report/IOReportLegend';
+export { OSBundle } from './bundle/OSBundle';
+export { OSMappedFile } from './bundle/OSMappedFile';

@@ -186,6 +186,17 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(String(driver.getProperty('SleepOrder'))).toBe('sleeps, another block runs, woke 0; timeout e00002d6');
   });
 
+  test('OSBundle.mainBundle in a driver process maps a file of the package\'s Resources, and nothing outside them', async () => {
+    const n = nub('bundled', { Role: 'bundle' });
+    host.publishNub(n);
+    await waitFor(() => events.some((e) => e.provider === n && e.kind === 'started'));
+    await host.whenIdle();
+    const driver = host.clientsOf(n).get('IODefaultMatchCategory')!;
+    expect(String(driver.getProperty('Greeting'))).toBe('hello from the bundle');
+    expect(String(driver.getProperty('GreetingSize'))).toBe('22');
+    expect(String(driver.getProperty('Escape'))).toMatch(/"\.\.\/package\.json" is not a name inside the bundle's Resources: kIOReturnBadArgument/);
+  });
+
   test('after stop no driver process and no handle is left', async () => {
     const pids: number[] = [];
     for (const name of ['x', 'y']) host.publishNub(nub(name, { Role: 'record' }));

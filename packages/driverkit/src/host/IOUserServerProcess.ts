@@ -105,6 +105,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     init.setObject('name', name);
     init.setObject('bundleIdentifier', driver.bundleIdentifier);
     if (driver.modulePath) init.setObject('modulePath', driver.modulePath);
+    if (driver.directory) init.setObject('bundlePath', driver.directory);
     this.#channel.send(init);
     init.release();
   }

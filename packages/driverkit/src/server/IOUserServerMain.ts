@@ -109,7 +109,8 @@ export function runUserServer(fd = 3): void {
       calls.settle(m);
     } else if (op === 'init') {
       const modulePath = messageString(m, 'modulePath');
-      runtime = new IOUserServerRuntime(messageString(m, 'name') ?? 'driver', { bundleIdentifier: messageString(m, 'bundleIdentifier') ?? 'unknown', modulePath });
+      const directory = messageString(m, 'bundlePath');
+      runtime = new IOUserServerRuntime(messageString(m, 'name') ?? 'driver', { bundleIdentifier: messageString(m, 'bundleIdentifier') ?? 'unknown', modulePath, ...(directory ? { directory } : {}) });
       runtime.onError = (s, what, e) => process.stderr.write(`${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
     } else if (op === 'start') {
       void (async () => {

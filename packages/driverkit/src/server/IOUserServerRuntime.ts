@@ -4,11 +4,14 @@ import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
 import { OSString } from '../os/OSString';
 import { IOService, type IOServiceRuntime } from '../service/IOService';
+import { OSBundle } from '../bundle/OSBundle';
 
 /** What a runtime needs of a driver package: where its classes are. */
 export interface IODriverModule {
   readonly bundleIdentifier: string;
   readonly modulePath: string | null;
+  /** The driver package's folder: its bundle, for OSBundle.mainBundle. */
+  readonly directory?: string;
 }
 
 type IOServiceClass = new () => IOService;
@@ -48,7 +51,9 @@ export class IOUserServerRuntime implements IOServiceRuntime {
   constructor(
     readonly name: string,
     readonly driver: IODriverModule,
-  ) {}
+  ) {
+    if (driver.directory) OSBundle.addRunningBundle(driver.directory);
+  }
 
   /** The class the driver module exports as `userClass`. */
   async loadClass(userClass: string): Promise<IOServiceClass> {

@@ -54,7 +54,7 @@ export async function report(argv: string[]): Promise<number> {
     const walk = (d: OSDictionary) => {
       const reporters = d.getObject(kIOReportValuesKey);
       const name = fromOSObject(d.getObject('IORegistryEntryName')!) as string;
-      if (reporters instanceof OSArray && (!args.values.n || args.values.n === name)) found.push({ name, className: str(fromOSObject(d.getObject('IOObjectClass')!)), reporters: fromOSObject(reporters) as Values[] });
+      if (reporters instanceof OSArray && (!args.values.n || args.values.n === name)) found.push({ name, className: str(fromOSObject(d.getObject('IOObjectClass')!) as OSValue), reporters: fromOSObject(reporters) as Values[] });
       const children = d.getObject('IORegistryEntryChildren');
       if (children instanceof OSArray) for (const c of children) if (c instanceof OSDictionary) walk(c);
     };
