@@ -162,3 +162,4 @@ export { IOHistogramReporter, type IOHistogramSegmentConfig } from './report/IOH
 export { IOReportLegend } from './report/IOReportLegend';
 export { OSBundle } from './bundle/OSBundle';
 export { OSMappedFile } from './bundle/OSMappedFile';
+export { IOFree, IOMalloc, IOMallocZero, IONew, IOSafeDeleteNULL } from './memory/IOMalloc';

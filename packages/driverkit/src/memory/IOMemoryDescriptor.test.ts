@@ -151,3 +151,19 @@ test('IOSharedMemory.resolve finds the process-shared memory behind an address, 
   memory.close();
   expect(IOSharedMemory.resolve(at, 1)).toBeNull();
 });
+
+test('IOMalloc, IOMallocZero, IOFree with its size checked, IONew and IOSafeDeleteNULL', async () => {
+  const { IOFree, IOMalloc, IOMallocZero, IONew, IOSafeDeleteNULL, OSData } = await import('../index');
+  const a = IOMalloc(16);
+  expect(a.length).toBe(16);
+  expect(IOMallocZero(4).every((b) => b === 0)).toBe(true);
+  expect(() => IOFree(a, 8)).toThrow(/the block has 16 bytes, not 8/);
+  IOFree(a, 16);
+  expect(() => IOFree(a, 16)).toThrow(/freed already/);
+  expect(() => IOMalloc(-1)).toThrow(/size -1 is not a byte count/);
+  expect(IONew((i) => ({ index: i }), 3)).toEqual([{ index: 0 }, { index: 1 }, { index: 2 }]);
+  const d = OSData.withBytes(Uint8Array.of(1));
+  d.retain();
+  expect(IOSafeDeleteNULL([d])).toBeNull();
+  d.release();
+});
