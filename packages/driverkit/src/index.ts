@@ -96,6 +96,7 @@ export {
   kIOServiceDefaultQueueName,
   kIOServiceSearchPropertyParents,
   kIOServicePowerCapabilityOff,
+  kIOServiceBusyStateKey,
   kIOServicePowerCapabilityOn,
   kIOServicePowerCapabilityLow,
   type IOServiceRuntime,

@@ -197,6 +197,17 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(String(driver.getProperty('Escape'))).toMatch(/"\.\.\/package\.json" is not a name inside the bundle's Resources: kIOReturnBadArgument/);
   });
 
+  test('AdjustBusy in a driver process: the host sees the busy count, as ioreg prints it', async () => {
+    const n = nub('busy', { Role: 'busy' });
+    host.publishNub(n);
+    await waitFor(() => events.some((e) => e.provider === n && e.kind === 'started'));
+    await host.whenIdle();
+    const driver = host.clientsOf(n).get('IODefaultMatchCategory')!;
+    await waitFor(() => driver.GetBusyState() === 1);
+    expect(driver.describeState()).toBe('registered, matched, active, busy 1');
+    expect(String(driver.getProperty('Underflow'))).toMatch(/AdjustBusy\(-2\): the busy count would be -1: kIOReturnBadArgument/);
+  });
+
   test('after stop no driver process and no handle is left', async () => {
     const pids: number[] = [];
     for (const name of ['x', 'y']) host.publishNub(nub(name, { Role: 'record' }));

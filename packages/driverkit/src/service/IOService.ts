@@ -4,12 +4,16 @@ import type { IODispatchQueue } from '../dispatch/IODispatchQueue';
 import { OSDictionary } from '../os/OSDictionary';
 import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
+import { OSNumber } from '../os/OSNumber';
 import { IORegistryEntry } from '../registry/IORegistryEntry';
 
 /** Mirrors `kIOServiceDefaultQueueName`. */
 export const kIOServiceDefaultQueueName = 'Default';
 /** Mirrors `kIOServiceSearchPropertyParents`. */
 export const kIOServiceSearchPropertyParents = 1n;
+/** The property AdjustBusy keeps the busy count in. */
+export const kIOServiceBusyStateKey = 'IOServiceBusyState';
+
 /** Mirrors the power capability flags `SetPowerState` receives. */
 export const kIOServicePowerCapabilityOff = 0;
 export const kIOServicePowerCapabilityOn = 2;
@@ -99,7 +103,27 @@ export class IOService extends IORegistryEntry {
     if (this.isRegistered()) words.push('registered');
     if (this.getChildEntries().length > 0 || this.#state === 'started') words.push('matched');
     words.push(this.isInactive() ? 'inactive' : 'active');
+    const busy = this.GetBusyState();
+    if (busy > 0) words.push(`busy ${busy}`);
     return words.join(', ');
+  }
+
+  /**
+   * Mirrors `IOService::AdjustBusy(delta)`: raises or lowers the service's busy count (work it has
+   * under way that others may wait for). The count is the `IOServiceBusyState` property, so the host
+   * and `driverkit ioreg` (`busy N`) see it for a driver in its own process. Below zero is
+   * kIOReturnBadArgument, where IOKit would panic.
+   */
+  AdjustBusy(delta: number): void {
+    const next = this.GetBusyState() + delta;
+    if (!Number.isInteger(delta) || next < 0 || next > 0xffffffff) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}.AdjustBusy(${delta}): the busy count would be ${next}`);
+    this.setProperty(kIOServiceBusyStateKey, OSNumber.withNumber(next, 32));
+  }
+
+  /** Mirrors `IOService::GetBusyState(&busyState)`. */
+  GetBusyState(): number {
+    const v = this.getProperty(kIOServiceBusyStateKey);
+    return v instanceof OSNumber ? Number(v.unsigned32BitValue()) : 0;
   }
 
   /** Mirrors `isInactive`: true once termination began. */
