@@ -20,7 +20,7 @@ export { IOUSBHostNub } from './host/IOUSBHostNub';
 export { IOUSBHostDevice, type IOUSBHostInterfaceIterator } from './host/IOUSBHostDevice';
 export { IOUSBHostInterface } from './host/IOUSBHostInterface';
 export { IOUSBHostIOError } from './host/IOUSBHostIOError';
-export { IOUSBHostPipe, type IOUSBIsochronousFrame, type IOUSBStandardEndpointDescriptors } from './host/IOUSBHostPipe';
+export { IOUSBHostPipe, kIOUSBHostIsochronousFramesAhead, type IOUSBIsochronousFrame, type IOUSBStandardEndpointDescriptors } from './host/IOUSBHostPipe';
 export { USBHostController } from './host/USBHostController';
 export { USBMatchingFamily, kUSBMatchScore } from './matching/USBMatchingFamily';
 export { virtualUSBHost, register } from './plugin';

@@ -1,4 +1,4 @@
-import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotOpen, kIOReturnOverrun, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
+import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnNotOpen, kIOReturnOverrun, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
 import { IOUSBHostDevice, IOUSBHostIOError, IOUSBHostInterface, VirtualUSBHost, USBHostController, USBMatchingFamily, kIOUSBDeviceRequestRecipientInterface, kIOUSBDeviceRequestRecipientOther, kIOUSBDeviceRequestTypeClass, kIOUSBDeviceRequestTypeStandard, kUSBHostReturnPipeStalled, parseStringDescriptor, type VirtualUSBDeviceModel } from '../index';
 
 class Client extends IOService {
@@ -206,17 +206,30 @@ test('isochronous IN and OUT through IsochIO fill the frame list', async () => {
   await iface.Open(a);
   const buf = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 48);
   const frames = () => [0, 1, 2].map(() => ({ status: -1, requestCount: 16, completeCount: 0, timeStamp: 0n }));
+  const frame = async () => (await iface.GetFrameNumber()).frame;
   const done = new Promise<number>((resolve) => (a.isoch = resolve));
   const list = frames();
-  (await iface.CopyPipe(0x83)).IsochIO(buf, list, 0n, OSAction.Create(a, 'IsochDone', 0));
+  const start = (await frame()) + 3n;
+  (await iface.CopyPipe(0x83)).IsochIO(buf, list, start, OSAction.Create(a, 'IsochDone', 0));
   expect(await done).toBe(kIOReturnSuccess);
+  // It began on the frame asked for, and each frame has its own time stamp, one frame (1 ms) apart.
+  expect(await frame()).toBeGreaterThanOrEqual(start);
+  expect(list.map((f, i) => (i ? f.timeStamp - list[i - 1]!.timeStamp : 0n))).toEqual([0n, 1_000_000n, 1_000_000n]);
   expect(list.map((f) => [f.status >>> 0, f.completeCount])).toEqual([[kIOReturnSuccess, 15], [0xe00002e8, 16], [kIOReturnSuccess, 15]]); // the long packet overruns
   expect([...buf.readBytes(16, 2), ...buf.readBytes(32, 1)]).toEqual([2, 2, 3]);
   const outDone = new Promise<number>((resolve) => (a.isoch = resolve));
   buf.writeBytes(0, new Uint8Array(48).fill(9));
-  (await iface.CopyPipe(0x04)).IsochIO(buf, frames(), 0n, OSAction.Create(a, 'IsochDone', 0));
+  (await iface.CopyPipe(0x04)).IsochIO(buf, frames(), await frame(), OSAction.Create(a, 'IsochDone', 0));
   expect(await outDone).toBe(kIOReturnSuccess);
   expect(heard.map((f) => f.length)).toEqual([16, 16, 16]);
+  // A frame already gone, or one too far ahead, refuses the whole request.
+  for (const [at, status] of [[(await frame()) - 2n, kIOReturnIsoTooOld], [(await frame()) + 5000n, kIOReturnIsoTooNew]] as const) {
+    const refused = new Promise<number>((resolve) => (a.isoch = resolve));
+    const l = frames();
+    (await iface.CopyPipe(0x83)).IsochIO(buf, l, at, OSAction.Create(a, 'IsochDone', 0));
+    expect((await refused) >>> 0).toBe(status);
+    expect(l.map((f) => f.status >>> 0)).toEqual([status, status, status]);
+  }
   await iface.Close(a);
   await controller.stop();
   await host.stop();

@@ -1,8 +1,11 @@
-import { IOReturnError, OSObject, kIOReturnAborted, kIOReturnBadArgument, kIOReturnSuccess, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
+import { IOReturnError, OSObject, kIOReturnAborted, kIOReturnBadArgument, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnSuccess, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
 import type { USBAccess } from '../access/USBAccess';
 import type { IOUSBEndpointDescriptor, IOUSBSuperSpeedEndpointCompanionDescriptor } from '../descriptors/USBDescriptors';
 import { IOUSBGetEndpointDirection, IOUSBGetEndpointMaxPacketSize } from '../descriptors/USBEndpoint';
-import { kIOUSBEndpointDirectionIn } from '../descriptors/USBConstants';
+import { kIOUSBEndpointDirectionIn, kIOUSBHostConnectionSpeedHigh } from '../descriptors/USBConstants';
+
+/** How far ahead an isochronous request may start (frames), as IOUSBHostFamily allows. */
+export const kIOUSBHostIsochronousFramesAhead = 1000n;
 import { IOUSBHostIOError } from './IOUSBHostIOError';
 
 /** One entry of an isochronous frame list (Apple's IOUSBIsochronousFrame). */
@@ -92,25 +95,40 @@ export class IOUSBHostPipe extends OSObject {
   }
 
   /**
-   * Mirrors `IsochIO(dataBuffer, frameList, firstFrameNumber, completion)`: frame statuses, counts and
-   * time stamps are written into `frameList`; the completion runs `(action, status)`. Backends
-   * without isochronous support complete with kIOReturnUnsupported.
+   * Mirrors `IsochIO(dataBuffer, frameList, firstFrameNumber, completion)`: the transfer starts on
+   * frame `firstFrameNumber` (from GetFrameNumber), each element of `frameList` one frame (a
+   * microframe at high speed and above). A frame already past is kIOReturnIsoTooOld and one more than
+   * 1000 frames ahead kIOReturnIsoTooNew, for the whole request. Each frame's status, count and its own
+   * time stamp (when that frame ended) are written into `frameList`; the completion runs
+   * `(action, status)`. Backends without isochronous support complete with kIOReturnUnsupported.
    */
-  IsochIO(dataBuffer: IOMemoryDescriptor, frameList: IOUSBIsochronousFrame[], _firstFrameNumber: bigint | number, completion: OSAction): void {
+  IsochIO(dataBuffer: IOMemoryDescriptor, frameList: IOUSBIsochronousFrame[], firstFrameNumber: bigint | number, completion: OSAction): void {
     const lengths = frameList.map((f) => f.requestCount);
     const total = lengths.reduce((a, b) => a + b, 0);
     this.#check(dataBuffer, total, 'IsochIO');
     const isIn = this.#isIn();
+    const first = BigInt(firstFrameNumber);
+    const frameNs = this.speed >= kIOUSBHostConnectionSpeedHigh ? 125_000n : 1_000_000n;
     completion.retain();
-    this.access
-      .isoch(this.client, this.endpointAddress, isIn ? null : dataBuffer.readBytes(0, total), lengths, 0)
+    const run = async (): Promise<number> => {
+      const { frame: now } = await this.access.frameNumber();
+      const refuse = (status: number) => {
+        for (const f of frameList) Object.assign(f, { status, completeCount: 0, timeStamp: 0n });
+        return status;
+      };
+      if (first < now) return refuse(kIOReturnIsoTooOld);
+      if (first > now + kIOUSBHostIsochronousFramesAhead) return refuse(kIOReturnIsoTooNew);
+      // Frame numbers count 1 ms frames: wait for the one the request names.
+      if (first > now) await new Promise((r) => setTimeout(r, Number(first - now)));
+      const r = await this.access.isoch(this.client, this.endpointAddress, isIn ? null : dataBuffer.readBytes(0, total), lengths, 0);
+      const start = mach_absolute_time();
+      r.frames.forEach((f, i) => Object.assign(frameList[i]!, { status: f.status, completeCount: f.length, timeStamp: start + BigInt(i + 1) * frameNs }));
+      if (isIn && r.data) dataBuffer.writeBytes(0, r.data);
+      return r.status;
+    };
+    run()
       .then(
-        (r) => {
-          const now = mach_absolute_time();
-          r.frames.forEach((f, i) => Object.assign(frameList[i]!, { status: f.status, completeCount: f.length, timeStamp: now }));
-          if (isIn && r.data) dataBuffer.writeBytes(0, r.data);
-          return completion.Invoke(r.status);
-        },
+        (status) => completion.Invoke(status),
         (e) => completion.Invoke(e instanceof IOReturnError ? e.code : kIOReturnAborted),
       )
       .finally(() => completion.release());
