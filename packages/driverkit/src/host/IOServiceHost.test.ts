@@ -51,6 +51,14 @@ describe('IOUserServer: drivers in their own processes', () => {
     await host.stop();
   });
 
+  /** Publishes the nub and resolves with the driver the host started on it, in its process. */
+  async function startedOn(n: TestNub): Promise<IOService> {
+    host.publishNub(n);
+    await waitFor(() => events.some((e) => e.provider === n && e.kind === 'started'));
+    await host.whenIdle();
+    return host.clientsOf(n).get('IODefaultMatchCategory')!;
+  }
+
   test('each matched service gets a process of its own; the host holds a proxy of the IOClass', async () => {
     const a = nub('a', { Role: 'record' });
     const b = nub('b', { Role: 'record' });
@@ -179,19 +187,13 @@ describe('IOUserServer: drivers in their own processes', () => {
 
   test('IODispatchQueue.Sleep in a driver process gives its queue to another block, which wakes it', async () => {
     const n = nub('sleeper', { Role: 'sleep' });
-    host.publishNub(n);
-    await waitFor(() => events.some((e) => e.provider === n && e.kind === 'started'));
-    await host.whenIdle();
-    const driver = host.clientsOf(n).get('IODefaultMatchCategory')!;
+    const driver = await startedOn(n);
     expect(String(driver.getProperty('SleepOrder'))).toBe('sleeps, another block runs, woke 0; timeout e00002d6');
   });
 
   test('OSBundle.mainBundle in a driver process maps a file of the package\'s Resources, and nothing outside them', async () => {
     const n = nub('bundled', { Role: 'bundle' });
-    host.publishNub(n);
-    await waitFor(() => events.some((e) => e.provider === n && e.kind === 'started'));
-    await host.whenIdle();
-    const driver = host.clientsOf(n).get('IODefaultMatchCategory')!;
+    const driver = await startedOn(n);
     expect(String(driver.getProperty('Greeting'))).toBe('hello from the bundle');
     expect(String(driver.getProperty('GreetingSize'))).toBe('22');
     expect(String(driver.getProperty('Escape'))).toMatch(/"\.\.\/package\.json" is not a name inside the bundle's Resources: kIOReturnBadArgument/);
@@ -199,10 +201,7 @@ describe('IOUserServer: drivers in their own processes', () => {
 
   test('AdjustBusy in a driver process: the host sees the busy count, as ioreg prints it', async () => {
     const n = nub('busy', { Role: 'busy' });
-    host.publishNub(n);
-    await waitFor(() => events.some((e) => e.provider === n && e.kind === 'started'));
-    await host.whenIdle();
-    const driver = host.clientsOf(n).get('IODefaultMatchCategory')!;
+    const driver = await startedOn(n);
     await waitFor(() => driver.GetBusyState() === 1);
     expect(driver.describeState()).toBe('registered, matched, active, busy 1');
     expect(String(driver.getProperty('Underflow'))).toMatch(/AdjustBusy\(-2\): the busy count would be -1: kIOReturnBadArgument/);

@@ -290,7 +290,10 @@ export function openpt(): PseudoTerminalPair {
  */
 export function ioctl(fd: number, request: number, buffer: Uint8Array): number {
   const c = load();
-  const r = Number(c.ioctl(fd, request, buffer));
+  return ioctlResult(c, fd, request, Number(c.ioctl(fd, request, buffer)));
+}
+
+function ioctlResult(c: Libc, fd: number, request: number, r: number): number {
   if (r < 0) {
     const errno = c.errno();
     throw new IOReturnError(kIOReturnIOError, `ioctl 0x${request.toString(16)} on fd ${fd} failed (errno ${errno})`, { osError: errno });
@@ -304,10 +307,5 @@ export function ioctl(fd: number, request: number, buffer: Uint8Array): number {
  */
 export function ioctlValue(fd: number, request: number, value: number): number {
   const c = load();
-  const r = Number(c.ioctlValue(fd, request, value));
-  if (r < 0) {
-    const errno = c.errno();
-    throw new IOReturnError(kIOReturnIOError, `ioctl 0x${request.toString(16)} on fd ${fd} failed (errno ${errno})`, { osError: errno });
-  }
-  return r;
+  return ioctlResult(c, fd, request, Number(c.ioctlValue(fd, request, value)));
 }

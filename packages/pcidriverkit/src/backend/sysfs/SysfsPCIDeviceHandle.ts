@@ -1,9 +1,10 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOReturnError, kIOReturnNotPermitted, type IODMAMapper, type IOInterruptLine, type IOMemoryDescriptor } from '@driverkit/driverkit';
 import { decodeBARs } from '../../config/PCIConfigDecode';
 import { PCIConfigSnapshot } from '../../config/PCIConfigSpace';
 import type { PCIBARAccess, PCIDeviceHandle, PCIFunctionAddress } from '../PCIBackend';
+import { readRegister } from '../PCIRegisterIO';
 import { readBARSizes, readConfig } from './SysfsPCIBackend';
 
 /**
@@ -19,7 +20,7 @@ export class SysfsPCIDeviceHandle implements PCIDeviceHandle {
   readonly bars: PCIBARAccess[];
   #fd: number;
   #gone = false;
-  readonly #buffer = Buffer.alloc(4);
+  readonly #buffer = Buffer.alloc(8);
 
   constructor(
     readonly path: string,
@@ -91,12 +92,11 @@ export class SysfsPCIDeviceHandle implements PCIDeviceHandle {
   #read(offset: number, width: 1 | 2 | 4, ones: number): number {
     if (this.#gone || this.#fd < 0) return ones;
     try {
-      if (readSync(this.#fd, this.#buffer, 0, width, offset) !== width) return ones;
+      return (readRegister(this.#fd, this.#buffer, offset, width) as number | null) ?? ones;
     } catch {
       this.#gone = true;
       return ones;
     }
-    return width === 1 ? this.#buffer[0]! : width === 2 ? this.#buffer.readUInt16LE(0) : this.#buffer.readUInt32LE(0);
   }
 
   #refuse(what: string): never {

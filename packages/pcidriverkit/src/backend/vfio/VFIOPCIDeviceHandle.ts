@@ -1,9 +1,10 @@
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { IOEventfdInterruptLine, IOReturnError, LinuxNative, kIOReturnNoResources, kIOReturnNotPermitted, kIOReturnUnsupported, type IODMAMapper, type IOInterruptLine, type IOMemoryDescriptor } from '@driverkit/driverkit';
 import { decodeBARs } from '../../config/PCIConfigDecode';
 import type { PCIConfigReader } from '../../config/PCIConfigSpace';
 import { kIOInterruptTypeLevel, kIOInterruptTypePCIMessaged, kIOInterruptTypePCIMessagedX } from '../../PCIDriverKitConstants';
 import type { PCIBARAccess, PCIDeviceHandle, PCIFunctionAddress } from '../PCIBackend';
+import { readRegister, writeRegister } from '../PCIRegisterIO';
 import * as V from './VFIO';
 import { VFIOIOMMUMapper } from './VFIOIOMMUMapper';
 
@@ -102,22 +103,17 @@ export class VFIOPCIDeviceHandle implements PCIDeviceHandle {
     const ones = width === 8 ? 0xffffffffffffffffn : 2 ** (8 * width) - 1;
     if (this.#gone || this.#device < 0) return ones;
     try {
-      if (readSync(this.#device, this.#scratch, 0, width, position) !== width) return ones;
+      return readRegister(this.#device, this.#scratch, position, width) ?? ones;
     } catch {
       this.#gone = true;
       return ones;
     }
-    return width === 1 ? this.#scratch[0]! : width === 2 ? this.#scratch.readUInt16LE(0) : width === 4 ? this.#scratch.readUInt32LE(0) : this.#scratch.readBigUInt64LE(0);
   }
 
   #pwrite(position: number, width: 1 | 2 | 4 | 8, value: number | bigint): void {
     if (this.#gone || this.#device < 0) return;
-    if (width === 8) this.#scratch.writeBigUInt64LE(BigInt.asUintN(64, BigInt(value)));
-    else if (width === 4) this.#scratch.writeUInt32LE(Number(value) >>> 0);
-    else if (width === 2) this.#scratch.writeUInt16LE(Number(value) & 0xffff);
-    else this.#scratch[0] = Number(value) & 0xff;
     try {
-      writeSync(this.#device, this.#scratch, 0, width, position);
+      writeRegister(this.#device, this.#scratch, position, width, value);
     } catch {
       this.#gone = true;
     }
