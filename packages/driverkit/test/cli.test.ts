@@ -100,8 +100,9 @@ describe('stopping from a terminal', () => {
   test('Ctrl-C typed in a real terminal runs every driver\'s Stop() before the host exits', async () => {
     const socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
     // script(1) gives the host a pty as its controlling terminal: the ^C byte becomes SIGINT for the
-    // whole foreground process group, as a user's keypress does.
-    const command = [process.execPath, bin, 'run', ...drivers, '--socket', socket].join(' ');
+    // whole foreground process group, as a user's keypress does. script runs the command through $SHELL -c;
+    // dash (CI's /bin/sh) stays as the parent and dies of the SIGINT itself, so exec the host in its place.
+    const command = ['exec', process.execPath, bin, 'run', ...drivers, '--socket', socket].join(' ');
     const term = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     term.stdout!.on('data', (d: Buffer) => (output += d.toString()));
