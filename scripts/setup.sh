@@ -16,7 +16,9 @@ source "$(dirname "$0")/lib/debian-packages.sh"
 # libusb-1.0-0: node-hid's Linux binding links libusb-1.0.so.0 (without it the HID family cannot list
 # hidraw devices at all; the guest tier's QEMU happened to bring it, so CI never saw it missing).
 # pciutils: the PCI family's tests check its config-space decode against lspci's.
-packages=(udev libusb-1.0-0 pciutils)
+# libpcap0.8: the networking family's pcap NIC (libpcap through koffi: capture, BPF filters, inject).
+# iputils-ping: its tests ping through the user-space driver.
+packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping)
 if [ "${#packages[@]}" -gt 0 ]; then
   ensure_debian_packages "${packages[@]}"
 fi

@@ -119,6 +119,7 @@ export {
 export { IOServiceHost, type IOServiceHostOptions, type IOServiceHostEvent } from './host/IOServiceHost';
 export type { IOUserServerHandle } from './host/IOUserServerHandle';
 export { IOUserServiceProxy } from './host/IOUserServiceProxy';
+export { type IOKernelService, type IOKernelServiceContext, type IOKernelClassFactory } from './host/IOKernelClass';
 export { IOUserServerRuntime, type IODriverModule } from './server/IOUserServerRuntime';
 export { IOProviderProxy } from './server/IOProviderProxy';
 export { isRemoteCallTarget, isLinkedProvider, type IOProviderLink, type IORemoteCaller, type IORemoteCallTarget, type IOLinkedProvider } from './server/IORemoteProvider';

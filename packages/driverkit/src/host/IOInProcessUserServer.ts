@@ -1,6 +1,8 @@
-import type { OSDictionary } from '../os/OSDictionary';
+import { OSDictionary } from '../os/OSDictionary';
+import { OSString } from '../os/OSString';
 import { IOUserServerRuntime, type IODriverModule } from '../server/IOUserServerRuntime';
 import type { IOService } from '../service/IOService';
+import { IOKernelClassTable, IOKernelServiceSet } from './IOKernelClass';
 import { IOUserClientRunner } from '../userclient/IOUserClientRunner';
 import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandle';
 
@@ -11,14 +13,33 @@ import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandl
 export class IOInProcessUserServer implements IOUserServerHandle {
   readonly pid = null;
   readonly #runtime: IOUserServerRuntime;
+  readonly #kernel: IOKernelServiceSet<IOService>;
+  readonly #cleanups: Array<() => void> = [];
 
   constructor(
     readonly name: string,
     driver: IODriverModule,
     onError: (service: IOService, what: string, error: unknown) => void,
+    kernel: { classes: IOKernelClassTable; entitlements: OSDictionary; log: (line: string) => void } = { classes: new IOKernelClassTable(), entitlements: OSDictionary.withCapacity(0), log: () => {} },
   ) {
     this.#runtime = new IOUserServerRuntime(name, driver);
     this.#runtime.onError = onError;
+    this.#kernel = new IOKernelServiceSet(kernel.classes, kernel.log);
+    const caller = { key: `${name}:in-process`, onGone: (f: () => void) => void this.#cleanups.push(f) };
+    // The same service object is the driver's and the host's entry: its kernel half is called directly.
+    this.#runtime.kernelLinkFor = (service) => ({
+      call: (method, args) =>
+        this.#kernel
+          .call(service, method, args, caller, () => {
+            const ioClass = service.getProperty('IOClass');
+            return ioClass instanceof OSString ? { ioClass: ioClass.getCStringNoCopy(), properties: service.copyProperties(), entitlements: kernel.entitlements } : null;
+          })
+          .then((r) => r ?? OSDictionary.withCapacity(0)),
+    });
+  }
+
+  serviceTerminated(service: IOService): void {
+    void this.#kernel.release(service);
   }
 
   startService(properties: OSDictionary, provider: IOService): Promise<IOService> {
@@ -40,7 +61,10 @@ export class IOInProcessUserServer implements IOUserServerHandle {
     };
   }
 
-  async shutdown(): Promise<void> {}
+  async shutdown(): Promise<void> {
+    await this.#kernel.releaseAll();
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+  }
 
   isDead(): boolean {
     return false;

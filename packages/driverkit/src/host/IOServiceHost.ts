@@ -12,6 +12,7 @@ import { IOResources } from '../service/IOResources';
 import { IOService, kIOServicePowerCapabilityOff } from '../service/IOService';
 import { IOUserResources } from '../service/IOUserResources';
 import { IOInProcessUserServer } from './IOInProcessUserServer';
+import { IOKernelClassTable, type IOKernelClassFactory } from './IOKernelClass';
 import type { IOUserServerHandle } from './IOUserServerHandle';
 import { IOUserServerProcess } from './IOUserServerProcess';
 
@@ -59,6 +60,7 @@ export class IOServiceHost {
   readonly userResources: IOUserResources;
   readonly options: Required<Omit<IOServiceHostOptions, 'log'>> & { log: (line: string) => void };
   readonly #families: IOMatchingFamily[] = [];
+  readonly #kernelClasses = new IOKernelClassTable();
   readonly #bundles = new Map<string, IODriverBundle>();
   readonly #servers = new Map<string, IOUserServerHandle>();
   readonly #bindings = new Map<IOService, Map<string, Binding>>();
@@ -114,6 +116,15 @@ export class IOServiceHost {
   }
 
   /** Publishes a resource on IOResources; personalities waiting with IOResourceMatch then match. */
+  /**
+   * Makes this host the kernel for services whose personality's IOClass is `ioClass` (as
+   * IOSkywalkFamily is for IOUserNetworkEthernet): `factory` makes the kernel half of each such
+   * service, which the driver reaches with `IOService.kernelLink()`. Families call it from their host plugin.
+   */
+  registerKernelClass(ioClass: string, factory: IOKernelClassFactory): void {
+    this.#kernelClasses.register(ioClass, factory);
+  }
+
   publishResource(name: string): void {
     this.resources.setProperty(name, kOSBooleanTrue);
     this.#rematchAll();
@@ -309,8 +320,8 @@ export class IOServiceHost {
     const onError = (s: IOService, what: string, e: unknown) => this.options.log(`${s.getName()}.${what}: ${(e as Error).message ?? String(e)}`);
     server =
       this.options.mode === 'in-process'
-        ? new IOInProcessUserServer(key, personality.bundle, onError)
-        : new IOUserServerProcess(key, personality.bundle, { log: this.options.log, onExit: (s, why) => this.#serverDied(s, why) });
+        ? new IOInProcessUserServer(key, personality.bundle, onError, { classes: this.#kernelClasses, entitlements: personality.bundle.entitlements, log: this.options.log })
+        : new IOUserServerProcess(key, personality.bundle, { log: this.options.log, onExit: (s, why) => this.#serverDied(s, why), kernelClasses: this.#kernelClasses, entitlements: personality.bundle.entitlements });
     this.#servers.set(key, server);
     return server;
   }
@@ -342,6 +353,7 @@ export class IOServiceHost {
     if (!b) return;
     const nub = b.provider;
     this.#byService.delete(service);
+    b.server.serviceTerminated?.(service);
     const m = this.#bindings.get(nub)!;
     m.delete(b.category);
     if (m.size === 0) this.#bindings.delete(nub);

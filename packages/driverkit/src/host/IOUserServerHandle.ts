@@ -24,6 +24,8 @@ export interface IOUserServerHandle {
   startService(properties: OSDictionary, provider: IOService): Promise<IOService>;
   /** Mirrors the system's side of IOServiceOpen: the driver's NewUserClient(type) on `service`. */
   openUserClient(service: IOService, type: number, entitlements: OSDictionary): Promise<IOUserClientHandle>;
+  /** The host saw `service` (one this server started) terminate: what the server holds for it goes. */
+  serviceTerminated?(service: IOService): void;
   /** Ends the server (after its services are terminated). */
   shutdown(): Promise<void>;
   /** True when the server can take no more services (its process is gone). */

@@ -21,6 +21,7 @@ import type { IOUserClientCompletionSink } from '../userclient/IOUserClient';
 import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandle';
 import { IOUserServiceProxy } from './IOUserServiceProxy';
 import { isRemoteCallTarget, type IORemoteCaller } from '../server/IORemoteProvider';
+import { IOKernelClassTable, IOKernelServiceSet } from './IOKernelClass';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -31,6 +32,10 @@ export interface IOUserServerProcessOptions {
   log: (line: string) => void;
   /** Called once if the process ends without being asked to. */
   onExit: (server: IOUserServerProcess, why: string) => void;
+  /** The kernel classes the host's families provide (the halves of services whose IOClass they name). */
+  kernelClasses?: IOKernelClassTable;
+  /** The driver package's entitlements, for the kernel classes to check. */
+  entitlements?: OSDictionary;
 }
 
 /** The driver-process entry point, through the package's own exports so it shares the driver's copy of the core. */
@@ -61,6 +66,11 @@ export class IOUserServerProcess implements IOUserServerHandle {
   readonly #callers = new Map<IOService, { caller: IORemoteCaller; cleanups: Array<() => void> }>();
   /** Async completions still expected, by `userClient/call`. */
   readonly #completions = new Map<string, IOUserClientCompletionSink>();
+  /** The properties of every service this process was asked to start: what a kernel call may claim to be. */
+  readonly #startedAs: OSDictionary[] = [];
+  readonly #kernel: IOKernelServiceSet<string>;
+  /** This process as the caller of its services' kernel halves. */
+  readonly #kernelCaller: { caller: IORemoteCaller; cleanups: Array<() => void> };
   #dead = false;
   #exiting = false;
   readonly #exited: Promise<void>;
@@ -81,6 +91,9 @@ export class IOUserServerProcess implements IOUserServerHandle {
     for (const stream of [this.#child.stdout!, this.#child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => options.log(`[${name} ${this.#child.pid}] ${line}`));
     }
+    this.#kernel = new IOKernelServiceSet(options.kernelClasses ?? new IOKernelClassTable(), options.log);
+    const kernelCleanups: Array<() => void> = [];
+    this.#kernelCaller = { caller: { key: `${name}:${this.#child.pid}`, onGone: (f) => void kernelCleanups.push(f) }, cleanups: kernelCleanups };
     this.#channel = new IOMessageChannel(this.#child.stdio[3] as Socket);
     this.#channel.onMessage = (m) => this.#receive(m);
     this.#channel.onClose = (e) => e && options.log(`[${name}] channel closed: ${e.message}`);
@@ -95,6 +108,9 @@ export class IOUserServerProcess implements IOUserServerHandle {
         this.#providerOf.clear();
         this.#callable.clear();
         for (const nub of [...this.#callers.keys()]) this.#callerGone(nub);
+        void this.#kernel.releaseAll();
+        for (const cleanup of this.#kernelCaller.cleanups.splice(0)) cleanup();
+        for (const p of this.#startedAs.splice(0)) p.release();
         if (!this.#exiting) options.onExit(this, why);
         resolve();
       });
@@ -124,6 +140,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const p = describeService(provider);
     const m = requestMessage('start', rid, { properties, provider: p });
     p.release();
+    this.#startedAs.push(properties.copyCollection());
     this.#useProvider(provider);
     let answer: OSDictionary;
     try {
@@ -167,6 +184,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
   /** Drops a service's proxy; when it was this process's last service on its provider, the process stops being that nub's caller. */
   #forget(key: string): void {
     this.#proxies.delete(key);
+    void this.#kernel.release(key);
     this.#unfollow.get(key)?.();
     this.#unfollow.delete(key);
     const provider = this.#providerOf.get(key);
@@ -231,6 +249,36 @@ export class IOUserServerProcess implements IOUserServerHandle {
     })().catch((e) => answer({ status: ioReturnFromException(e), message: errorReason(e) }));
   }
 
+  /**
+   * A driver service's call on its own kernel half (the object of its personality's IOClass). The
+   * service names the IOClass and IOUserClass it was started as; only a pair this process was asked to
+   * start is believed.
+   */
+  #serviceCall(m: OSDictionary): void {
+    const rid = messageNumber(m, 'rid') ?? 0;
+    const key = messageString(m, 'service');
+    const method = messageString(m, 'method');
+    const ioClass = messageString(m, 'ioClass');
+    const userClass = messageString(m, 'userClass');
+    const args = m.getObject('args');
+    const answer = (fields: Record<string, OSObject | string | number>) => {
+      if (this.#dead || this.#channel.isClosed()) return;
+      const r = requestMessage('reply', rid, fields);
+      this.#channel.send(r);
+      r.release();
+    };
+    void (async () => {
+      if (!key || !method || !ioClass || !(args instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'serviceCall: no service, IOClass, method name or arguments');
+      const describe = () => {
+        const properties = this.#startedAs.find((p) => (p.getObject('IOClass') as OSString | null)?.getCStringNoCopy?.() === ioClass && (p.getObject('IOUserClass') as OSString | null)?.getCStringNoCopy?.() === userClass);
+        return properties ? { ioClass, properties, entitlements: this.options.entitlements ?? OSDictionary.withCapacity(0) } : null;
+      };
+      const result = await this.#kernel.call(key, method, args, this.#kernelCaller.caller, describe);
+      answer({ status: 0, result: result ?? OSDictionary.withCapacity(0) });
+      result?.release();
+    })().catch((e) => answer({ status: ioReturnFromException(e), message: errorReason(e) }));
+  }
+
   /** One request about a service or user client (named in `fields`), answered by the driver process. */
   #call(op: string, fields: Record<string, OSObject | string | number | bigint>): Promise<OSDictionary> {
     if (this.#dead) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`));
@@ -275,6 +323,10 @@ export class IOUserServerProcess implements IOUserServerHandle {
     }
     if (op === 'providerCall') {
       this.#providerCall(m);
+      return;
+    }
+    if (op === 'serviceCall') {
+      this.#serviceCall(m);
       return;
     }
     if (op === 'completion') {

@@ -52,6 +52,31 @@ export function runUserServer(fd = 3): void {
     },
   });
 
+  // A service's calls on its own kernel half in the host; it says which IOClass and IOUserClass it was
+  // started as, which the host checks against what it asked this process to start.
+  const kernelLinkFor = (service: IOService): IOProviderLink => ({
+    call: (method, args, timeoutMs = 0) => {
+      const what = `${service.getName()}.${method}`;
+      if (channel.isClosed()) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `${what}: the host is gone`));
+      const { rid, reply } = calls.begin(what, timeoutMs);
+      const ioClass = service.getProperty('IOClass');
+      const userClass = service.getProperty('IOUserClass');
+      const m = requestMessage('serviceCall', rid, {
+        service: service.GetRegistryEntryID().toString(),
+        ioClass: ioClass instanceof OSString ? ioClass.getCStringNoCopy() : '',
+        userClass: userClass instanceof OSString ? userClass.getCStringNoCopy() : '',
+        method,
+        args,
+      });
+      channel.send(m);
+      m.release();
+      return reply.then((r) => {
+        const result = r.getObject('result');
+        return result instanceof OSDictionary ? result : OSDictionary.withCapacity(0);
+      });
+    },
+  });
+
   const send = (fields: Record<string, OSObject | string | number | boolean>) => {
     if (channel.isClosed()) return;
     const m = messageFields(fields);
@@ -112,6 +137,7 @@ export function runUserServer(fd = 3): void {
       const directory = messageString(m, 'bundlePath');
       runtime = new IOUserServerRuntime(messageString(m, 'name') ?? 'driver', { bundleIdentifier: messageString(m, 'bundleIdentifier') ?? 'unknown', modulePath, ...(directory ? { directory } : {}) });
       runtime.onError = (s, what, e) => process.stderr.write(`${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      runtime.kernelLinkFor = kernelLinkFor;
     } else if (op === 'start') {
       void (async () => {
         try {

@@ -5,6 +5,7 @@ import { OSNumber } from '../os/OSNumber';
 import { OSString } from '../os/OSString';
 import { IOService, type IOServiceRuntime } from '../service/IOService';
 import { OSBundle } from '../bundle/OSBundle';
+import type { IOProviderLink } from './IORemoteProvider';
 
 /** What a runtime needs of a driver package: where its classes are. */
 export interface IODriverModule {
@@ -43,6 +44,8 @@ export class IOUserServerRuntime implements IOServiceRuntime {
   }
 
   #module: Promise<Record<string, unknown>> | null = null;
+  /** How a service started here reaches its kernel half in the host (set by whoever runs this runtime). */
+  kernelLinkFor: ((service: IOService) => IOProviderLink) | null = null;
   /** Where lifecycle errors go (a driver process forwards them to the host's log). */
   onError: (service: IOService, what: string, error: unknown) => void = (s, what, e) => {
     process.stderr.write(`${this.name}: ${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -119,5 +122,9 @@ export class IOUserServerRuntime implements IOServiceRuntime {
 
   reportError(service: IOService, what: string, error: unknown): void {
     this.onError(service, what, error);
+  }
+
+  kernelLink(service: IOService): IOProviderLink | null {
+    return this.kernelLinkFor?.(service) ?? null;
   }
 }

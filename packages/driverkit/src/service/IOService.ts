@@ -1,3 +1,4 @@
+import type { IOProviderLink } from '../server/IORemoteProvider';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnNotFound, kIOReturnNotReady, kIOReturnUnsupported } from '../IOReturn/IOReturn';
 import type { IODispatchQueue } from '../dispatch/IODispatchQueue';
@@ -30,6 +31,8 @@ export type IOServiceState = 'created' | 'starting' | 'started' | 'stopping' | '
 export interface IOServiceRuntime {
   createService(owner: IOService, provider: IOService, properties: OSDictionary): Promise<IOService>;
   reportError(service: IOService, what: string, error: unknown): void;
+  /** The link to `service`'s kernel half (see {@link IOService.kernelLink}), where the runtime has one. */
+  kernelLink?(service: IOService): IOProviderLink | null;
 }
 
 /**
@@ -334,5 +337,18 @@ export class IOService extends IORegistryEntry {
   /** The runtime that started this service, if any. @internal */
   getRuntime(): IOServiceRuntime | null {
     return this.#runtime;
+  }
+
+  /**
+   * The link to this service's kernel half: in DriverKit, the kernel object of the personality's
+   * IOClass that a family's methods on the service (IOUserNetworkEthernet::RegisterEthernetInterface)
+   * call into. Here the host plays that part for the IOClasses its families register
+   * (`IOServiceHost.registerKernelClass`). For family classes; throws kIOReturnNotReady before the
+   * service is started by a driver runtime.
+   */
+  kernelLink(): IOProviderLink {
+    const link = this.#runtime?.kernelLink?.(this);
+    if (!link) throw new IOReturnError(kIOReturnNotReady, `${this.getName()}: the service was not started by a driver runtime, so it has no kernel half to call`);
+    return link;
   }
 }
