@@ -1,8 +1,18 @@
 /**
- * `@driverkit/networkingdriverkit`: Apple's NetworkingDriverKit for TypeScript on Linux. It will hold IOUserNetworkEthernet over TAP and pcap.
- *
- * The package is a buildable skeleton until its family lands; it depends on `@driverkit/driverkit`
- * and plugs into the core only through the core's published seams.
+ * `@driverkit/networkingdriverkit`: Apple's NetworkingDriverKit for TypeScript on Linux. An
+ * `IOUserNetworkEthernet` driver shares a packet pool and four queues with the stack (the host), which
+ * stands it behind a real Linux TAP interface; its hardware is an `IOEthernetPort`: an existing
+ * interface through libpcap, a virtual link, or a replayed capture.
  * @packageDocumentation
  */
-export {};
+export * from './NetworkingDriverKitConstants';
+export { IOUserNetworkEthernet } from './IOUserNetworkEthernet';
+export { IOUserNetworkPacket } from './packet/IOUserNetworkPacket';
+export { IOUserNetworkPacketBufferPool, PoolFlagMapToDext, type IOUserNetworkPacketBufferPoolOptions } from './packet/IOUserNetworkPacketBufferPool';
+export { IOUserNetworkPacketQueue, type IOUserNetworkPacketQueueType } from './queue/IOUserNetworkPacketQueue';
+export { IOUserNetworkRxSubmissionQueue } from './queue/IOUserNetworkRxSubmissionQueue';
+export { IOUserNetworkRxCompletionQueue } from './queue/IOUserNetworkRxCompletionQueue';
+export { IOUserNetworkTxSubmissionQueue } from './queue/IOUserNetworkTxSubmissionQueue';
+export { IOUserNetworkTxCompletionQueue } from './queue/IOUserNetworkTxCompletionQueue';
+export { EthernetInterfaceKernel, type EthernetKernelEvent, type EthernetKernelStatistics } from './kernel/EthernetInterfaceKernel';
+export { TapInterface, type TapState } from './kernel/TapInterface';

@@ -26,7 +26,7 @@ export interface IOKernelServiceContext {
  */
 export interface IOKernelService extends IORemoteCallTarget {
   /** The driver service ended (stopped, crashed, or its process was killed); calls still waiting must end. */
-  release(): Promise<void>;
+  serviceEnded(): Promise<void>;
 }
 
 export type IOKernelClassFactory = (context: IOKernelServiceContext) => IOKernelService;
@@ -85,7 +85,7 @@ export class IOKernelServiceSet<K> {
     // The entry stays, empty: a late call for a service that ended is refused, not given a new half.
     entry.half = null;
     try {
-      await half.release();
+      await half.serviceEnded();
     } catch (e) {
       this.log(`releasing the kernel half of a service failed: ${(e as Error).message}`);
     }

@@ -29,6 +29,8 @@ interface Libc {
   ptsnameR: Fn;
   ioctl: Fn;
   ioctlValue: Fn;
+  read: Fn;
+  write: Fn;
   errno: () => number;
 }
 
@@ -77,6 +79,8 @@ function load(): Libc {
       // ioctl is variadic; every request used here takes one pointer, which the fixed prototype passes alike.
       ioctl: lib.func('int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)'),
       ioctlValue: lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']),
+      read: lib.func('long read(int fd, void *buf, unsigned long count)'),
+      write: lib.func('long write(int fd, void *buf, unsigned long count)'),
       errno: () => koffi.errno(),
     };
     return libc;
@@ -308,4 +312,22 @@ function ioctlResult(c: Libc, fd: number, request: number, r: number): number {
 export function ioctlValue(fd: number, request: number, value: number): number {
   const c = load();
   return ioctlResult(c, fd, request, Number(c.ioctlValue(fd, request, value)));
+}
+
+/**
+ * `read(fd, address, length)` straight into memory this process mapped (a shared packet buffer), on
+ * this thread: no threadpool hop, no copy, no exception. Returns the byte count, or −errno (−11,
+ * EAGAIN, when a non-blocking descriptor has nothing). For hot paths that batch reads after a poll.
+ */
+export function readAt(fd: number, address: bigint, length: number): number {
+  const c = load();
+  const n = Number(c.read(fd, address, length));
+  return n >= 0 ? n : -c.errno();
+}
+
+/** As {@link readAt}, for `write(fd, address, length)`: the bytes written, or −errno. */
+export function writeAt(fd: number, address: bigint, length: number): number {
+  const c = load();
+  const n = Number(c.write(fd, address, length));
+  return n >= 0 ? n : -c.errno();
 }
