@@ -17,8 +17,9 @@ source "$(dirname "$0")/lib/debian-packages.sh"
 # hidraw devices at all; the guest tier's QEMU happened to bring it, so CI never saw it missing).
 # pciutils: the PCI family's tests check its config-space decode against lspci's.
 # libpcap0.8: the networking family's pcap NIC (libpcap through koffi: capture, BPF filters, inject).
-# iputils-ping: its tests ping through the user-space driver.
-packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping)
+# iputils-ping, ethtool: its tests ping through the user-space driver, and turn off the offloads of the
+# veth peer that plays the wire (a wire carries whole, checksummed frames; veth passes GSO skbs on).
+packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping ethtool)
 if [ "${#packages[@]}" -gt 0 ]; then
   ensure_debian_packages "${packages[@]}"
 fi

@@ -8,4 +8,6 @@ export default defineConfig({
   splitting: true,
   format: ['esm', 'cjs'],
   dts: true,
+  // The pcap backend finds koffi through import.meta.url, which the CJS build needs shimmed.
+  shims: true,
 });

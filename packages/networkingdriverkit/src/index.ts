@@ -16,3 +16,8 @@ export { IOUserNetworkTxSubmissionQueue } from './queue/IOUserNetworkTxSubmissio
 export { IOUserNetworkTxCompletionQueue } from './queue/IOUserNetworkTxCompletionQueue';
 export { EthernetInterfaceKernel, type EthernetKernelEvent, type EthernetKernelStatistics } from './kernel/EthernetInterfaceKernel';
 export { TapInterface, type TapState } from './kernel/TapInterface';
+export { IOEthernetPort } from './port/IOEthernetPort';
+export { EthernetPortOpeners } from './port/EthernetPortOpeners';
+export { EthernetPortProvider, type EthernetPortSpec } from './port/EthernetPortProvider';
+export type { EthernetPortHandle, EthernetPortOpener, EthernetPortStatistics } from './backend/EthernetPortBackend';
+export { PcapEthernetPort } from './backend/pcap/PcapEthernetPort';

@@ -10,14 +10,17 @@ import type { IOUserNetworkPacketBufferPool } from './IOUserNetworkPacketBufferP
 export class IOUserNetworkPacket {
   /** The packet's index in its pool (what queues carry). */
   readonly index: number;
+  /** The buffer's address in this process (what a backend copies frames to and sends from). */
+  readonly address: bigint;
   readonly #pool: IOUserNetworkPacketBufferPool;
   readonly #descriptor: DataView;
   readonly #buffer: Uint8Array;
   readonly #bufferOffset: number;
 
   /** @internal (the pool makes its packets) */
-  constructor(pool: IOUserNetworkPacketBufferPool, index: number, descriptor: DataView, buffer: Uint8Array, bufferOffset: number) {
+  constructor(pool: IOUserNetworkPacketBufferPool, index: number, descriptor: DataView, buffer: Uint8Array, bufferOffset: number, address: bigint) {
     this.#pool = pool;
+    this.address = address;
     this.index = index;
     this.#descriptor = descriptor;
     this.#buffer = buffer;

@@ -42,7 +42,7 @@ export class IOUserNetworkPacketBufferPool extends OSObject {
     const buffer = memory.buffer;
     this.#packets = Array.from({ length: layout.packetCount }, (_, i) => {
       const offset = layout.bufferOffset + i * layout.bufferSize;
-      return new IOUserNetworkPacket(this, i, new DataView(buffer, layout.descriptorOffset + i * PacketPoolLayout.DESCRIPTOR, PacketPoolLayout.DESCRIPTOR), new Uint8Array(buffer, offset, layout.bufferSize), offset);
+      return new IOUserNetworkPacket(this, i, new DataView(buffer, layout.descriptorOffset + i * PacketPoolLayout.DESCRIPTOR, PacketPoolLayout.DESCRIPTOR), new Uint8Array(buffer, offset, layout.bufferSize), offset, memory.address! + BigInt(offset));
     });
   }
 

@@ -1,0 +1,9 @@
+import { defineConfig } from 'tsup';
+import { preset } from '../../tsup.preset';
+
+export default defineConfig({
+  ...preset,
+  entry: ['src/EthernetBridgeDriver.ts'],
+  format: ['esm'],
+  external: ['@driverkit/driverkit', '@driverkit/networkingdriverkit'],
+});
