@@ -19,7 +19,8 @@ source "$(dirname "$0")/lib/debian-packages.sh"
 # libpcap0.8: the networking family's pcap NIC (libpcap through koffi: capture, BPF filters, inject).
 # iputils-ping, ethtool: its tests ping through the user-space driver, and turn off the offloads of the
 # veth peer that plays the wire (a wire carries whole, checksummed frames; veth passes GSO skbs on).
-packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping ethtool)
+# tcpdump: an independent reader of the capture files its replay port plays back.
+packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping ethtool tcpdump)
 if [ "${#packages[@]}" -gt 0 ]; then
   ensure_debian_packages "${packages[@]}"
 fi

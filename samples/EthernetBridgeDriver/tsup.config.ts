@@ -3,7 +3,7 @@ import { preset } from '../../tsup.preset';
 
 export default defineConfig({
   ...preset,
-  entry: ['src/EthernetBridgeDriver.ts'],
+  entry: ['src/EthernetBridgeDriver.ts', 'src/VirtualBench.ts'],
   format: ['esm'],
   external: ['@driverkit/driverkit', '@driverkit/networkingdriverkit'],
 });

@@ -21,3 +21,8 @@ export { EthernetPortOpeners } from './port/EthernetPortOpeners';
 export { EthernetPortProvider, type EthernetPortSpec } from './port/EthernetPortProvider';
 export type { EthernetPortHandle, EthernetPortOpener, EthernetPortStatistics } from './backend/EthernetPortBackend';
 export { PcapEthernetPort } from './backend/pcap/PcapEthernetPort';
+export { VirtualEthernetLink, type VirtualEthernetLinkOptions, type VirtualLinkImpairments, type VirtualLinkEndDescription } from './backend/virtual/VirtualEthernetLink';
+export { VirtualEthernetLinkEnd } from './backend/virtual/VirtualEthernetLinkEnd';
+export { VirtualEthernetHost } from './backend/virtual/VirtualEthernetHost';
+export { ReplayEthernetPort, type ReplayPortOptions } from './backend/replay/ReplayEthernetPort';
+export { CaptureFile, type CapturedFrame } from './capture/CaptureFile';

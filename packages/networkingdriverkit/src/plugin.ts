@@ -6,20 +6,13 @@ import type { IOServiceHost } from '@driverkit/driverkit';
 import { EthernetInterfaceKernel } from './kernel/EthernetInterfaceKernel';
 import { EthernetPortProvider } from './port/EthernetPortProvider';
 
-let current: EthernetPortProvider | null = null;
-
-/** The running host's port provider (to publish a port by hand), or null before `register`. */
-export function ethernetPortProvider(): EthernetPortProvider | null {
-  return current;
-}
-
 export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
   host.registerKernelClass('IOUserNetworkEthernet', (context) => new EthernetInterfaceKernel(context));
   const provider = new EthernetPortProvider(host);
   provider.start();
-  current = provider;
+  EthernetPortProvider.current = provider;
   return async () => {
-    if (current === provider) current = null;
+    if (EthernetPortProvider.current === provider) EthernetPortProvider.current = null;
     await provider.stop();
   };
 }

@@ -64,11 +64,12 @@ beforeAll(async () => {
   sh('sysctl', '-qw', `net.ipv6.conf.${nic}.disable_ipv6=1`);
   sh('ip', 'link', 'set', nic, 'up');
   const socket = join(mkdtempSync(join(tmpdir(), 'dk-br-')), 'host.sock');
-  host = spawn(process.execPath, [bin, 'run', sample, '--no-discover', '--family', plugin, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DRIVERKIT_ETHERNET_PORTS: nic } });
+  host = spawn(process.execPath, [bin, 'run', sample, '--no-discover', '--family', plugin, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DRIVERKIT_ETHERNET_PORTS: nic, BRIDGE_VIRTUAL: '0' } });
   host.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   host.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await until('the driver to register its TAP', () => /EthernetBridgeDriver: (dk\d+) \(/.test(output));
-  tap = /EthernetBridgeDriver: (dk\d+) \(/.exec(output)![1]!;
+  const registered = new RegExp(`EthernetBridgeDriver: (dk\\d+) \\(.*\\) drives ${nic},`);
+  await until('the driver to register its TAP', () => registered.test(output));
+  tap = registered.exec(output)![1]!;
   sh('ip', 'addr', 'add', `${here}/24`, 'dev', tap);
   sh('ip', 'link', 'set', tap, 'up');
   await until('carrier on the TAP', () => carrier(tap) === '1');

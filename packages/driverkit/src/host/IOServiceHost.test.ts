@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { IOService, IOServiceHost, OSNumber, type IOServiceHostEvent, type OSValue } from '../index';
+import { IOReturnError, IOService, IOServiceHost, OSNumber, fromOSObject, kIOReturnUnsupported, toOSDictionary, type IOServiceHostEvent, type OSValue } from '../index';
 import { alive, waitFor } from '../../test/helpers';
 
 // Driver processes run the built package (dist/), as users' drivers do: `npm test` builds first.
@@ -74,6 +74,44 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(pidOf(pa)).not.toBe(pidOf(pb));
     expect(alive(pidOf(pa))).toBe(true);
     expect(host.servers().map((s) => s.pid).sort()).toEqual([pidOf(pa), pidOf(pb)].sort());
+  });
+
+  test('a driver service calls its kernel half, which the family registered by IOClass; the half goes when the service or its process does', async () => {
+    const halves: Array<{ ioClass: string; caller: string; userClass: string; ended: boolean }> = [];
+    host.registerKernelClass('TestKernelClass', (context) => {
+      const half = { ioClass: context.ioClass, caller: context.caller.key, userClass: String(fromOSObject(context.properties.getObject('IOUserClass')!)), ended: false };
+      halves.push(half);
+      return {
+        handleRemoteCall: async (method, args) => {
+          if (method !== 'hello') throw new IOReturnError(kIOReturnUnsupported, `no ${method}`);
+          return toOSDictionary({ n: Number((args.getObject('n') as OSNumber).unsigned32BitValue()) + 1 });
+        },
+        serviceEnded: async () => {
+          half.ended = true;
+        },
+      };
+    });
+    const a = nub('a', { Role: 'kernel' });
+    const driver = await startedOn(a);
+    expect(Number((driver.getProperty('KernelAnswer') as OSNumber).unsigned32BitValue())).toBe(42);
+    expect(halves).toEqual([{ ioClass: 'TestKernelClass', caller: `org.driverkit.test.KernelCaller#${a.GetRegistryEntryID().toString(16)}.IODefaultMatchCategory:${pidOf(driver)}`, userClass: 'KernelCaller', ended: false }]);
+    await a.Terminate();
+    await waitFor(() => halves[0]!.ended);
+
+    // Killed: the half still ends.
+    const b = nub('b', { Role: 'kernel' });
+    const killed = await startedOn(b);
+    process.kill(pidOf(killed), 'SIGKILL');
+    await waitFor(() => halves.length >= 2 && halves[1]!.ended);
+    // The host relaunches the driver; its new process gets a new half.
+    await waitFor(() => halves.length === 3);
+    await host.whenIdle();
+
+    // A service started as an IOUserService that claims TestKernelClass is not believed.
+    const c = nub('c', { Role: 'spoof', Spoof: true });
+    const spoofer = await startedOn(c);
+    expect(String(fromOSObject(spoofer.getProperty('KernelRefusal')!))).toMatch(/the calling service is not one this driver process was asked to start/);
+    expect(halves).toHaveLength(3);
   });
 
   test('power changes and provider property changes reach the driver in its process', async () => {

@@ -20,12 +20,13 @@ export interface EthernetPortHandle {
   readonly maxFrameSize: number;
   readonly statistics: EthernetPortStatistics;
   /**
-   * Copies the next received frame into `buffer` (at process address `address`, `room` bytes);
-   * returns its length, 0 when none is waiting. Malformed frames are counted in `bad` and skipped.
+   * Copies the next received frame into `buffer` from `offset` (`address` is that byte's address in
+   * this process, or 0n for a buffer that is not mapped memory); returns its length, 0 when none is waiting. Malformed frames are counted in `bad`
+   * and skipped.
    */
-  receive(buffer: Uint8Array, address: bigint, room: number): number;
-  /** Sends `length` bytes at `address` (the same bytes as `view`); false when the port refused them. */
-  send(view: Uint8Array, address: bigint, length: number): boolean;
+  receive(buffer: Uint8Array, offset: number, address: bigint): number;
+  /** Sends the `length` bytes of `buffer` from `offset` (at `address`); false when the port refused them. */
+  send(buffer: Uint8Array, offset: number, length: number, address: bigint): boolean;
   /** `listener` runs (on the event loop) whenever frames may be waiting; the port keeps watching until closed. */
   onReadable(listener: () => void): void;
   setPromiscuous(enable: boolean): void;

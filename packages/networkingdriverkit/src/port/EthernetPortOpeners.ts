@@ -1,6 +1,8 @@
 import { IOReturnError, kIOReturnUnsupported } from '@driverkit/driverkit';
 import type { EthernetPortOpener } from '../backend/EthernetPortBackend';
 import { PcapEthernetPort } from '../backend/pcap/PcapEthernetPort';
+import { ReplayEthernetPort } from '../backend/replay/ReplayEthernetPort';
+import { VirtualEthernetLinkEnd } from '../backend/virtual/VirtualEthernetLinkEnd';
 
 /**
  * The backends a process opens Ethernet ports through, by the name a nub carries in
@@ -8,7 +10,11 @@ import { PcapEthernetPort } from '../backend/pcap/PcapEthernetPort';
  * to the host on the hardware side.
  */
 export class EthernetPortOpeners {
-  static readonly #openers = new Map<string, EthernetPortOpener>([['pcap', (locator) => PcapEthernetPort.open(locator)]]);
+  static readonly #openers = new Map<string, EthernetPortOpener>([
+    ['pcap', (locator) => PcapEthernetPort.open(locator)],
+    ['virtual', (locator) => VirtualEthernetLinkEnd.open(locator)],
+    ['replay', (locator) => ReplayEthernetPort.open(locator)],
+  ]);
 
   /** Adds a backend (a user's own, or a test's), replacing one of the same name. */
   static register(name: string, opener: EthernetPortOpener): void {

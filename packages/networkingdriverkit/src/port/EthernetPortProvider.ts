@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { OSData, type IOServiceHost } from '@driverkit/driverkit';
 import { kIOUserNetworkFamilyEntitlement, parseMAC } from '../NetworkingDriverKitConstants';
 import { IOEthernetPort } from './IOEthernetPort';
+import type { ReplayPortOptions } from '../backend/replay/ReplayEthernetPort';
 
 /** A port to publish: which backend opens it and where. */
 export interface EthernetPortSpec {
@@ -15,10 +16,14 @@ export interface EthernetPortSpec {
 /**
  * Publishes an IOEthernetPort nub for each NIC a driver may drive. Existing Linux interfaces are
  * published only when named (DRIVERKIT_ETHERNET_PORTS, comma-separated, or {@link add}): the
- * machine's own uplink is never offered to a driver by default. A pcap port whose interface
+ * machine's own uplink is never offered to a driver by default. DRIVERKIT_ETHERNET_REPLAYS names
+ * captures to publish as replay ports (paths, comma-separated, or a JSON array of paths and
+ * {@link ReplayPortOptions}). A pcap port whose interface
  * disappears takes its nub, and so its driver, with it.
  */
 export class EthernetPortProvider {
+  /** The running host's provider (what a virtual bench publishes its ports with), or null. */
+  static current: EthernetPortProvider | null = null;
   readonly #host: IOServiceHost;
   readonly #nubs = new Map<string, { nub: IOEthernetPort; spec: EthernetPortSpec }>();
   #timer: NodeJS.Timeout | null = null;
@@ -28,7 +33,13 @@ export class EthernetPortProvider {
   }
 
   start(pollMs = 500): void {
-    for (const name of (process.env.DRIVERKIT_ETHERNET_PORTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) this.add({ backend: 'pcap', locator: name });
+    const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    for (const name of list(process.env.DRIVERKIT_ETHERNET_PORTS)) this.add({ backend: 'pcap', locator: name });
+    // Captures to replay as received traffic, each its own port (replay0, replay1…): paths, comma-separated,
+    // or a JSON array of paths and ReplayPortOptions.
+    const replays = process.env.DRIVERKIT_ETHERNET_REPLAYS ?? '';
+    const entries = replays.trim().startsWith('[') ? (JSON.parse(replays) as unknown[]).map((e) => (typeof e === 'string' ? e : JSON.stringify(e))) : list(replays);
+    entries.forEach((locator, i) => this.add({ backend: 'replay', locator, name: `replay${i}` }));
     this.#timer = setInterval(() => void this.#sweep(), pollMs);
     this.#timer.unref();
   }
@@ -41,7 +52,7 @@ export class EthernetPortProvider {
       nub.setName(spec.name ?? spec.locator);
       nub.setProperty('IOEthernetPortBackend', spec.backend);
       nub.setProperty('IOEthernetPortLocator', spec.locator);
-      const mac = spec.mac ?? (spec.backend === 'pcap' ? macOf(spec.locator) : null);
+      const mac = spec.mac ?? (spec.backend === 'pcap' ? macOf(spec.locator) : spec.backend === 'virtual' ? macOfLink(spec.locator) : null);
       if (mac) nub.setProperty('IOMACAddress', OSData.withBytes(mac));
       if (spec.backend === 'pcap') nub.setProperty('IOInterfaceName', spec.locator);
       // As a macOS Ethernet dext needs the networking family entitlement, so does a driver of this nub.
@@ -67,6 +78,14 @@ export class EthernetPortProvider {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     await Promise.all([...this.#nubs.keys()].map((k) => this.#remove(k)));
+  }
+}
+
+function macOfLink(locator: string): Uint8Array | null {
+  try {
+    return parseMAC(String((JSON.parse(locator) as { mac?: unknown }).mac));
+  } catch {
+    return null;
   }
 }
 

@@ -75,7 +75,7 @@ export class IOEthernetPort extends IOService {
       const p = packets[n]!;
       const offset = p.getDataOffset();
       const buffer = p.getDataVirtualAddress();
-      const got = h.receive(buffer, p.address + BigInt(offset), buffer.length - offset);
+      const got = h.receive(buffer, offset, p.address + BigInt(offset));
       if (got === 0) break;
       p.setDataLength(got);
       p.SetLinkHeaderLength(14);
@@ -91,7 +91,7 @@ export class IOEthernetPort extends IOService {
     for (let i = 0; i < count; i++) {
       const p = packets[i]!;
       const offset = p.getDataOffset();
-      if (h.send(p.getDataVirtualAddress(), p.address + BigInt(offset), p.getDataLength())) sent++;
+      if (h.send(p.getDataVirtualAddress(), offset, p.getDataLength(), p.address + BigInt(offset))) sent++;
     }
     return sent;
   }

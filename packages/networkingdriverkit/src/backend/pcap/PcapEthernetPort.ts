@@ -73,8 +73,9 @@ export class PcapEthernetPort implements EthernetPortHandle {
     return new PcapEthernetPort(interfaceName, lib, p, mac, mtu);
   }
 
-  receive(_buffer: Uint8Array, address: bigint, room: number): number {
+  receive(buffer: Uint8Array, offset: number, address: bigint): number {
     if (this.#closed) return 0;
+    const room = buffer.length - offset;
     for (;;) {
       const r = Number(this.#lib.nextEx(this.#p, this.#header, this.#data));
       if (r !== 1) return 0;
@@ -86,18 +87,19 @@ export class PcapEthernetPort implements EthernetPortHandle {
         this.statistics.bad++;
         continue;
       }
-      this.#lib.memcpy(address, this.#data[0]!, caplen);
+      // Address 0: the buffer is not memory this process mapped (a test's Uint8Array); copy through the view.
+      this.#lib.memcpy(address === 0n ? buffer.subarray(offset) : address, this.#data[0]!, caplen);
       this.statistics.received++;
       return caplen;
     }
   }
 
-  send(_view: Uint8Array, address: bigint, length: number): boolean {
+  send(buffer: Uint8Array, offset: number, length: number, address: bigint): boolean {
     if (this.#closed || length < kEthernetHeaderLength || length > this.maxFrameSize) {
       this.statistics.bad++;
       return false;
     }
-    const ok = Number(this.#lib.inject(this.#p, address, length)) === length;
+    const ok = Number(this.#lib.inject(this.#p, address === 0n ? buffer.subarray(offset, offset + length) : address, length)) === length;
     if (ok) this.statistics.sent++;
     else this.statistics.dropped++;
     return ok;

@@ -1,0 +1,92 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { IODispatchQueue, OSDictionary, toOSDictionary, type IOKernelServiceContext, type OSValue } from '@driverkit/driverkit';
+import {
+  EthernetInterfaceKernel,
+  IOUserNetworkPacketBufferPool,
+  IOUserNetworkRxCompletionQueue,
+  IOUserNetworkRxSubmissionQueue,
+  IOUserNetworkTxCompletionQueue,
+  IOUserNetworkTxSubmissionQueue,
+  kIOUserNetworkFamilyEntitlement,
+  type IOUserNetworkPacket,
+} from '../src/index';
+
+// The stack's side with a driver that does not play by the rules: the kernel half is driven
+// directly, as the host drives it for a driver process, over a real TAP.
+function context(entitled = true): IOKernelServiceContext {
+  return {
+    ioClass: 'IOUserNetworkEthernet',
+    properties: OSDictionary.withCapacity(0),
+    entitlements: toOSDictionary(entitled ? { [kIOUserNetworkFamilyEntitlement]: true } : {}),
+    caller: { key: 'test:1', onGone: () => {} },
+    log: () => {},
+  };
+}
+
+function driverSide() {
+  const queue = IODispatchQueue.Create('test');
+  const pool = IOUserNetworkPacketBufferPool.Create(null, 'test', 16, 16, 2048);
+  const queues = [
+    IOUserNetworkRxSubmissionQueue.Create(pool, null, 8, 0, queue),
+    IOUserNetworkRxCompletionQueue.Create(pool, null, 8, 0, queue),
+    IOUserNetworkTxSubmissionQueue.Create(pool, null, 8, 0, queue),
+    IOUserNetworkTxCompletionQueue.Create(pool, null, 8, 0, queue),
+  ] as const;
+  for (const q of queues) q.SetEnable(true);
+  const args = (over: Record<string, OSValue> = {}) => toOSDictionary({ mac: new Uint8Array([2, 1, 2, 3, 4, 5]), pool: pool.memory.name!, queues: queues.map((q) => q.describe()) as unknown as OSValue[], headroom: 0, tailroom: 0, maxMTU: 1500, ...over });
+  return { pool, queues, args };
+}
+
+const rx = (name: string, what: string) => Number(readFileSync(`/sys/class/net/${name}/statistics/${what}`, 'utf8'));
+
+test('registration is refused, naming what is wrong, without the entitlement or with the wrong queues', async () => {
+  const { queues, args } = driverSide();
+  await expect(new EthernetInterfaceKernel(context(false)).handleRemoteCall('registerEthernetInterface', args())).rejects.toThrow(/lacks the com\.apple\.developer\.driverkit\.family\.networking entitlement/);
+  const k = new EthernetInterfaceKernel(context());
+  const twice = [queues[0], queues[0], queues[2], queues[3]].map((q) => q.describe()) as unknown as OSValue[];
+  await expect(k.handleRemoteCall('registerEthernetInterface', args({ queues: twice }))).rejects.toThrow(/two RxSubmission queues/);
+  await expect(k.handleRemoteCall('registerEthernetInterface', args({ pool: 'driverkit.1.deadbeef' }))).rejects.toThrow(/cannot open shared memory/);
+  await expect(k.handleRemoteCall('registerEthernetInterface', args({ mac: new Uint8Array([1, 0, 0, 0, 0, 1]) }))).rejects.toThrow(/is a multicast address/);
+  await expect(k.handleRemoteCall('reportLinkStatus', toOSDictionary({ status: 3, media: 0 }))).rejects.toThrow(/call RegisterEthernetInterface first/);
+  expect(k.interfaceName).toBeNull();
+});
+
+test('hostile RX completions (packets it does not hold, runts, oversized, out of the buffer) are counted and dropped; good frames still reach the kernel', async () => {
+  const { pool, queues, args } = driverSide();
+  const k = new EthernetInterfaceKernel(context());
+  await k.handleRemoteCall('registerEthernetInterface', args());
+  const name = k.interfaceName!;
+  try {
+    // A TAP that is down refuses writes; the kernel counts frames only on an interface that is up.
+    execFileSync('ip', ['link', 'set', name, 'up']);
+    const [rxs, rxc] = queues;
+    // The stack gave the driver empty packets on RX submission.
+    const empty: IOUserNetworkPacket[] = new Array(8);
+    expect(rxs.DequeuePackets(empty, 8)).toBe(8);
+    const [good, runt, big, outside] = empty as [IOUserNetworkPacket, IOUserNetworkPacket, IOUserNetworkPacket, IOUserNetworkPacket];
+    const frame = new Uint8Array(60).fill(0xab);
+    frame.set([2, 1, 2, 3, 4, 5], 0);
+    good.setData(frame);
+    runt.setData(frame.subarray(0, 5));
+    big.setData(new Uint8Array(1800));
+    outside.setData(frame);
+    // A descriptor pointing past the buffer, as a hostile driver could write it.
+    new DataView(pool.memory.buffer, pool.layout.descriptorOffset + outside.index * 16).setUint16(4, 2040, true);
+    const before = rx(name, 'rx_packets');
+    expect(rxc.EnqueuePackets([runt, big, outside, good])).toBe(4);
+    // An index out of the pool, and a packet the driver never had (on TX submission's side).
+    const view = new DataView(new ArrayBuffer(4));
+    view.setUint32(0, 9999, true);
+    rxc.source.Enqueue(4, new Uint8Array(view.buffer));
+    rxc.EnqueuePacket(pool.packet(15));
+    k.RxCompleted();
+    expect(k.stats.rxDropped).toBe(3);
+    expect(k.stats.rxDelivered).toBe(1);
+    expect(k.stats.protocolErrors).toBe(2);
+    expect(rx(name, 'rx_packets') - before).toBe(1);
+  } finally {
+    await k.serviceEnded();
+  }
+  expect(existsSync(`/sys/class/net/${name}`)).toBe(false);
+});
