@@ -3,6 +3,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// Every data queue a process listens to across processes parks a threadpool thread in a futex wait
+// (and each device poll another): libuv's default of 4 would let two network interfaces starve the
+// host's own file I/O. Set before anything uses the pool; driver processes inherit it.
+process.env.UV_THREADPOOL_SIZE ??= '32';
+
 const cli = fileURLToPath(new URL('../dist/cli/driverkit.js', import.meta.url));
 if (!existsSync(cli)) {
   console.error('driverkit: the package is not built yet (no dist/). Run `npm run build` at the repository root.');

@@ -86,7 +86,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
       // it exits, after terminating its services, when its channel to the host closes.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, DRIVERKIT_SERVER_NAME: name },
+      // Its data-queue listeners each park a threadpool thread (see bin/driverkit.mjs).
+      env: { UV_THREADPOOL_SIZE: '32', ...process.env, DRIVERKIT_SERVER_NAME: name },
     });
     for (const stream of [this.#child.stdout!, this.#child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => options.log(`[${name} ${this.#child.pid}] ${line}`));

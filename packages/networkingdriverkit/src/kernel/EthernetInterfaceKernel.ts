@@ -76,7 +76,10 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
   #freeRing: IODataQueueRing | null = null;
   #sources = new Map<IOUserNetworkPacketQueueType, IODataQueueDispatchSource>();
   #descriptors: DataView | null = null;
-  #base = 0n;
+  /** Each packet's buffer address in this process, computed once: no BigInt per frame. */
+  #addresses: bigint[] = [];
+  /** The same plus the TX headroom, where frames read from the TAP go. */
+  #txAddresses: bigint[] = [];
   #owner = new Uint8Array(0);
   #free: Int32Array = new Int32Array(0);
   #freeCount = 0;
@@ -87,6 +90,7 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
   #maxMTU = 1500;
   #wake = -1;
   #reading = false;
+  #starved = false;
   #pendingTx = -1;
   #retry: NodeJS.Timeout | null = null;
   #watch: NodeJS.Timeout | null = null;
@@ -163,7 +167,9 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
       this.#layout = layout;
       this.#freeRing = freeRing;
       this.#descriptors = new DataView(pool.buffer, layout.descriptorOffset, layout.packetCount * PacketPoolLayout.DESCRIPTOR);
-      this.#base = pool.address! + BigInt(layout.bufferOffset);
+      const base = pool.address! + BigInt(layout.bufferOffset);
+      this.#addresses = Array.from({ length: layout.packetCount }, (_, i) => base + BigInt(i * layout.bufferSize));
+      this.#txAddresses = this.#addresses.map((a) => a + BigInt(this.#headroom));
     } catch (e) {
       this.#detachQueues();
       pool.close();
@@ -215,10 +221,11 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
     // Half the pool (at most what the queue holds) waits on RX submission for received frames; the rest carries TX.
     this.#rxTarget = Math.min(Math.floor(layout.packetCount / 2), this.#capacityOf('RxSubmission'));
     this.#refillRx();
-    const rxc = this.#sources.get('RxCompletion')!;
-    const rxAction = OSAction.Create(this, 'RxCompleted');
-    rxc.SetDataAvailableHandler(rxAction);
-    rxAction.release();
+    for (const [type, method] of [['RxCompletion', 'RxCompleted'], ['TxCompletion', 'TxCompleted']] as const) {
+      const action = OSAction.Create(this, method);
+      this.#sources.get(type)!.SetDataAvailableHandler(action);
+      action.release();
+    }
     this.#wake = LinuxNative.eventfd();
     this.#pollTap();
   }
@@ -306,12 +313,24 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
       const length = d.getUint32(at, true);
       const offset = d.getUint16(at + 4, true);
       if (length < kEthernetHeaderLength || length > maxFrame || offset + length > layout.bufferSize) this.stats.rxDropped++;
-      else if (LinuxNative.writeAt(tap.fd, this.#base + BigInt(index * layout.bufferSize + offset), length) === length) this.stats.rxDelivered++;
+      else if (LinuxNative.writeAt(tap.fd, offset === 0 ? this.#addresses[index]! : this.#addresses[index]! + BigInt(offset), length) === length) this.stats.rxDelivered++;
       else this.stats.rxDropped++;
       this.#rxOutstanding--;
       this.#putFree(index);
     }
     this.#refillRx();
+  }
+
+  /** TX completion's DataAvailable: packets come back; reading resumes if it waited for them. @internal (an OSAction target) */
+  TxCompleted(): void {
+    if (this.#closed) return;
+    this.#reap();
+    if (this.#starved) {
+      this.#starved = false;
+      if (this.#retry) clearTimeout(this.#retry);
+      this.#retry = null;
+      this.#readTap();
+    }
   }
 
   /** Waits (on a threadpool thread, in poll) for the TAP to have frames, then reads a batch on this thread. */
@@ -342,9 +361,12 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
       this.#pendingTx = -1;
       if (index < 0) {
         index = this.#takeFree();
-        // No packet free: the driver holds them all; look again shortly.
-        if (index < 0) return this.#retryLater();
-        const got = LinuxNative.readAt(tap.fd, this.#base + BigInt(index * layout.bufferSize + this.#headroom), room);
+        // No packet free: the driver holds them all; TX completion resumes reading (or, failing that, a timer).
+        if (index < 0) {
+          this.#starved = true;
+          return this.#retryLater();
+        }
+        const got = LinuxNative.readAt(tap.fd, this.#txAddresses[index]!, room);
         if (got < 0 || got === 0) {
           this.#putFree(index);
           if (got === EAGAIN || got === 0) break;

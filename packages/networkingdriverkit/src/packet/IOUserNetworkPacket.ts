@@ -27,6 +27,19 @@ export class IOUserNetworkPacket {
     this.#bufferOffset = bufferOffset;
   }
 
+  #dataAddress = 0n;
+  #dataAddressOffset = -1;
+
+  /** The address of the data (buffer + data offset), kept while the offset stays: no BigInt per frame. */
+  dataAddress(): bigint {
+    const o = this.getDataOffset();
+    if (o !== this.#dataAddressOffset) {
+      this.#dataAddress = this.address + BigInt(o);
+      this.#dataAddressOffset = o;
+    }
+    return this.#dataAddress;
+  }
+
   /** The whole buffer (Apple's `getDataVirtualAddress()` is its start; the data begins at the data offset). */
   getDataVirtualAddress(): Uint8Array {
     return this.#buffer;

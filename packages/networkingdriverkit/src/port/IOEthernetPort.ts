@@ -75,7 +75,7 @@ export class IOEthernetPort extends IOService {
       const p = packets[n]!;
       const offset = p.getDataOffset();
       const buffer = p.getDataVirtualAddress();
-      const got = h.receive(buffer, offset, p.address + BigInt(offset));
+      const got = h.receive(buffer, offset, p.dataAddress());
       if (got === 0) break;
       p.setDataLength(got);
       p.SetLinkHeaderLength(14);
@@ -90,8 +90,7 @@ export class IOEthernetPort extends IOService {
     let sent = 0;
     for (let i = 0; i < count; i++) {
       const p = packets[i]!;
-      const offset = p.getDataOffset();
-      if (h.send(p.getDataVirtualAddress(), offset, p.getDataLength(), p.address + BigInt(offset))) sent++;
+      if (h.send(p.getDataVirtualAddress(), p.getDataOffset(), p.getDataLength(), p.dataAddress())) sent++;
     }
     return sent;
   }
