@@ -21,6 +21,7 @@ export class IOUserNetworkEthernet extends IOService {
   #headroom = 0;
   #tailroom = 0;
   #interfaceName: string | null = null;
+  #mac: Uint8Array = new Uint8Array(6);
   #events: Promise<void> | null = null;
   #stopping = false;
 
@@ -56,10 +57,34 @@ export class IOUserNetworkEthernet extends IOService {
     const name = result.getObject('interfaceName');
     this.#interfaceName = name instanceof OSString ? name.getCStringNoCopy() : null;
     this.#registered = true;
+    this.#mac = mac;
     this.setProperty('BSD Name', this.#interfaceName ?? '');
     this.setProperty('IOMACAddress', OSData.withBytes(mac));
     this.setProperty('IOMaxTransferUnit', OSNumber.withNumber(maxMTU, 32));
     this.#events = this.#followStack();
+    return kIOReturnSuccess;
+  }
+
+  /** The station address the interface has now (the registered one, or the kernel side's accepted change). */
+  CopyMACAddress(): Uint8Array {
+    return this.#mac.slice();
+  }
+
+  /**
+   * Changes the interface's MTU from the driver's side (an extension: on macOS only the stack sets it).
+   * Refused above {@link GetMaxTransferUnit}; the stack does not echo it back through SetMTU.
+   */
+  async ChangeInterfaceMTU(mtu: number): Promise<number> {
+    await this.#call('setMTU', { mtu });
+    return kIOReturnSuccess;
+  }
+
+  /** Changes the interface's station address from the driver's side (an extension, as {@link ChangeInterfaceMTU}). */
+  async ChangeInterfaceMACAddress(macAddress: IOUserNetworkMACAddress): Promise<number> {
+    const mac = macBytes(macAddress);
+    await this.#call('setMAC', { mac: OSData.withBytes(mac) });
+    this.#mac = mac;
+    this.setProperty('IOMACAddress', OSData.withBytes(mac));
     return kIOReturnSuccess;
   }
 
@@ -96,7 +121,15 @@ export class IOUserNetworkEthernet extends IOService {
       else if (kind === 'mtu' && value instanceof OSNumber) status = await this.SetMTU(Number(value.unsigned32BitValue()));
       else if (kind === 'promiscuous') status = await this.SetPromiscuousModeEnable(flag);
       else if (kind === 'allMulticast') status = await this.SetAllMulticastModeEnable(flag);
-      else if (kind === 'multicast') {
+      else if (kind === 'mac') {
+        const mac = parseMAC(((e.getObject('address') as OSString | null)?.getCStringNoCopy() ?? ''));
+        if (mac) {
+          status = await this.SetMACAddress(mac);
+          // Refused: the interface gets the driver's address back.
+          if (typeof status === 'number' && status !== kIOReturnSuccess) await this.#call('setMAC', { mac: OSData.withBytes(this.CopyMACAddress()) });
+          else this.#mac = mac;
+        }
+      } else if (kind === 'multicast') {
         const list = e.getObject('addresses');
         const addresses = list instanceof OSArray ? [...list].map((a) => parseMAC((a as OSString).getCStringNoCopy())).filter((m): m is Uint8Array => m !== null) : [];
         status = await this.SetMulticastAddresses(addresses, addresses.length);
@@ -197,6 +230,15 @@ export class IOUserNetworkEthernet extends IOService {
 
   /** Mirrors `SetWakeOnMagicPacketEnable`. */
   SetWakeOnMagicPacketEnable(_enable: boolean): Promise<number | void> | number | void {
+    return kIOReturnSuccess;
+  }
+
+  /**
+   * The stack changed the interface's station address (`ip link set … address`). Return an error to
+   * refuse it: the interface gets the driver's address back. (No Apple counterpart: macOS does not let
+   * the stack change a dext's address.)
+   */
+  SetMACAddress(_macAddress: Uint8Array): Promise<number | void> | number | void {
     return kIOReturnSuccess;
   }
 

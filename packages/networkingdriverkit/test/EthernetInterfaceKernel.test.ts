@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { IODispatchQueue, OSDictionary, toOSDictionary, type IOKernelServiceContext, type OSValue } from '@driverkit/driverkit';
+import { IODispatchQueue, OSDictionary, fromOSObject, toOSDictionary, type IOKernelServiceContext, type OSValue } from '@driverkit/driverkit';
 import {
   EthernetInterfaceKernel,
   IOUserNetworkPacketBufferPool,
@@ -89,4 +89,27 @@ test('hostile RX completions (packets it does not hold, runts, oversized, out of
     await k.serviceEnded();
   }
   expect(existsSync(`/sys/class/net/${name}`)).toBe(false);
+});
+
+test('MTU and MAC changes go both ways: the kernel side\'s reach the driver as events, the driver\'s reach the interface', async () => {
+  const { args } = driverSide();
+  const k = new EthernetInterfaceKernel(context());
+  await k.handleRemoteCall('registerEthernetInterface', args({ maxMTU: 9000 }));
+  const name = k.interfaceName!;
+  const sys = (f: string) => readFileSync(`/sys/class/net/${name}/${f}`, 'utf8').trim();
+  try {
+    expect(sys('address')).toBe('02:01:02:03:04:05');
+    execFileSync('ip', ['link', 'set', name, 'address', '02:aa:bb:cc:dd:ee', 'mtu', '3000']);
+    const r = await k.handleRemoteCall('nextEvents', OSDictionary.withCapacity(0));
+    const events = fromOSObject(r!.getObject('events')!) as Array<Record<string, unknown>>;
+    expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'mtu', value: 3000 }), { kind: 'mac', address: '02:aa:bb:cc:dd:ee' }]));
+    await k.handleRemoteCall('setMTU', toOSDictionary({ mtu: 8000 }));
+    await k.handleRemoteCall('setMAC', toOSDictionary({ mac: new Uint8Array([2, 9, 9, 9, 9, 9]) }));
+    expect(sys('mtu')).toBe('8000');
+    expect(sys('address')).toBe('02:09:09:09:09:09');
+    await expect(k.handleRemoteCall('setMTU', toOSDictionary({ mtu: 9500 }))).rejects.toThrow(/9500 is outside 68–9000/);
+    await expect(k.handleRemoteCall('setMAC', toOSDictionary({ mac: new Uint8Array([1, 0, 0, 0, 0, 0]) }))).rejects.toThrow(/not multicast/);
+  } finally {
+    await k.serviceEnded();
+  }
 });

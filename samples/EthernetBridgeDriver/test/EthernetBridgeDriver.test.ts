@@ -70,6 +70,7 @@ beforeAll(async () => {
   const registered = new RegExp(`EthernetBridgeDriver: (dk\\d+) \\(.*\\) drives ${nic},`);
   await until('the driver to register its TAP', () => registered.test(output));
   tap = registered.exec(output)![1]!;
+  await until('the start', () => output.includes('following services'));
   sh('ip', 'addr', 'add', `${here}/24`, 'dev', tap);
   sh('ip', 'link', 'set', tap, 'up');
   await until('carrier on the TAP', () => carrier(tap) === '1');
@@ -77,7 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (host && host.exitCode === null) {
-    const exited = new Promise((r) => host.once('exit', r));
+    const exited = new Promise((r) => host.once('close', r));
     host.kill('SIGINT');
     await exited;
   }
@@ -132,7 +133,8 @@ test('the wire going down and up is seen by the kernel as the TAP losing and reg
   await until('NO-CARRIER on the TAP', () => carrier(tap) === '0');
   inNs('ip', 'link', 'set', peer, 'up');
   await until('carrier back on the TAP', () => carrier(tap) === '1');
-  expect(output).toMatch(/EthernetBridgeDriver: link down[\s\S]*EthernetBridgeDriver: link up/);
+  // The driver's own log line comes through its process's stdout, after the carrier it set.
+  await until('the driver to log both', () => /EthernetBridgeDriver: link down[\s\S]*EthernetBridgeDriver: link up/.test(output));
 }, 30_000);
 
 test('killing the driver mid-transfer takes its TAP with it; the host relaunches it on the same port', async () => {

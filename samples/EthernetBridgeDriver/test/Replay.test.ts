@@ -26,7 +26,7 @@ async function until(what: string, check: () => boolean, ms = 15_000): Promise<v
 
 afterAll(async () => {
   if (!host || host.exitCode !== null) return;
-  const exited = new Promise((r) => host.once('exit', r));
+  const exited = new Promise((r) => host.once('close', r));
   host.kill('SIGINT');
   await exited;
 });

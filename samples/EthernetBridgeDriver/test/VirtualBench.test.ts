@@ -37,10 +37,11 @@ beforeAll(async () => {
   const registered = /EthernetBridgeDriver: (dk\d+) \(.*\) drives vlink0,/;
   await until('the driver on vlink0', () => registered.test(output));
   tap = registered.exec(output)![1]!;
+  await until('the start', () => output.includes('following services'));
 }, 30_000);
 
 afterAll(async () => {
-  const exited = new Promise((r) => host.once('exit', r));
+  const exited = new Promise((r) => host.once('close', r));
   host.kill('SIGINT');
   await exited;
   expect(existsSync(`/sys/class/net/${tap}`)).toBe(false);

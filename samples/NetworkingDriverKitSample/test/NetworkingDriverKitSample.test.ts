@@ -31,10 +31,12 @@ beforeAll(async () => {
   host.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await until('registration', () => /NetworkingDriverKitSample: registered (dk\d+) /.test(output));
   tap = /NetworkingDriverKitSample: registered (dk\d+) /.exec(output)![1]!;
+  // Start has returned once the host says the driver started.
+  await until('the start', () => output.includes('following services'));
 }, 30_000);
 
 afterAll(async () => {
-  const exited = new Promise((r) => host.once('exit', r));
+  const exited = new Promise((r) => host.once('close', r));
   host.kill('SIGINT');
   await exited;
   expect(output).toMatch(/NetworkingDriverKitSample: Stop\(\)/);
@@ -69,7 +71,7 @@ test('MTU, promiscuous mode and multicast joins reach the driver; an MTU above i
   await until('the multicast list', () => /MC\[\d\]: 01:00:5e:01:02:03/.test(output));
   ip('link', 'set', tap, 'mtu', '9500');
   await until('the MTU put back', () => readFileSync(`/sys/class/net/${tap}/mtu`, 'utf8').trim() === '4000');
-  expect(output).toMatch(/MTU 9500 is above the driver's maximum 9000; restoring 4000/);
+  await until('the host to say so', () => /MTU 9500 is above the driver's maximum 9000; restoring 4000/.test(output));
   expect(output).not.toContain('SetMTU(9500)');
 });
 

@@ -168,7 +168,10 @@ export class IODataQueueRing {
       return -1;
     }
     const n = Math.min(this.#entrySize, target.length);
-    target.set(this.#data.subarray(this.#entryAt + 4, this.#entryAt + 4 + n));
+    const from = this.#entryAt + 4;
+    // Small entries (packet indices, events) are copied byte by byte: no view object per dequeue.
+    if (n <= 32) for (let i = 0; i < n; i++) target[i] = this.#data[from + i]!;
+    else target.set(this.#data.subarray(from, from + n));
     if (this.needServicedCallback) this.lastDequeueNeedsService = true;
     Atomics.store(this.#words, HEAD, this.#newHead | 0);
     return this.#entrySize;

@@ -39,10 +39,6 @@ export class IOKernelClassTable {
     this.#classes.set(ioClass, factory);
   }
 
-  has(ioClass: string): boolean {
-    return this.#classes.has(ioClass);
-  }
-
   /** A new kernel half for a service of `context.ioClass`; refuses a class no loaded family provides. */
   create(context: IOKernelServiceContext): IOKernelService {
     const factory = this.#classes.get(context.ioClass);

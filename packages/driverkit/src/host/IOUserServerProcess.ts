@@ -228,13 +228,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const method = messageString(m, 'method');
     const args = m.getObject('args');
     const nub = id instanceof OSNumber ? this.#callable.get(id.unsigned64BitValue())?.nub : undefined;
-    const answer = (fields: Record<string, OSObject | string | number>) => {
-      if (this.#dead || this.#channel.isClosed()) return;
-      const r = requestMessage('reply', rid, fields);
-      this.#channel.send(r);
-      r.release();
-    };
-    void (async () => {
+    this.#answer(rid, async () => {
       if (!nub) throw new IOReturnError(kIOReturnNotPermitted, 'providerCall: that service is not a provider of this driver process');
       if (!method || !(args instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'providerCall: no method name or arguments');
       if (!isRemoteCallTarget(nub)) throw new IOReturnError(kIOReturnUnsupported, `${nub.getName()} (${nub.getClassName()}) takes no calls from driver processes`);
@@ -244,10 +238,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
         entry = { caller: { key: `${this.name}:${this.pid}`, onGone: (f) => void cleanups.push(f) }, cleanups };
         this.#callers.set(nub, entry);
       }
-      const result = await nub.handleRemoteCall(method, args, entry.caller);
-      answer({ status: 0, result: result ?? OSDictionary.withCapacity(0) });
-      result?.release();
-    })().catch((e) => answer({ status: ioReturnFromException(e), message: errorReason(e) }));
+      return nub.handleRemoteCall(method, args, entry.caller);
+    });
   }
 
   /**
@@ -262,22 +254,31 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const ioClass = messageString(m, 'ioClass');
     const userClass = messageString(m, 'userClass');
     const args = m.getObject('args');
-    const answer = (fields: Record<string, OSObject | string | number>) => {
-      if (this.#dead || this.#channel.isClosed()) return;
-      const r = requestMessage('reply', rid, fields);
-      this.#channel.send(r);
-      r.release();
-    };
-    void (async () => {
+    this.#answer(rid, async () => {
       if (!key || !method || !ioClass || !(args instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'serviceCall: no service, IOClass, method name or arguments');
       const describe = () => {
         const properties = this.#startedAs.find((p) => (p.getObject('IOClass') as OSString | null)?.getCStringNoCopy?.() === ioClass && (p.getObject('IOUserClass') as OSString | null)?.getCStringNoCopy?.() === userClass);
         return properties ? { ioClass, properties, entitlements: this.options.entitlements ?? OSDictionary.withCapacity(0) } : null;
       };
-      const result = await this.#kernel.call(key, method, args, this.#kernelCaller.caller, describe);
-      answer({ status: 0, result: result ?? OSDictionary.withCapacity(0) });
-      result?.release();
-    })().catch((e) => answer({ status: ioReturnFromException(e), message: errorReason(e) }));
+      return this.#kernel.call(key, method, args, this.#kernelCaller.caller, describe);
+    });
+  }
+
+  /** Runs a driver process's call and sends its reply: the result, or the error's kIOReturn and reason. */
+  #answer(rid: number, work: () => Promise<OSDictionary | null>): void {
+    const send = (fields: Record<string, OSObject | string | number>) => {
+      if (this.#dead || this.#channel.isClosed()) return;
+      const r = requestMessage('reply', rid, fields);
+      this.#channel.send(r);
+      r.release();
+    };
+    work().then(
+      (result) => {
+        send({ status: 0, result: result ?? OSDictionary.withCapacity(0) });
+        result?.release();
+      },
+      (e) => send({ status: ioReturnFromException(e), message: errorReason(e) }),
+    );
   }
 
   /** One request about a service or user client (named in `fields`), answered by the driver process. */

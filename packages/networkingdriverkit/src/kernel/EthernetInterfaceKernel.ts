@@ -42,6 +42,7 @@ const AT_DRIVER_TX = 2;
 /** What the stack tells the driver, in order (IOUserNetworkEthernet turns each into its override call). */
 export type EthernetKernelEvent =
   | { kind: 'enable'; value: boolean }
+  | { kind: 'mac'; address: string }
   | { kind: 'mtu'; value: number }
   | { kind: 'promiscuous'; value: boolean }
   | { kind: 'allMulticast'; value: boolean }
@@ -124,7 +125,17 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
       }
       case 'setMTU': {
         const mtu = a.number('mtu', 65535);
+        if (mtu < 68 || mtu > this.#maxMTU) throw new IOReturnError(kIOReturnBadArgument, `IOUserNetworkEthernet.setMTU: ${mtu} is outside 68–${this.#maxMTU} (the driver's GetMaxTransferUnit)`);
         await this.#registered(method).setMTU(mtu);
+        // The driver asked for it: it is not news to send back.
+        if (this.#last) this.#last.mtu = mtu;
+        return null;
+      }
+      case 'setMAC': {
+        const mac = a.requiredData('mac', 6);
+        if (mac.length !== 6 || mac[0]! & 1) throw new IOReturnError(kIOReturnBadArgument, 'IOUserNetworkEthernet.setMAC: a station address is 6 bytes and not multicast');
+        await this.#registered(method).setMAC(mac);
+        if (this.#last) this.#last.mac = formatMAC(mac);
         return null;
       }
       case 'nextEvents':
@@ -412,6 +423,7 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
     if (now.promiscuous !== last.promiscuous) this.#push({ kind: 'promiscuous', value: now.promiscuous });
     if (now.allMulticast !== last.allMulticast) this.#push({ kind: 'allMulticast', value: now.allMulticast });
     if (now.multicast.join() !== last.multicast.join()) this.#push({ kind: 'multicast', addresses: now.multicast });
+    if (now.mac !== last.mac) this.#push({ kind: 'mac', address: now.mac });
     if (now.up !== last.up) this.#push({ kind: 'enable', value: now.up });
     this.#last = now;
   }
