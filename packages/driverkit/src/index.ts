@@ -99,8 +99,13 @@ export {
   kIOServiceBusyStateKey,
   kIOServicePowerCapabilityOn,
   kIOServicePowerCapabilityLow,
+  kIOServicePMAssertionCPUBit,
+  kIOServicePMAssertionForceFullWakeupBit,
+  kIOPowerManagementKey,
+  kIOPMAssertionsKey,
   type IOServiceRuntime,
   type IOServiceState,
+  type IOStateNotificationPort,
 } from './service/IOService';
 export { IOResources } from './service/IOResources';
 export { IOUserResources } from './service/IOUserResources';
@@ -117,6 +122,8 @@ export {
   type IOMatchingContext,
 } from './matching/IOMatchingEngine';
 export { IOServiceHost, type IOServiceHostOptions, type IOServiceHostEvent } from './host/IOServiceHost';
+export { IOStateNotificationCenter, kIOStateNotificationEntitlementGetKey, kIOStateNotificationEntitlementSetKey, type IOStateNotificationCaller } from './host/IOStateNotificationCenter';
+export { IOServiceStateNotificationDispatchSource } from './dispatch/IOServiceStateNotificationDispatchSource';
 export type { IOUserServerHandle } from './host/IOUserServerHandle';
 export { IOUserServiceProxy } from './host/IOUserServiceProxy';
 export { type IOKernelService, type IOKernelServiceContext, type IOKernelClassFactory } from './host/IOKernelClass';

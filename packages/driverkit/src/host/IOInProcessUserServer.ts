@@ -3,6 +3,8 @@ import { OSString } from '../os/OSString';
 import { IOUserServerRuntime, type IODriverModule } from '../server/IOUserServerRuntime';
 import type { IOService } from '../service/IOService';
 import { IOKernelClassTable, IOKernelServiceSet } from './IOKernelClass';
+import type { IOStateNotificationCenter } from './IOStateNotificationCenter';
+import type { IOStateNotificationPort } from '../service/IOService';
 import { IOUserClientRunner } from '../userclient/IOUserClientRunner';
 import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandle';
 
@@ -20,7 +22,7 @@ export class IOInProcessUserServer implements IOUserServerHandle {
     readonly name: string,
     driver: IODriverModule,
     onError: (service: IOService, what: string, error: unknown) => void,
-    kernel: { classes: IOKernelClassTable; entitlements: OSDictionary; log: (line: string) => void } = { classes: new IOKernelClassTable(), entitlements: OSDictionary.withCapacity(0), log: () => {} },
+    kernel: { classes: IOKernelClassTable; entitlements: OSDictionary; log: (line: string) => void; states?: IOStateNotificationCenter } = { classes: new IOKernelClassTable(), entitlements: OSDictionary.withCapacity(0), log: () => {} },
   ) {
     this.#runtime = new IOUserServerRuntime(name, driver);
     this.#runtime.onError = onError;
@@ -36,6 +38,25 @@ export class IOInProcessUserServer implements IOUserServerHandle {
           })
           .then((r) => r ?? OSDictionary.withCapacity(0)),
     });
+    const states = kernel.states;
+    if (states) {
+      const port = this.#statePort(states, kernel.entitlements);
+      this.#runtime.stateNotificationsFor = () => port;
+    }
+  }
+
+  #statePort(states: IOStateNotificationCenter, entitlements: OSDictionary): IOStateNotificationPort {
+    const caller = { name: this.name, entitlements };
+    return {
+      create: async (name, value) => states.create(name, value, caller),
+      set: async (name, value) => states.set(name, value, caller),
+      copy: async (name) => states.copy(name, caller),
+      watch: async (names, listener) => {
+        const stop = states.watch(names, listener);
+        this.#cleanups.push(stop);
+        return stop;
+      },
+    };
   }
 
   serviceTerminated(service: IOService): void {

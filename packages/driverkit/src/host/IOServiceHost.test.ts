@@ -114,6 +114,48 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(halves).toHaveLength(3);
   });
 
+  test('JoinPMTree, ChangePowerState, PM assertions and CopyProviderProperties from a driver process; the host\'s sleep honours the assertions', async () => {
+    const logs: string[] = [];
+    const h = new IOServiceHost({ log: (l) => logs.push(l) });
+    h.addDriverBundle(join(drivers, 'TestDrivers'));
+    try {
+      const hub = nub('hub', { Level: 'hub' });
+      h.publishNub(hub);
+      const port = nub('port', { Role: 'power', Level: 'port', StartOff: true, AssertBits: 0x001 });
+      h.publishNub(port, hub);
+      await h.whenIdle();
+      const d = h.clientsOf(port).get('IODefaultMatchCategory')!;
+      expect(String(fromOSObject(d.getProperty('EarlyAssertion')!))).toMatch(/CreatePMAssertion: call JoinPMTree first/);
+      expect(fromOSObject(d.getProperty('ProviderChain')!)).toEqual([{ Level: 'port' }, { Level: 'hub' }]);
+      // ChangePowerState(Off) in Start went through SetPowerState; IOPowerManagement shows it.
+      expect(fromOSObject(d.getProperty('IOPowerManagement')!)).toEqual({ CurrentPowerState: 0, CapabilityFlags: 0, MaxPowerState: 1 });
+      expect(fromOSObject(d.getProperty('IOPMAssertions')!)).toEqual([{ AssertionID: expect.anything(), AssertionBits: 1 }]);
+      await h.setPowerState(2);
+      expect(Number((d.getProperty('LastPower') as OSNumber).unsigned32BitValue())).toBe(2);
+      // A CPU assertion: the system's sleep is a dark wake, the driver stays powered.
+      await h.setPowerState(0);
+      expect(Number((d.getProperty('LastPower') as OSNumber).unsigned32BitValue())).toBe(2);
+      expect(logs.join('\n')).toMatch(/sleep: dark wake, drivers stay powered \(CPU assertions held by PowerUser\)/);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('state notification items: created in one driver process, watched from another, set by the host; schema entitlements enforced', async () => {
+    const watcher = nub('w', { Role: 'watch-state' });
+    const publisher = nub('p', { Role: 'publish-state' });
+    const w = await startedOn(watcher);
+    await waitFor(() => w.getProperty('Watching') !== null);
+    const p = await startedOn(publisher);
+    // The item's creation is its first change: the watcher reads it.
+    await waitFor(() => Number((w.getProperty('SeenState') as OSNumber | null)?.unsigned32BitValue() ?? 0) === 1);
+    host.stateNotifications.set('org.driverkit.test.state', toOSDictionary({ n: 2 }), { name: 'test', entitlements: toOSDictionary({}) });
+    await waitFor(() => Number((w.getProperty('SeenState') as OSNumber | null)?.unsigned32BitValue() ?? 0) === 2);
+    expect(String(fromOSObject(p.getProperty('CreateTwice')!))).toMatch(/org\.driverkit\.test\.state already exists \(created by org\.driverkit\.test\.StatePublisher/);
+    expect(String(fromOSObject(p.getProperty('LockedRefusal')!))).toMatch(/lacks the org\.driverkit\.test\.never entitlement the item requires/);
+    expect(pidOf(w)).not.toBe(pidOf(p));
+  });
+
   test('power changes and provider property changes reach the driver in its process', async () => {
     const a = nub('a', { Role: 'record' });
     host.publishNub(a);

@@ -1,6 +1,8 @@
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnNotFound } from '../IOReturn/IOReturn';
 import { kOSBooleanTrue } from '../os/OSBoolean';
+import { OSArray } from '../os/OSArray';
+import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
 import { IODriverBundle } from '../matching/IODriverBundle';
 import type { IOMatchingFamily } from '../matching/IOMatchingFamily';
@@ -9,10 +11,11 @@ import type { IOPersonality } from '../matching/IOPersonality';
 import { IORegistry } from '../registry/IORegistry';
 import type { IORegistryEntry } from '../registry/IORegistryEntry';
 import { IOResources } from '../service/IOResources';
-import { IOService, kIOServicePowerCapabilityOff } from '../service/IOService';
+import { IOService, kIOPMAssertionsKey, kIOServicePMAssertionCPUBit, kIOServicePMAssertionForceFullWakeupBit, kIOServicePowerCapabilityOff, kIOServicePowerCapabilityOn } from '../service/IOService';
 import { IOUserResources } from '../service/IOUserResources';
 import { IOInProcessUserServer } from './IOInProcessUserServer';
 import { IOKernelClassTable, type IOKernelClassFactory } from './IOKernelClass';
+import { IOStateNotificationCenter } from './IOStateNotificationCenter';
 import type { IOUserServerHandle } from './IOUserServerHandle';
 import { IOUserServerProcess } from './IOUserServerProcess';
 
@@ -61,6 +64,8 @@ export class IOServiceHost {
   readonly options: Required<Omit<IOServiceHostOptions, 'log'>> & { log: (line: string) => void };
   readonly #families: IOMatchingFamily[] = [];
   readonly #kernelClasses = new IOKernelClassTable();
+  /** The system's state notification items (StateNotificationItemCreate/Set/Copy), shared by every driver. */
+  readonly stateNotifications = new IOStateNotificationCenter();
   readonly #bundles = new Map<string, IODriverBundle>();
   readonly #servers = new Map<string, IOUserServerHandle>();
   readonly #bindings = new Map<IOService, Map<string, Binding>>();
@@ -206,7 +211,28 @@ export class IOServiceHost {
   async setPowerState(powerFlags: number): Promise<void> {
     const services: IOService[] = [];
     for (const e of this.registry.entries()) if (e instanceof IOService && !this.#isNub(e)) services.push(e);
-    if (powerFlags === kIOServicePowerCapabilityOff) services.reverse();
+    if (powerFlags === kIOServicePowerCapabilityOff) {
+      // PM assertions drivers hold (CreatePMAssertion): a CPU one keeps the hardware running (dark
+      // wake, nothing is powered off); a full-wakeup one brings everything straight back on.
+      const held = (bit: number) => services.filter((s) => assertionBits(s) & bit).map((s) => s.getName());
+      const dark = held(kIOServicePMAssertionCPUBit);
+      if (dark.length > 0) {
+        this.options.log(`sleep: dark wake, drivers stay powered (CPU assertions held by ${dark.join(', ')})`);
+        return;
+      }
+      const wake = held(kIOServicePMAssertionForceFullWakeupBit);
+      services.reverse();
+      await this.#applyPower(services, powerFlags);
+      if (wake.length > 0) {
+        this.options.log(`sleep: full wake at once (asserted by ${wake.join(', ')})`);
+        await this.#applyPower(services.reverse(), kIOServicePowerCapabilityOn);
+      }
+      return;
+    }
+    await this.#applyPower(services, powerFlags);
+  }
+
+  async #applyPower(services: IOService[], powerFlags: number): Promise<void> {
     for (const s of services) {
       try {
         await s.SetPowerState(powerFlags);
@@ -320,8 +346,8 @@ export class IOServiceHost {
     const onError = (s: IOService, what: string, e: unknown) => this.options.log(`${s.getName()}.${what}: ${(e as Error).message ?? String(e)}`);
     server =
       this.options.mode === 'in-process'
-        ? new IOInProcessUserServer(key, personality.bundle, onError, { classes: this.#kernelClasses, entitlements: personality.bundle.entitlements, log: this.options.log })
-        : new IOUserServerProcess(key, personality.bundle, { log: this.options.log, onExit: (s, why) => this.#serverDied(s, why), kernelClasses: this.#kernelClasses, entitlements: personality.bundle.entitlements });
+        ? new IOInProcessUserServer(key, personality.bundle, onError, { classes: this.#kernelClasses, entitlements: personality.bundle.entitlements, log: this.options.log, states: this.stateNotifications })
+        : new IOUserServerProcess(key, personality.bundle, { log: this.options.log, onExit: (s, why) => this.#serverDied(s, why), kernelClasses: this.#kernelClasses, entitlements: personality.bundle.entitlements, stateNotifications: this.stateNotifications });
     this.#servers.set(key, server);
     return server;
   }
@@ -410,4 +436,12 @@ export class IOServiceHost {
     }
     return true;
   }
+}
+
+/** The union of the PM assertion bits a service's `IOPMAssertions` property lists. */
+function assertionBits(service: IOService): number {
+  const list = service.getProperty(kIOPMAssertionsKey);
+  let bits = 0;
+  if (list instanceof OSArray) for (const a of list) if (a instanceof OSDictionary) bits |= Number((a.getObject('AssertionBits') as OSNumber | null)?.unsigned32BitValue() ?? 0);
+  return bits;
 }

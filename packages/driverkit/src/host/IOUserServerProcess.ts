@@ -22,6 +22,7 @@ import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandl
 import { IOUserServiceProxy } from './IOUserServiceProxy';
 import { isRemoteCallTarget, type IORemoteCaller } from '../server/IORemoteProvider';
 import { IOKernelClassTable, IOKernelServiceSet } from './IOKernelClass';
+import type { IOStateNotificationCenter } from './IOStateNotificationCenter';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -36,6 +37,8 @@ export interface IOUserServerProcessOptions {
   kernelClasses?: IOKernelClassTable;
   /** The driver package's entitlements, for the kernel classes to check. */
   entitlements?: OSDictionary;
+  /** The host's state notification items. */
+  stateNotifications?: IOStateNotificationCenter;
 }
 
 /** The driver-process entry point, through the package's own exports so it shares the driver's copy of the core. */
@@ -71,6 +74,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
   readonly #kernel: IOKernelServiceSet<string>;
   /** This process as the caller of its services' kernel halves. */
   readonly #kernelCaller: { caller: IORemoteCaller; cleanups: Array<() => void> };
+  /** The state notification watches this process holds, by its watch id. */
+  readonly #watches = new Map<number, () => void>();
   #dead = false;
   #exiting = false;
   readonly #exited: Promise<void>;
@@ -110,6 +115,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
         this.#callable.clear();
         for (const nub of [...this.#callers.keys()]) this.#callerGone(nub);
         void this.#kernel.releaseAll();
+        for (const stop of this.#watches.values()) stop();
+        this.#watches.clear();
         for (const cleanup of this.#kernelCaller.cleanups.splice(0)) cleanup();
         for (const p of this.#startedAs.splice(0)) p.release();
         if (!this.#exiting) options.onExit(this, why);
@@ -264,6 +271,69 @@ export class IOUserServerProcess implements IOUserServerHandle {
     });
   }
 
+  /** StateNotificationItemCreate/Set/Copy and the watches of this process's state notification sources. */
+  #stateItem(m: OSDictionary): void {
+    const action = messageString(m, 'action');
+    const name = messageString(m, 'name') ?? '';
+    const value = m.getObject('value');
+    const caller = { name: this.name, entitlements: this.options.entitlements ?? OSDictionary.withCapacity(0) };
+    this.#answer(messageNumber(m, 'rid') ?? 0, async () => {
+      const states = this.options.stateNotifications;
+      if (!states) throw new IOReturnError(kIOReturnUnsupported, 'this host keeps no state notification items');
+      const dictionary = value instanceof OSDictionary ? value : null;
+      const result = OSDictionary.withCapacity(1);
+      if (action === 'create') states.create(name, dictionary, caller);
+      else if (action === 'set') states.set(name, dictionary ?? OSDictionary.withCapacity(0), caller);
+      else if (action === 'copy') {
+        const v = states.copy(name, caller);
+        result.setObject('value', v);
+        v.release();
+      } else if (action === 'watch' || action === 'unwatch') {
+        const watch = messageNumber(m, 'watch') ?? 0;
+        this.#watches.get(watch)?.();
+        this.#watches.delete(watch);
+        const names = m.getObject('names');
+        if (action === 'watch' && names instanceof OSArray) {
+          const list = [...names].filter((n): n is OSString => n instanceof OSString).map((n) => n.getCStringNoCopy());
+          this.#watches.set(
+            watch,
+            states.watch(list, (changed) => {
+              if (this.#dead || this.#channel.isClosed()) return;
+              const note = requestMessage('stateChanged', 0, { watch, name: changed });
+              this.#channel.send(note);
+              note.release();
+            }),
+          );
+        }
+      } else throw new IOReturnError(kIOReturnBadArgument, `state notification: no action ${action}`);
+      return result;
+    });
+  }
+
+  /** CopyProviderProperties for a provider of this process's services: it and each provider above it. */
+  #providerChain(m: OSDictionary): void {
+    const id = m.getObject('provider');
+    const keys = m.getObject('keys');
+    const nub = id instanceof OSNumber ? this.#callable.get(id.unsigned64BitValue())?.nub : undefined;
+    this.#answer(messageNumber(m, 'rid') ?? 0, async () => {
+      if (!nub) throw new IOReturnError(kIOReturnNotPermitted, 'CopyProviderProperties: that service is not a provider of this driver process');
+      const wanted = keys instanceof OSArray ? [...keys].filter((k): k is OSString => k instanceof OSString).map((k) => k.getCStringNoCopy()) : null;
+      const chain = OSArray.withCapacity(4);
+      for (let e: IOService | null = nub; e; e = e.GetProvider()) {
+        const props = e.copyProperties();
+        const d = OSDictionary.withCapacity(wanted?.length ?? props.getCount());
+        for (const [k, v] of props.entries()) if (!wanted || wanted.includes(k)) d.setObject(k, v);
+        chain.setObject(d);
+        d.release();
+        props.release();
+      }
+      const result = OSDictionary.withCapacity(1);
+      result.setObject('chain', chain);
+      chain.release();
+      return result;
+    });
+  }
+
   /** Runs a driver process's call and sends its reply: the result, or the error's kIOReturn and reason. */
   #answer(rid: number, work: () => Promise<OSDictionary | null>): void {
     const send = (fields: Record<string, OSObject | string | number>) => {
@@ -329,6 +399,14 @@ export class IOUserServerProcess implements IOUserServerHandle {
     }
     if (op === 'serviceCall') {
       this.#serviceCall(m);
+      return;
+    }
+    if (op === 'providerChain') {
+      this.#providerChain(m);
+      return;
+    }
+    if (op === 'stateItem') {
+      this.#stateItem(m);
       return;
     }
     if (op === 'completion') {

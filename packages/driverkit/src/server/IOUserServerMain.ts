@@ -13,7 +13,7 @@ import type { OSObject } from '../os/OSObject';
 import { OSNumber } from '../os/OSNumber';
 import { OSString } from '../os/OSString';
 import { IORegistry } from '../registry/IORegistry';
-import { IOService } from '../service/IOService';
+import { IOService, type IOStateNotificationPort } from '../service/IOService';
 import { IOProviderProxy } from './IOProviderProxy';
 import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
 import { isLinkedProvider, type IOProviderLink } from './IORemoteProvider';
@@ -77,6 +77,36 @@ export function runUserServer(fd = 3): void {
     },
   });
 
+  // The host's state notification items: each call a request; changes to watched items come as
+  // 'stateChanged' frames naming the watch.
+  const stateWatchers = new Map<number, (name: string) => void>();
+  let nextWatch = 1;
+  const stateCall = (action: string, fields: Record<string, OSObject | string | number>) => {
+    if (channel.isClosed()) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `state notification ${action}: the host is gone`));
+    const { rid, reply } = calls.begin(`state notification ${action}${typeof fields.name === 'string' ? ` of ${fields.name}` : ''}`, 10_000);
+    const m = requestMessage('stateItem', rid, { action, ...fields });
+    channel.send(m);
+    m.release();
+    return reply.then((r) => (r.getObject('result') as OSDictionary | null) ?? OSDictionary.withCapacity(0));
+  };
+  const statePort: IOStateNotificationPort = {
+    create: async (name, value) => void (await stateCall('create', value ? { name, value } : { name })),
+    set: async (name, value) => void (await stateCall('set', { name, value })),
+    copy: async (name) => {
+      const v = (await stateCall('copy', { name })).getObject('value');
+      return v instanceof OSDictionary ? (v.retain() as OSDictionary) : OSDictionary.withCapacity(0);
+    },
+    watch: async (names, listener) => {
+      const watch = nextWatch++;
+      stateWatchers.set(watch, listener);
+      await stateCall('watch', { watch, names: OSArray.withObjects(names.map((n) => OSString.withCString(n))) });
+      return () => {
+        stateWatchers.delete(watch);
+        void stateCall('unwatch', { watch }).catch(() => {});
+      };
+    },
+  };
+
   const send = (fields: Record<string, OSObject | string | number | boolean>) => {
     if (channel.isClosed()) return;
     const m = messageFields(fields);
@@ -132,12 +162,32 @@ export function runUserServer(fd = 3): void {
     const rid = ridObject instanceof OSNumber ? Number(ridObject.unsigned32BitValue()) : 0;
     if (op === 'reply') {
       calls.settle(m);
+    } else if (op === 'stateChanged') {
+      const watch = m.getObject('watch');
+      const name = messageString(m, 'name');
+      if (watch instanceof OSNumber && name) stateWatchers.get(Number(watch.unsigned32BitValue()))?.(name);
     } else if (op === 'init') {
       const modulePath = messageString(m, 'modulePath');
       const directory = messageString(m, 'bundlePath');
       runtime = new IOUserServerRuntime(messageString(m, 'name') ?? 'driver', { bundleIdentifier: messageString(m, 'bundleIdentifier') ?? 'unknown', modulePath, ...(directory ? { directory } : {}) });
       runtime.onError = (s, what, e) => process.stderr.write(`${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
       runtime.kernelLinkFor = kernelLinkFor;
+      runtime.stateNotificationsFor = () => statePort;
+      // The host answers for the providers above the stand-in this process holds.
+      runtime.providerChainFor = (provider, keys) => {
+        const id = [...providers].find(([, p]) => p === provider)?.[0];
+        if (id === undefined || channel.isClosed()) return null;
+        const { rid, reply } = calls.begin(`CopyProviderProperties of ${provider.getName()}`, 10_000);
+        const fields: Record<string, OSObject> = { provider: OSNumber.withNumber(id, 64) };
+        if (keys) fields.keys = OSArray.withObjects(keys.map((k) => OSString.withCString(k)));
+        const m = requestMessage('providerChain', rid, fields);
+        channel.send(m);
+        m.release();
+        return reply.then((r) => {
+          const chain = (r.getObject('result') as OSDictionary | null)?.getObject('chain');
+          return chain instanceof OSArray ? (chain.retain() as OSArray) : OSArray.withCapacity(0);
+        });
+      };
     } else if (op === 'start') {
       void (async () => {
         try {

@@ -1,9 +1,10 @@
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNotFound, kIOReturnUnsupported } from '../IOReturn/IOReturn';
+import type { OSArray } from '../os/OSArray';
 import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
 import { OSString } from '../os/OSString';
-import { IOService, type IOServiceRuntime } from '../service/IOService';
+import { IOService, type IOServiceRuntime, type IOStateNotificationPort } from '../service/IOService';
 import { OSBundle } from '../bundle/OSBundle';
 import type { IOProviderLink } from './IORemoteProvider';
 
@@ -46,6 +47,10 @@ export class IOUserServerRuntime implements IOServiceRuntime {
   #module: Promise<Record<string, unknown>> | null = null;
   /** How a service started here reaches its kernel half in the host (set by whoever runs this runtime). */
   kernelLinkFor: ((service: IOService) => IOProviderLink) | null = null;
+  /** How a service started here reaches the host's state notification items. */
+  stateNotificationsFor: ((service: IOService) => IOStateNotificationPort) | null = null;
+  /** How a service started here reads its provider chain from the host (set by a driver process). */
+  providerChainFor: ((provider: IOService, keys: readonly string[] | null) => Promise<OSArray> | null) | null = null;
   /** Where lifecycle errors go (a driver process forwards them to the host's log). */
   onError: (service: IOService, what: string, error: unknown) => void = (s, what, e) => {
     process.stderr.write(`${this.name}: ${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -126,5 +131,13 @@ export class IOUserServerRuntime implements IOServiceRuntime {
 
   kernelLink(service: IOService): IOProviderLink | null {
     return this.kernelLinkFor?.(service) ?? null;
+  }
+
+  stateNotifications(service: IOService): IOStateNotificationPort | null {
+    return this.stateNotificationsFor?.(service) ?? null;
+  }
+
+  copyProviderChain(provider: IOService, keys: readonly string[] | null): Promise<OSArray> | null {
+    return this.providerChainFor?.(provider, keys) ?? null;
   }
 }

@@ -3,6 +3,8 @@ import {
   IOService,
   IOServiceHost,
   OSDictionary,
+  OSNumber,
+  fromOSObject,
   kIOReturnBadArgument,
   kIOReturnNotFound,
   kIOReturnUnsupported,
@@ -135,4 +137,30 @@ describe('IOService lifecycle', () => {
     expect(log.filter((l) => l.startsWith('Stop'))).toEqual(['Stop child', 'Stop Recorder', 'Stop Recorder']);
     expect(host.registry.root.getChildEntries()).toEqual([]);
   });
+});
+
+test('PM assertions: released by id, an unknown id refused, synced takes the CPU bit only; a full-wakeup assertion wakes the system straight back', async () => {
+  const port = nub('port', { Role: 'power', Level: 'port', AssertBits: 0x800 });
+  const { host, lines } = await hostWith(port);
+  try {
+    const d = host.clientsOf(port).get('IODefaultMatchCategory')!;
+    const powers: number[] = [];
+    const original = d.SetPowerState.bind(d);
+    d.SetPowerState = (flags: number) => {
+      powers.push(flags);
+      return original(flags);
+    };
+    await host.setPowerState(kIOServicePowerCapabilityOff);
+    expect(powers).toEqual([kIOServicePowerCapabilityOff, 2]);
+    expect(lines.join('\n')).toMatch(/sleep: full wake at once \(asserted by PowerUser\)/);
+    const id = d.getProperty('AssertionID') as OSNumber;
+    expect(() => d.CreatePMAssertion(0x800, true)).toThrow(/synced: only kIOServicePMAssertionCPUBit/);
+    expect(() => d.CreatePMAssertion(0x4)).toThrow(/known: 0x801/);
+    d.ReleasePMAssertion(id.unsigned64BitValue());
+    expect(fromOSObject(d.getProperty('IOPMAssertions')!)).toEqual([]);
+    expect(() => d.ReleasePMAssertion(id.unsigned64BitValue())).toThrow(/no assertion/);
+    await expect(new IOService().ChangePowerState(2)).rejects.toThrow(/call JoinPMTree first/);
+  } finally {
+    await host.stop();
+  }
 });

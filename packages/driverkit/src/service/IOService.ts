@@ -6,6 +6,8 @@ import { OSDictionary } from '../os/OSDictionary';
 import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
 import { OSNumber } from '../os/OSNumber';
+import { OSArray } from '../os/OSArray';
+import { toOSObject } from '../os/OSValue';
 import { IORegistryEntry } from '../registry/IORegistryEntry';
 
 /** Mirrors `kIOServiceDefaultQueueName`. */
@@ -20,6 +22,15 @@ export const kIOServicePowerCapabilityOff = 0;
 export const kIOServicePowerCapabilityOn = 2;
 export const kIOServicePowerCapabilityLow = 0x10000;
 
+/** Mirrors `kIOServicePMAssertionCPUBit`: keep the CPU and core hardware running (dark wake) instead of sleeping. */
+export const kIOServicePMAssertionCPUBit = 0x001;
+/** Mirrors `kIOServicePMAssertionForceFullWakeupBit`: wake fully right after going to sleep. */
+export const kIOServicePMAssertionForceFullWakeupBit = 0x800;
+/** The property JoinPMTree publishes (as ioreg shows IOPowerManagement). */
+export const kIOPowerManagementKey = 'IOPowerManagement';
+/** The property that lists a service's PM assertions, for the host (and `ioreg`) to see. */
+export const kIOPMAssertionsKey = 'IOPMAssertions';
+
 /** Where a service is in its life. */
 export type IOServiceState = 'created' | 'starting' | 'started' | 'stopping' | 'terminated';
 
@@ -33,6 +44,22 @@ export interface IOServiceRuntime {
   reportError(service: IOService, what: string, error: unknown): void;
   /** The link to `service`'s kernel half (see {@link IOService.kernelLink}), where the runtime has one. */
   kernelLink?(service: IOService): IOProviderLink | null;
+  /**
+   * The properties of `provider` and each provider above it (only `keys`, when given), for
+   * {@link IOService.CopyProviderProperties} in a process that holds a stand-in of the provider only.
+   */
+  copyProviderChain?(provider: IOService, keys: readonly string[] | null): Promise<OSArray> | null;
+  /** The host's state notification items, as `service` reaches them. */
+  stateNotifications?(service: IOService): IOStateNotificationPort | null;
+}
+
+/** A driver's way to the host's state notification items (see IOService.StateNotificationItemCreate). */
+export interface IOStateNotificationPort {
+  create(name: string, value: OSDictionary | null): Promise<void>;
+  set(name: string, value: OSDictionary): Promise<void>;
+  copy(name: string): Promise<OSDictionary>;
+  /** Starts calling `listener` on each change of the items; resolves with what stops it once the host listens. */
+  watch(names: readonly string[], listener: (name: string) => void): Promise<() => void>;
 }
 
 /**
@@ -59,6 +86,9 @@ export class IOService extends IORegistryEntry {
   // top-down), so a client going away never sees its provider as still active and rematches on it.
   #inactive = false;
   #powerState = kIOServicePowerCapabilityOn;
+  #pmJoined = false;
+  readonly #assertions = new Map<bigint, number>();
+  static #nextAssertion = 0n;
   #runtime: IOServiceRuntime | null = null;
 
   /** Mirrors `IOService::Start`. Subclasses call `await super.Start(provider)` first. */
@@ -283,6 +313,114 @@ export class IOService extends IORegistryEntry {
       throw new IOReturnError(kIOReturnBadArgument, `${this.getClassName()}.SetPowerState: 0x${powerFlags.toString(16)} is not one of its power states (${declared.map((s) => `0x${s.toString(16)}`).join(', ')})`);
     }
     this.#powerState = powerFlags;
+    this.#publishPower();
+  }
+
+  /**
+   * Mirrors `IOService::JoinPMTree`: the service takes part in power management; its state shows as
+   * the `IOPowerManagement` property (CurrentPowerState, CapabilityFlags, MaxPowerState).
+   * {@link ChangePowerState} and {@link CreatePMAssertion} need it.
+   */
+  JoinPMTree(): void {
+    this.#pmJoined = true;
+    this.#publishPower();
+  }
+
+  /**
+   * Mirrors `IOService::ChangePowerState(powerFlags)`: asks power management to move this service to
+   * one of its declared states, which it does by calling {@link SetPowerState}. kIOReturnNotReady before
+   * {@link JoinPMTree}.
+   */
+  async ChangePowerState(powerFlags: number): Promise<void> {
+    if (!this.#pmJoined) throw new IOReturnError(kIOReturnNotReady, `${this.getName()}.ChangePowerState: call JoinPMTree first`);
+    const declared = (this.constructor as typeof IOService).powerStates;
+    if (!declared.includes(powerFlags)) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}.ChangePowerState: 0x${powerFlags.toString(16)} is not one of its power states`);
+    await this.SetPowerState(powerFlags);
+  }
+
+  /**
+   * Mirrors `IOService::CreatePMAssertion(assertionBits, &assertionID, synced)`: returns the new
+   * assertion's id. The assertions show in the `IOPMAssertions` property, which the host reads when the
+   * system sleeps (a CPU assertion keeps drivers powered, dark wake; a full-wakeup assertion powers
+   * them straight back on). kIOReturnNotReady before {@link JoinPMTree}; with `synced`, only the CPU bit.
+   */
+  CreatePMAssertion(assertionBits: number, synced = false): bigint {
+    if (!this.#pmJoined) throw new IOReturnError(kIOReturnNotReady, `${this.getName()}.CreatePMAssertion: call JoinPMTree first`);
+    const known = kIOServicePMAssertionCPUBit | kIOServicePMAssertionForceFullWakeupBit;
+    if (!Number.isInteger(assertionBits) || assertionBits === 0 || (assertionBits & ~known) !== 0 || (synced && assertionBits !== kIOServicePMAssertionCPUBit)) {
+      throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}.CreatePMAssertion: bits 0x${assertionBits.toString(16)} ${synced ? '(synced: only kIOServicePMAssertionCPUBit)' : `(known: 0x${known.toString(16)})`}`);
+    }
+    const id = ++IOService.#nextAssertion;
+    this.#assertions.set(id, assertionBits);
+    this.#publishAssertions();
+    return id;
+  }
+
+  /** Mirrors `IOService::ReleasePMAssertion(assertionID)`; an unknown id is kIOReturnNotFound. */
+  ReleasePMAssertion(assertionID: bigint): void {
+    if (!this.#assertions.delete(BigInt(assertionID))) throw new IOReturnError(kIOReturnNotFound, `${this.getName()}.ReleasePMAssertion: no assertion ${assertionID}`);
+    this.#publishAssertions();
+  }
+
+  #publishAssertions(): void {
+    const list = [...this.#assertions].map(([id, bits]) => ({ AssertionID: id, AssertionBits: bits }));
+    this.setProperty(kIOPMAssertionsKey, toOSObject(list));
+  }
+
+  #publishPower(): void {
+    if (!this.#pmJoined) return;
+    const declared = (this.constructor as typeof IOService).powerStates;
+    this.setProperty(kIOPowerManagementKey, toOSObject({ CurrentPowerState: Math.max(0, declared.indexOf(this.#powerState)), CapabilityFlags: this.#powerState, MaxPowerState: declared.length - 1 }));
+  }
+
+  /**
+   * Mirrors `IOService::CopyProviderProperties(propertyKeys, &properties)`: a dictionary for the
+   * provider and for each provider above it, in that order, holding the keys asked for (every
+   * property when `propertyKeys` is null). Works in a driver process too, where the host answers for
+   * the providers above the stand-in this process holds.
+   */
+  async CopyProviderProperties(propertyKeys: OSArray | readonly string[] | null = null): Promise<OSArray> {
+    const keys = propertyKeys === null ? null : [...propertyKeys].map((k) => (k instanceof OSString ? k.getCStringNoCopy() : String(k)));
+    const provider = this.GetProvider();
+    if (!provider) throw new IOReturnError(kIOReturnNotAttached, `${this.getName()}.CopyProviderProperties: the service has no provider`);
+    const remote = this.#runtime?.copyProviderChain?.(provider, keys);
+    if (remote) return remote;
+    const out = OSArray.withCapacity(4);
+    for (let e: IORegistryEntry | null = provider; e instanceof IOService; e = e.GetProvider()) {
+      const props = e.copyProperties();
+      const d = keys ? OSDictionary.withCapacity(keys.length) : props.retain();
+      if (keys) for (const k of keys) if (props.getObject(k)) d.setObject(k, props.getObject(k)!);
+      out.setObject(d);
+      d.release();
+      props.release();
+    }
+    return out;
+  }
+
+  #stateNotifications(what: string): IOStateNotificationPort {
+    const port = this.#runtime?.stateNotifications?.(this);
+    if (!port) throw new IOReturnError(kIOReturnNotReady, `${this.getName()}.${what}: the service was not started by a driver runtime`);
+    return port;
+  }
+
+  /**
+   * Mirrors `IOService::StateNotificationItemCreate(itemName, value)`: a new item in the system's state
+   * notification service, shared by every driver of the host. `value` may carry the schema keys
+   * `kIOStateNotificationEntitlementSetKey`/`…GetKey`: entitlements a setter or reader must have.
+   * An existing name is kIOReturnExclusiveAccess.
+   */
+  async StateNotificationItemCreate(itemName: string | OSString, value: OSDictionary | null = null): Promise<void> {
+    await this.#stateNotifications('StateNotificationItemCreate').create(String(itemName instanceof OSString ? itemName.getCStringNoCopy() : itemName), value);
+  }
+
+  /** Mirrors `IOService::StateNotificationItemSet(itemName, value)`: watchers of the item are told. */
+  async StateNotificationItemSet(itemName: string | OSString, value: OSDictionary): Promise<void> {
+    await this.#stateNotifications('StateNotificationItemSet').set(String(itemName instanceof OSString ? itemName.getCStringNoCopy() : itemName), value);
+  }
+
+  /** Mirrors `IOService::StateNotificationItemCopy(itemName, &value)`: the item's value, the caller's to release. */
+  StateNotificationItemCopy(itemName: string | OSString): Promise<OSDictionary> {
+    return this.#stateNotifications('StateNotificationItemCopy').copy(String(itemName instanceof OSString ? itemName.getCStringNoCopy() : itemName));
   }
 
   /** Records a power state the driver applied elsewhere (a proxy's driver process). @internal */
