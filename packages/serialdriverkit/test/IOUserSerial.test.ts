@@ -83,8 +83,25 @@ describe('IOUserSerial published as a tty', () => {
     const pts = await prop('IOSerialPTYPath');
     expect(pts).toMatch(/^\/dev\/pts\/\d+$/);
     expect(readlinkSync(bench.path)).toBe(pts);
-    // Start ran the hardware up: activate, the tty's initial settings, DTR and RTS raised.
-    expect(bench.output).toMatch(/HwActivate[\s\S]*HwProgramUART 38400 8 2 1[\s\S]*HwProgramMCR dtr=true rts=true/);
+    // Start ran the hardware up (activate, the tty's initial settings); DTR and RTS wait for an open.
+    expect(bench.output).toMatch(/HwActivate[\s\S]*HwProgramUART 38400 8 2 1/);
+    expect(bench.output).not.toMatch(/HwProgramMCR/);
+  });
+
+  test('an app\'s open raises DTR and RTS; its close drops them and deactivates; the next open activates and programs again', async () => {
+    let from = bench.output.length;
+    const port = await open(bench.path);
+    await bench.waitFor(/HwProgramMCR dtr=true rts=true/, from);
+    from = bench.output.length;
+    await close(port);
+    await bench.waitFor(/HwProgramMCR dtr=false rts=false[\s\S]*HwDeactivate/, from);
+    from = bench.output.length;
+    const again = await open(bench.path);
+    try {
+      await bench.waitFor(/HwActivate[\s\S]*HwProgramUART \d+ 8 2 1[\s\S]*HwProgramMCR dtr=true rts=true/, from);
+    } finally {
+      await close(again);
+    }
   });
 
   test('bytes go both ways: what an app writes reaches TxDataAvailable, and the driver’s RX reaches the app', async () => {

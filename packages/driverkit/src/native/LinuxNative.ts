@@ -7,7 +7,7 @@
 import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { IOReturnError } from '../IOReturn/IOReturnError';
-import { kIOReturnIOError, kIOReturnNoResources, kIOReturnNotPermitted, kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
+import { kIOReturnIOError, kIOReturnNoResources, kIOReturnNotFound, kIOReturnNotPermitted, kIOReturnUnsupported, kIOReturnVMError } from '../IOReturn/IOReturn';
 
 type Fn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => void };
 
@@ -31,6 +31,8 @@ interface Libc {
   ioctlValue: Fn;
   read: Fn;
   write: Fn;
+  inotifyInit: Fn;
+  inotifyAddWatch: Fn;
   errno: () => number;
 }
 
@@ -80,6 +82,8 @@ function load(): Libc {
       ioctl: lib.func('int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)'),
       ioctlValue: lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']),
       read: lib.func('long read(int fd, void *buf, unsigned long count)'),
+      inotifyInit: lib.func('int inotify_init1(int flags)'),
+      inotifyAddWatch: lib.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
       write: lib.func('long write(int fd, void *buf, unsigned long count)'),
       errno: () => koffi.errno(),
     };
@@ -330,4 +334,27 @@ export function writeAt(fd: number, address: bigint, length: number): number {
   const c = load();
   const n = Number(c.write(fd, address, length));
   return n >= 0 ? n : -c.errno();
+}
+
+/** inotify event bits (linux/inotify.h) for {@link inotifyWatch}. */
+export const IN_OPEN = 0x20;
+export const IN_CLOSE_WRITE = 0x08;
+export const IN_CLOSE_NOWRITE = 0x10;
+
+/**
+ * An inotify descriptor (non-blocking, close-on-exec) watching `path` for `mask` events: what Node's
+ * fs.watch cannot report (opens and closes of a file, a device node among them). Wait for events with
+ * {@link pollReadable}, then read them (16-byte `struct inotify_event` headers, each followed by `len`
+ * name bytes). Throws kIOReturnNotFound for a missing path, kIOReturnNoResources when inotify is out of watches.
+ */
+export function inotifyWatch(path: string, mask: number): number {
+  const c = load();
+  const fd = Number(c.inotifyInit(O_NONBLOCK | O_CLOEXEC));
+  if (fd < 0) throw new IOReturnError(kIOReturnNoResources, `inotify_init1 failed (errno ${c.errno()})`, { osError: c.errno() });
+  if (Number(c.inotifyAddWatch(fd, path, mask)) < 0) {
+    const errno = c.errno();
+    closeSync(fd);
+    throw new IOReturnError(errno === 2 ? kIOReturnNotFound : kIOReturnNoResources, `inotify_add_watch(${path}) failed (errno ${errno})`, { osError: errno });
+  }
+  return fd;
 }

@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { IOReturnError, LinuxNative, kIOReturnNotOpen } from '@driverkit/driverkit';
 import { TCGETS2, TCSETS2, TERMIOS2_SIZE, TIOCPKT, lineSettingsOf, makeRaw, setExtproc, type SerialLineSettings } from './Termios';
@@ -21,6 +21,8 @@ export interface PseudoTerminalHandlers {
   flush(tx: boolean, rx: boolean): void;
   /** Reading the master failed; the terminal is closed. */
   error(error: Error): void;
+  /** How many times applications hold the slave open changed (0 → 1: the port opened; → 0: closed). */
+  users?(count: number): void;
 }
 
 /**
@@ -29,7 +31,8 @@ export interface PseudoTerminalHandlers {
  * (TCGETS2 on the master reads the slave's) when an IOCTL packet reports a tcsetattr (EXTPROC, set at
  * creation, makes the kernel report them until an application clears it), before each chunk of data,
  * and every 100 ms. The slave is also held open here, so an application closing it does not hang the
- * master up between users.
+ * master up between users; applications' opens and closes are counted through inotify instead
+ * (`users`), which is how the port knows it was opened or closed.
  *
  * What a pseudo-terminal cannot carry: modem lines and breaks. Linux's pty driver has no tiocmset or
  * break_ctl, so TIOCMSET, TIOCMGET and TIOCSBRK fail with ENOTTY (and tcsendbreak does nothing).
@@ -46,6 +49,10 @@ export class PseudoTerminal {
   #settings: SerialLineSettings;
   #closed = false;
   readonly #watch: NodeJS.Timeout;
+  /** inotify on the slave: opens and closes by applications (this object's own open came first). */
+  readonly #opens: number;
+  readonly #wake: number;
+  #users = 0;
 
   private constructor(master: number, path: string, handlers: PseudoTerminalHandlers) {
     this.#master = master;
@@ -62,6 +69,9 @@ export class PseudoTerminal {
     this.#settings = lineSettingsOf(this.#termios);
     this.#seen.set(this.#termios);
     this.#slave = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
+    this.#opens = LinuxNative.inotifyWatch(path, LinuxNative.IN_OPEN | LinuxNative.IN_CLOSE_WRITE | LinuxNative.IN_CLOSE_NOWRITE);
+    this.#wake = LinuxNative.eventfd();
+    void this.#followUsers();
     // libuv reads the master through epoll (it cannot reopen a master by name, so it keeps this fd, non-blocking).
     this.#stream = new ReadStream(master);
     this.#stream.on('data', (packet: Buffer) => this.#packet(packet));
@@ -121,6 +131,11 @@ export class PseudoTerminal {
     if (!this.#closed) this.#stream.resume();
   }
 
+  /** How many times applications hold the slave open now. */
+  get users(): number {
+    return this.#users;
+  }
+
   /** Closes the master: applications with the slave open see a hang-up. */
   close(): void {
     if (this.#closed) return;
@@ -128,6 +143,39 @@ export class PseudoTerminal {
     clearInterval(this.#watch);
     this.#stream.destroy();
     closeSync(this.#slave);
+    // Ends the wait on the inotify descriptor; both close once the waiting thread has seen it.
+    writeSync(this.#wake, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]));
+  }
+
+  /** Counts applications' opens and closes of the slave (inotify), telling the owner of each change. */
+  async #followUsers(): Promise<void> {
+    const events = Buffer.alloc(4096);
+    try {
+      while (!this.#closed) {
+        await LinuxNative.pollReadable([this.#opens, this.#wake]);
+        if (this.#closed) break;
+        let n: number;
+        try {
+          n = readSync(this.#opens, events);
+        } catch {
+          continue;
+        }
+        let users = this.#users;
+        // struct inotify_event: wd (4), mask (4), cookie (4), len (4), then len name bytes.
+        for (let at = 0; at + 16 <= n; at += 16 + events.readUInt32LE(at + 12)) {
+          const mask = events.readUInt32LE(at + 4);
+          if (mask & LinuxNative.IN_OPEN) users++;
+          if (mask & (LinuxNative.IN_CLOSE_WRITE | LinuxNative.IN_CLOSE_NOWRITE)) users = Math.max(0, users - 1);
+        }
+        if (users !== this.#users) {
+          this.#users = users;
+          this.#handlers.users?.(users);
+        }
+      }
+    } finally {
+      closeSync(this.#opens);
+      closeSync(this.#wake);
+    }
   }
 
   #packet(packet: Buffer): void {

@@ -56,6 +56,10 @@ export function serialLinkDirectory(): string {
  * `HwProgramMCR`, `HwSendBreak` and `HwGetModemStatus` through the port's user client
  * (`@driverkit/serialdriverkit/client`), as ioctls do on macOS.
  *
+ * As on macOS, an application's open of the port raises DTR and RTS (`HwProgramMCR(true, true)`), and
+ * the last close drops them and calls `HwDeactivate`; the next open calls `HwActivate` and programs the
+ * UART again. Start activates the hardware once, so a port whose hardware will not come up is not published.
+ *
  * Subclasses override the Hw* hooks and `TxDataAvailable`, and produce received bytes with
  * {@link enqueueRxData} (or the rings ConnectQueues returned, and `RxDataAvailable`).
  */
@@ -77,6 +81,10 @@ export class IOUserSerial extends IOService {
   #modem: IOSerialModemStatus = { cts: false, dsr: false, ri: false, dcd: false };
   #hw: Promise<unknown> = Promise.resolve();
   #stopping = false;
+  /** Whether HwActivate ran last (and HwDeactivate not since). */
+  #active = false;
+  /** Whether an application has the port open. */
+  #open = false;
   readonly #rxErrors = { overrun: 0, break: 0, framing: 0, parity: 0 };
   /** The line as last programmed. */
   #settings: SerialLineSettings | null = null;
@@ -96,13 +104,14 @@ export class IOUserSerial extends IOService {
       lineSettings: (s) => void this.#hwCall(() => this.#program(s)),
       flush: (tx, rx) => void this.#hwCall(() => this.#resetFIFO(tx, rx)),
       error: (e) => this.#log(`the pseudo-terminal failed: ${e.message}`),
+      users: (n) => void this.#hwCall(() => this.#usersChanged(n)),
     });
     try {
-      // A port whose hardware will not come up is not published: these failures fail Start.
+      // A port whose hardware will not come up is not published: these failures fail Start. The
+      // modem lines stay down until an application opens the port, as on macOS.
       await this.hardware(() => this.HwActivate());
+      this.#active = true;
       await this.hardware(() => this.#program(this.#pty!.lineSettings));
-      // Opening a tty raises DTR and RTS.
-      await this.hardware(() => this.HwProgramMCR(true, true));
       this.#publish();
     } catch (e) {
       this.#pty.close();
@@ -310,6 +319,32 @@ export class IOUserSerial extends IOService {
     this.setProperty('IOSerialLineSettings', { ...s });
   }
 
+  /**
+   * An application opened the port (the first holder) or closed it (the last): as macOS does at a
+   * tty's open and close, the hardware is activated and DTR/RTS raised, or DTR/RTS dropped (HUPCL) and
+   * the hardware deactivated.
+   */
+  async #usersChanged(users: number): Promise<void> {
+    if (this.#stopping) return;
+    if (users > 0 && !this.#open) {
+      this.#open = true;
+      if (!this.#active) {
+        const line = this.#pty?.lineSettings ?? this.#settings!;
+        await this.HwActivate();
+        this.#active = true;
+        // The hardware was off: program it whole, not only what changed.
+        this.#settings = null;
+        await this.#program(line);
+      }
+      await this.HwProgramMCR(true, true);
+    } else if (users === 0 && this.#open) {
+      this.#open = false;
+      await this.HwProgramMCR(false, false);
+      this.#active = false;
+      await this.HwDeactivate();
+    }
+  }
+
   async #resetFIFO(tx: boolean, rx: boolean): Promise<void> {
     if (tx) {
       this.#tx?.reset();
@@ -415,7 +450,11 @@ export class IOUserSerial extends IOService {
     pty?.close();
     this.#unlink();
     this.#pty = null;
-    await this.#hwCall(() => this.HwDeactivate());
+    await this.#hwCall(async () => {
+      if (this.#open) await this.HwProgramMCR(false, false);
+      if (this.#active) await this.HwDeactivate();
+      this.#open = this.#active = false;
+    });
     await this.DisconnectQueues();
     await super.Stop(provider);
   }

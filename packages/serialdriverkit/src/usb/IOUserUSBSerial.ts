@@ -62,6 +62,10 @@ export class IOUserUSBSerial extends IOUserSerial {
   #stopping = false;
 
   override async Start(provider: IOService): Promise<void> {
+    // Apple declares TxDataAvailable final here: this class owns the bulk OUT pipe the TX ring drains to.
+    if (this.TxDataAvailable !== IOUserUSBSerial.prototype.TxDataAvailable) {
+      throw new IOReturnError(kIOReturnUnsupported, `${this.getName()}: TxDataAvailable is final in IOUserUSBSerial (it sends the TX ring on the bulk OUT pipe); a driver that sends its own way subclasses IOUserSerial`);
+    }
     // The pipes first: IOUserSerial's Start activates and programs the hardware through them.
     await this.#attach(provider);
     try {
@@ -109,7 +113,7 @@ export class IOUserUSBSerial extends IOUserSerial {
   /** Mirrors `handleInterruptPacket(packet, size)`: what the interrupt IN endpoint reported. The default ignores it. */
   handleInterruptPacket(_packet: Uint8Array): void {}
 
-  /** Sends the TX ring's bytes on bulk OUT, until it is empty. */
+  /** Sends the TX ring's bytes on bulk OUT, until it is empty. Final, as Apple declares it: Start refuses a subclass that overrides it. */
   override async TxDataAvailable(): Promise<void> {
     if (this.#sending || !this.#bulkOut || !this.#outBuffer) return;
     this.#sending = true;
