@@ -1,4 +1,4 @@
-import type { USBIsochResult, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
+import type { USBIsochResult, USBSetupPacket, USBTransferResult, USBPortState } from '../backend/USBBackend';
 
 /** The session scope a call acts in: the whole device, or one interface (by bInterfaceNumber). */
 export type USBScope = 'device' | number;
@@ -42,4 +42,5 @@ export interface USBAccess {
   selectAlternateSetting(client: string, interfaceNumber: number, alternateSetting: number): Promise<void>;
   reset(client: string): Promise<void>;
   frameNumber(): Promise<{ frame: bigint; time: bigint }>;
+  portState(): Promise<USBPortState>;
 }

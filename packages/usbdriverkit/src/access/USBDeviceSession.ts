@@ -1,6 +1,6 @@
 import { IOReturnError, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnSuccess } from '@driverkit/driverkit';
 import { kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
-import type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBIsochResult, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
+import type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBIsochResult, USBSetupPacket, USBTransferResult, USBPortState } from '../backend/USBBackend';
 import { IOUSBEndpointInterfaces, IOUSBFindInterfaceDescriptor, parseConfigurationDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
 
@@ -240,6 +240,10 @@ export class USBDeviceSession implements USBAccess {
 
   frameNumber(): Promise<{ frame: bigint; time: bigint }> {
     return this.#withHandle((h) => h.frameNumber());
+  }
+
+  portState(): Promise<USBPortState> {
+    return this.#withHandle((h) => h.portState());
   }
 
   /** The device is gone: pending transfers end with kIOReturnNoDevice; every later call fails with it. */

@@ -1,6 +1,6 @@
 import { kIOReturnBadArgument, kIOReturnUnsupported, toOSDictionary, type IORemoteCaller } from '@driverkit/driverkit';
 import type { USBAccess } from './USBAccess';
-import { serveUSBCall } from './USBRemoteAccess';
+import { USBRemoteAccess, serveUSBCall } from './USBRemoteAccess';
 
 // A session that must not be reached: every bad call is refused before the device is touched.
 const untouched = new Proxy({} as USBAccess, {
@@ -20,4 +20,11 @@ test('hostile USB calls from a driver process are refused by name before they re
   await expect(call('io', { client: 'c', endpoint: 0x81, length: 1 << 30, timeout: 0 })).rejects.toThrow(/a transfer of 1073741824 bytes is over the 16777216-byte limit/);
   await expect(call('getDescriptor', { type: 1, index: 0, languageID: 0, length: 0x10000, recipient: 0, wIndex: 0 })).rejects.toThrow('a descriptor is at most 65535 bytes');
   await expect(call('reboot', {})).rejects.toMatchObject({ code: kIOReturnUnsupported });
+});
+
+test('the port state crosses from the host\'s session to a driver process\'s access intact', async () => {
+  const state = { type: 2, suspended: true, overcurrent: false, resetting: true };
+  const session = { portState: async () => state } as unknown as USBAccess;
+  const remote = new USBRemoteAccess({ call: (method, args) => serveUSBCall(session, method, args, caller).then((r) => r ?? toOSDictionary({})) });
+  expect(await remote.portState()).toEqual(state);
 });

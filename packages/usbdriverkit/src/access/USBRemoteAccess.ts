@@ -1,5 +1,5 @@
-import { IORemoteArguments, IOReturnError, OSArray, OSData, OSDictionary, OSNumber, OSString, fromOSObject, kIOReturnBadArgument, kIOReturnUnsupported, toOSDictionary, type IOProviderLink, type IORemoteCaller, type OSValue } from '@driverkit/driverkit';
-import type { USBIsochResult, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
+import { IORemoteArguments, IOReturnError, OSArray, OSBoolean, OSData, OSDictionary, OSNumber, OSString, fromOSObject, kIOReturnBadArgument, kIOReturnUnsupported, toOSDictionary, type IOProviderLink, type IORemoteCaller, type OSValue } from '@driverkit/driverkit';
+import type { USBIsochResult, USBPortState, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
 
 // The two halves of one protocol: USBRemoteAccess (a driver process) encodes each USBAccess call as a
@@ -87,6 +87,8 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
       const f = await access.frameNumber();
       return toOSDictionary({ frame: f.frame, time: f.time });
     }
+    case 'portState':
+      return toOSDictionary({ ...(await access.portState()) });
     default:
       throw new IOReturnError(kIOReturnUnsupported, `USB nubs take no call "${method}"`);
   }
@@ -172,6 +174,12 @@ export class USBRemoteAccess implements USBAccess {
 
   async reset(client: string): Promise<void> {
     await this.#call('reset', { client });
+  }
+
+  async portState(): Promise<USBPortState> {
+    const r = await this.#call('portState', {});
+    const flag = (k: string) => (r.getObject(k) as OSBoolean | null)?.isTrue?.() === true;
+    return { type: Number((r.getObject('type') as OSNumber | null)?.unsigned32BitValue() ?? 0), suspended: flag('suspended'), overcurrent: flag('overcurrent'), resetting: flag('resetting') };
   }
 
   async frameNumber(): Promise<{ frame: bigint; time: bigint }> {

@@ -69,6 +69,8 @@ export interface USBDeviceHandle {
   reset(): Promise<void>;
   /** The bus frame counter and the host time it was read (ns). */
   frameNumber(): { frame: bigint; time: bigint };
+  /** The state of the hub port the device is on (what GetPortStatus reports). */
+  portState(): USBPortState;
   close(): Promise<void>;
 }
 
@@ -82,4 +84,13 @@ export interface USBBackend {
   /** Calls `onChange` after devices come or go; returns the unsubscribe. */
   watch(onChange: () => void): () => void;
   open(id: string): Promise<USBDeviceHandle>;
+}
+
+/** What a device's hub port is doing, as IOUSBHostDevice::GetPortStatus reports it. */
+export interface USBPortState {
+  /** kIOUSBHostPortType…: standard (0), captive (1), internal (2), accessory (3). */
+  type: number;
+  suspended: boolean;
+  overcurrent: boolean;
+  resetting: boolean;
 }

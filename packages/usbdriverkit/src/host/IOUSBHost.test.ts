@@ -1,8 +1,12 @@
 import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnNotOpen, kIOReturnOverrun, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
-import { IOUSBHostDevice, IOUSBHostIOError, IOUSBHostInterface, VirtualUSBHost, USBHostController, USBMatchingFamily, kIOUSBDeviceRequestRecipientInterface, kIOUSBDeviceRequestRecipientOther, kIOUSBDeviceRequestTypeClass, kIOUSBDeviceRequestTypeStandard, kUSBHostReturnPipeStalled, parseStringDescriptor, type VirtualUSBDeviceModel } from '../index';
+import { IOUSBHostDevice, IOUSBHostIOError, kIOUSBHostPortStatusConnectedSpeedMask, kIOUSBHostPortStatusEnabled, kIOUSBHostPortStatusOvercurrent, kIOUSBHostPortStatusPortTypeMask, kIOUSBHostPortStatusSuspended, IOUSBHostInterface, VirtualUSBHost, USBHostController, USBMatchingFamily, kIOUSBDeviceRequestRecipientInterface, kIOUSBDeviceRequestRecipientOther, kIOUSBDeviceRequestTypeClass, kIOUSBDeviceRequestTypeStandard, kUSBHostReturnPipeStalled, parseStringDescriptor, type VirtualUSBDeviceModel } from '../index';
 
 class Client extends IOService {
   completions: Array<[number, number]> = [];
+  bundles: Array<{ index: number; count: number; lengths: number[]; statuses: number[] }> = [];
+  BundleDone(_a: OSAction, index: number, count: number, lengths: number[], statuses: number[]): void {
+    this.bundles.push({ index, count, lengths, statuses: statuses.map((s) => s >>> 0) });
+  }
   isoch: (status: number) => void = () => {};
   Done(_a: OSAction, status: number, count: number): void {
     this.completions.push([status >>> 0, count]);
@@ -234,4 +238,69 @@ test('isochronous IN and OUT through IsochIO fill the frame list', async () => {
   await iface.Close(a);
   await controller.stop();
   await host.stop();
+});
+
+test('bundled I/O: a memory descriptor ring, AsyncIOBundled wrapping at its end, one CompleteAsyncIOBundled with each length and status', async () => {
+  const { ifNub, a, stop } = await bench();
+  try {
+    await ifNub.Open(a);
+    const out = await ifNub.CopyPipe(0x02);
+    const inp = await ifNub.CopyPipe(0x81);
+    const done = OSAction.Create(a, 'BundleDone', 0);
+    expect(() => out.AsyncIOBundled(0, 1, [1], done)).toThrow(/no memory descriptor ring/);
+    const ring = (pipe: typeof out) => {
+      pipe.CreateMemoryDescriptorRing(4);
+      const mds = [0, 1, 2, 3].map((i) => {
+        const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 16);
+        md.writeBytes(0, Uint8Array.of(i, i + 10, i + 20));
+        pipe.SetMemoryDescriptor(md, i);
+        md.release();
+        return md;
+      });
+      return mds;
+    };
+    ring(out);
+    const inMds = ring(inp);
+    expect(() => out.AsyncIOBundled(0, 17, new Array(17).fill(1), done)).toThrow(/1–4 \(kIOUSBHostPipeBundlingMax, the ring's size\)/);
+    expect(() => out.AsyncIOBundled(0, 2, [3], done)).toThrow(/1 lengths for 2 transfers/);
+    expect(() => out.SetMemoryDescriptor(null, 4)).toThrow(/index 4 is outside the 4-element ring/);
+    // Three reads from element 2 wrap to 0; while they wait, asking for element 2 again is not accepted.
+    expect(inp.AsyncIOBundled(2, 3, [16, 16, 16], done)).toBe(3);
+    expect(inp.AsyncIOBundled(2, 1, [16], done)).toBe(0);
+    expect(() => inp.SetMemoryDescriptor(null, 3)).toThrow(/ring element 3 is in flight/);
+    // Elements 2, 3, 0 go out: the model echoes each reversed on 0x81, into elements 2, 3, 0 of the IN ring.
+    expect(out.AsyncIOBundled(2, 3, [3, 3, 3], done)).toBe(3);
+    for (let i = 0; i < 200 && a.bundles.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(a.bundles).toEqual(
+      expect.arrayContaining([
+        { index: 2, count: 3, lengths: [3, 3, 3], statuses: [kIOReturnSuccess, kIOReturnSuccess, kIOReturnSuccess] },
+      ]),
+    );
+    expect(a.bundles).toHaveLength(2);
+    expect([2, 3, 0].map((i) => [...inMds[i]!.readBytes(0, 3)])).toEqual([
+      [22, 12, 2],
+      [23, 13, 3],
+      [20, 10, 0],
+    ]);
+    // The elements are free again.
+    expect(() => inp.SetMemoryDescriptor(null, 3)).not.toThrow();
+  } finally {
+    await stop();
+  }
+});
+
+test('GetPortStatus reads the port now: its type, the connected speed, enabled or suspended, overcurrent', async () => {
+  const { devNub, device, stop } = await bench();
+  try {
+    const status = await devNub.GetPortStatus();
+    expect(status & kIOUSBHostPortStatusConnectedSpeedMask).toBe(devNub.GetSpeed() << 8);
+    expect(status & (kIOUSBHostPortStatusEnabled | kIOUSBHostPortStatusSuspended | kIOUSBHostPortStatusOvercurrent)).toBe(kIOUSBHostPortStatusEnabled);
+    expect(status & kIOUSBHostPortStatusPortTypeMask).toBe(0);
+    device.setPortState({ suspended: true, overcurrent: true, type: 1 });
+    const later = await devNub.GetPortStatus();
+    expect(later & (kIOUSBHostPortStatusEnabled | kIOUSBHostPortStatusSuspended | kIOUSBHostPortStatusOvercurrent)).toBe(kIOUSBHostPortStatusSuspended | kIOUSBHostPortStatusOvercurrent);
+    expect(later & kIOUSBHostPortStatusPortTypeMask).toBe(1);
+  } finally {
+    await stop();
+  }
 });

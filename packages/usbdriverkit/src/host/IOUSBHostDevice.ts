@@ -13,6 +13,14 @@ export interface IOUSBHostInterfaceIterator {
   next: number;
 }
 
+/** Mirrors the `kIOUSBHostPortStatus*` bits GetPortStatus reports. */
+export const kIOUSBHostPortStatusPortTypeMask = 0xf;
+export const kIOUSBHostPortStatusConnectedSpeedMask = 0x700;
+export const kIOUSBHostPortStatusResetting = 1 << 11;
+export const kIOUSBHostPortStatusEnabled = 1 << 12;
+export const kIOUSBHostPortStatusSuspended = 1 << 13;
+export const kIOUSBHostPortStatusOvercurrent = 1 << 14;
+
 /**
  * Mirrors `IOUSBHostDevice`: a device on the bus. A driver matched on it opens it (exclusively),
  * reads its descriptors, chooses a configuration, sends control requests, and reaches its
@@ -119,9 +127,14 @@ export class IOUSBHostDevice extends IOUSBHostNub {
     return this.numberProperty('USBSpeed');
   }
 
-  /** Mirrors `GetPortStatus`: speed in bits 8-10, enabled (bit 12) while the device is present. */
-  GetPortStatus(): number {
-    return ((this.GetSpeed() & 0x7) << 8) | (1 << 12);
+  /**
+   * Mirrors `GetPortStatus(&portStatus)`: the port type (bits 0–3), the connected speed (8–10),
+   * resetting (11), enabled (12: connected and not suspended), suspended (13), overcurrent (14), as the
+   * backend reads the port now (the virtual device's model, sysfs for a real device).
+   */
+  async GetPortStatus(): Promise<number> {
+    const p = await this.access.portState();
+    return (p.type & 0xf) | ((this.GetSpeed() & 0x7) << 8) | (p.resetting ? kIOUSBHostPortStatusResetting : 0) | (p.suspended ? kIOUSBHostPortStatusSuspended : kIOUSBHostPortStatusEnabled) | (p.overcurrent ? kIOUSBHostPortStatusOvercurrent : 0);
   }
 
   /** Mirrors `GetFrameNumber(&frame, &time)`. */

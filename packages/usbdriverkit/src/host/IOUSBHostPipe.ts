@@ -1,4 +1,4 @@
-import { IOReturnError, OSObject, kIOReturnAborted, kIOReturnBadArgument, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnSuccess, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
+import { IOReturnError, OSObject, kIOReturnAborted, kIOReturnBadArgument, kIOReturnBusy, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnNotReady, kIOReturnSuccess, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
 import type { USBAccess } from '../access/USBAccess';
 import type { IOUSBEndpointDescriptor, IOUSBSuperSpeedEndpointCompanionDescriptor } from '../descriptors/USBDescriptors';
 import { IOUSBGetEndpointDirection, IOUSBGetEndpointMaxPacketSize } from '../descriptors/USBEndpoint';
@@ -7,6 +7,11 @@ import { kIOUSBEndpointDirectionIn, kIOUSBHostConnectionSpeedHigh } from '../des
 /** How far ahead an isochronous request may start (frames), as IOUSBHostFamily allows. */
 export const kIOUSBHostIsochronousFramesAhead = 1000n;
 import { IOUSBHostIOError } from './IOUSBHostIOError';
+
+/** Mirrors `kIOUSBHostPipeBundlingMax`: the most transfers one AsyncIOBundled call takes. */
+export const kIOUSBHostPipeBundlingMax = 16;
+/** The largest memory descriptor ring a pipe may have. */
+export const kIOUSBHostPipeMaxRingSize = 1024;
 
 /** One entry of an isochronous frame list (Apple's IOUSBIsochronousFrame). */
 export interface IOUSBIsochronousFrame {
@@ -34,6 +39,9 @@ export interface IOUSBStandardEndpointDescriptors {
  */
 export class IOUSBHostPipe extends OSObject {
   #idlePolicy = 0;
+  /** The descriptor ring of bundled I/O, and which of its elements are in flight. */
+  #ring: Array<IOMemoryDescriptor | null> = [];
+  #inFlight: boolean[] = [];
 
   /** @internal Made by IOUSBHostInterface.CopyPipe. */
   constructor(
@@ -92,6 +100,78 @@ export class IOUSBHostPipe extends OSObject {
         (e) => completion.Invoke(e instanceof IOReturnError ? e.code : kIOReturnAborted, 0, mach_absolute_time()),
       )
       .finally(() => completion.release());
+  }
+
+  /**
+   * Mirrors `CreateMemoryDescriptorRing(size)`: the ring of buffers bundled I/O transfers into and out
+   * of. Replacing a ring while transfers are in flight is kIOReturnBusy.
+   */
+  CreateMemoryDescriptorRing(size: number): void {
+    if (!Number.isInteger(size) || size < 1 || size > kIOUSBHostPipeMaxRingSize) throw new IOReturnError(kIOReturnBadArgument, `CreateMemoryDescriptorRing: size ${size} is outside 1–${kIOUSBHostPipeMaxRingSize}`);
+    if (this.#inFlight.some(Boolean)) throw new IOReturnError(kIOReturnBusy, 'CreateMemoryDescriptorRing: bundled transfers on the old ring are still in flight');
+    for (const md of this.#ring) md?.release();
+    this.#ring = new Array(size).fill(null);
+    this.#inFlight = new Array(size).fill(false);
+  }
+
+  /** Mirrors `SetMemoryDescriptor(memoryDescriptor, index)`: the buffer of ring element `index` (retained). */
+  SetMemoryDescriptor(memoryDescriptor: IOMemoryDescriptor | null, index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.#ring.length) throw new IOReturnError(kIOReturnBadArgument, `SetMemoryDescriptor: index ${index} is outside the ${this.#ring.length}-element ring${this.#ring.length === 0 ? ' (call CreateMemoryDescriptorRing first)' : ''}`);
+    if (this.#inFlight[index]) throw new IOReturnError(kIOReturnBusy, `SetMemoryDescriptor: ring element ${index} is in flight`);
+    this.#ring[index]?.release();
+    this.#ring[index] = memoryDescriptor ? memoryDescriptor.retain() : null;
+  }
+
+  /**
+   * Mirrors `AsyncIOBundled(ioTransferIndex, ioTransferCount, &ioTransferAcceptedCount,
+   * dataBufferLengthArray, dataBufferLengthArrayCount, completion, completionTimeoutMs)`: transfers
+   * `ioTransferCount` ring elements from `ioTransferIndex` (wrapping at the ring's end), element i with
+   * `dataBufferLengthArray[i]` bytes; returns how many it accepted (it stops at an element already in
+   * flight). Bulk pipes only. When all accepted ones are done, the completion runs
+   * `(action, ioCompletionIndex, ioCompletionCount, actualByteCountArray, statusArray)`, as
+   * `CompleteAsyncIOBundled` does.
+   */
+  AsyncIOBundled(ioTransferIndex: number, ioTransferCount: number, dataBufferLengthArray: readonly number[], completion: OSAction, completionTimeoutMs = 0): number {
+    const what = 'AsyncIOBundled';
+    if ((this.descriptors.descriptor.bmAttributes & 0x3) !== 2) throw new IOReturnError(kIOReturnUnsupported, `${what}: endpoint 0x${this.endpointAddress.toString(16)} is not a bulk endpoint (use AsyncIO or IsochIO)`);
+    if (this.#ring.length === 0) throw new IOReturnError(kIOReturnNotReady, `${what}: the pipe has no memory descriptor ring (CreateMemoryDescriptorRing)`);
+    if (!Number.isInteger(ioTransferIndex) || ioTransferIndex < 0 || ioTransferIndex >= this.#ring.length) throw new IOReturnError(kIOReturnBadArgument, `${what}: index ${ioTransferIndex} is outside the ${this.#ring.length}-element ring`);
+    if (!Number.isInteger(ioTransferCount) || ioTransferCount < 1 || ioTransferCount > kIOUSBHostPipeBundlingMax || ioTransferCount > this.#ring.length) {
+      throw new IOReturnError(kIOReturnBadArgument, `${what}: ${ioTransferCount} transfers; 1–${Math.min(kIOUSBHostPipeBundlingMax, this.#ring.length)} (kIOUSBHostPipeBundlingMax, the ring's size)`);
+    }
+    if (dataBufferLengthArray.length !== ioTransferCount) throw new IOReturnError(kIOReturnBadArgument, `${what}: ${dataBufferLengthArray.length} lengths for ${ioTransferCount} transfers`);
+    const slots: number[] = [];
+    for (let i = 0; i < ioTransferCount; i++) {
+      const index = (ioTransferIndex + i) % this.#ring.length;
+      if (this.#inFlight[index]) break;
+      const md = this.#ring[index];
+      if (!md) throw new IOReturnError(kIOReturnBadArgument, `${what}: ring element ${index} has no memory descriptor (SetMemoryDescriptor)`);
+      this.#check(md, dataBufferLengthArray[i]!, `${what} element ${index}`);
+      slots.push(index);
+    }
+    if (slots.length === 0) return 0;
+    for (const index of slots) this.#inFlight[index] = true;
+    completion.retain();
+    // Bulk transfers on one pipe complete in order; each element is its own transfer.
+    void Promise.all(
+      slots.map((index, i) =>
+        this.#transfer(this.#ring[index]!, dataBufferLengthArray[i]!, completionTimeoutMs).then(
+          (r) => r,
+          (e) => ({ status: e instanceof IOReturnError ? e.code : kIOReturnAborted, length: 0 }),
+        ),
+      ),
+    )
+      .then((results) => {
+        for (const index of slots) this.#inFlight[index] = false;
+        return completion.Invoke(
+          slots[0]!,
+          slots.length,
+          results.map((r) => r.length),
+          results.map((r) => r.status),
+        );
+      })
+      .finally(() => completion.release());
+    return slots.length;
   }
 
   /**
@@ -170,5 +250,11 @@ export class IOUSBHostPipe extends OSObject {
 
   GetIdlePolicy(): number {
     return this.#idlePolicy;
+  }
+
+  override free(): void {
+    for (const md of this.#ring) md?.release();
+    this.#ring = [];
+    super.free();
   }
 }

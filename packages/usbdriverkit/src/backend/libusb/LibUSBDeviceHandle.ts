@@ -1,6 +1,8 @@
 import { kIOReturnAborted, kIOReturnSuccess } from '@driverkit/driverkit';
 import type { UsbDevice } from 'usb/index';
-import type { USBDeviceHandle, USBIsochResult, USBSetupPacket, USBTransferResult } from '../USBBackend';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { USBDeviceHandle, USBIsochResult, USBPortState, USBSetupPacket, USBTransferResult } from '../USBBackend';
 import { kUSBHostReturnPipeStalled } from '../../descriptors/USBConstants';
 import { usbError, usbErrorCode } from './LibUSBErrors';
 
@@ -14,6 +16,7 @@ const recipients = ['device', 'interface', 'endpoint', 'other'] as const;
 export class LibUSBDeviceHandle implements USBDeviceHandle {
   readonly #pending = new Map<number | 'control', Set<(r: USBTransferResult) => void>>();
   readonly #opened = process.hrtime.bigint();
+  #resetting = false;
 
   constructor(
     readonly device: UsbDevice,
@@ -118,7 +121,25 @@ export class LibUSBDeviceHandle implements USBDeviceHandle {
   }
 
   reset(): Promise<void> {
-    return this.#call('resetting', () => this.device.reset());
+    this.#resetting = true;
+    return this.#call('resetting', () => this.device.reset()).finally(() => (this.#resetting = false));
+  }
+
+  /**
+   * From sysfs, where the kernel keeps what libusb does not say: the device's `removable` (fixed:
+   * an internal port) and `power/runtime_status` (suspended). Overcurrent is not reported there as a
+   * state (only a count of past events), so it reads false.
+   */
+  portState(): USBPortState {
+    const dir = sysfsDeviceDirectory(Number(this.device.bus), Number(this.device.address));
+    const read = (f: string) => {
+      try {
+        return dir ? readFileSync(join(dir, f), 'utf8').trim() : '';
+      } catch {
+        return '';
+      }
+    };
+    return { type: read('removable') === 'fixed' ? 2 : 0, suspended: read('power/runtime_status') === 'suspended', overcurrent: false, resetting: this.#resetting };
   }
 
   /** libusb does not expose the bus frame counter; this counts 1 ms frames since the device was opened. */
@@ -133,4 +154,23 @@ export class LibUSBDeviceHandle implements USBDeviceHandle {
       throw usbError(`closing USB device ${this.id}`, e);
     });
   }
+}
+
+/** The sysfs directory of the device at `bus`/`address` (/sys/bus/usb/devices/1-2 …), or null. */
+function sysfsDeviceDirectory(bus: number, address: number): string | null {
+  const base = '/sys/bus/usb/devices';
+  try {
+    for (const name of readdirSync(base)) {
+      if (name.includes(':')) continue;
+      const dir = join(base, name);
+      try {
+        if (Number(readFileSync(join(dir, 'busnum'), 'utf8')) === bus && Number(readFileSync(join(dir, 'devnum'), 'utf8')) === address) return dir;
+      } catch {
+        // not a device (a root hub's interface, say)
+      }
+    }
+  } catch {
+    // no USB bus on this machine
+  }
+  return null;
 }

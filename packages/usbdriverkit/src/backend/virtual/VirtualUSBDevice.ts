@@ -1,3 +1,4 @@
+import type { USBPortState } from '../USBBackend';
 import {
   IOReturnError,
   kIOReturnNoDevice,
@@ -93,6 +94,8 @@ export class VirtualUSBDevice {
   address = 0;
   locationID = 0;
 
+  readonly #port = { type: 0, suspended: false, overcurrent: false };
+
   constructor(readonly model: VirtualUSBDeviceModel) {
     this.deviceDescriptor = model.device instanceof Uint8Array ? model.device : buildDeviceDescriptor({ bNumConfigurations: model.configurations.length, ...model.device });
     parseDeviceDescriptor(this.deviceDescriptor);
@@ -185,6 +188,15 @@ export class VirtualUSBDevice {
   }
 
   /** @internal */
+  /** The hub port's state, as a model or a test sets it (a suspended port, an overcurrent, a captive device). */
+  setPortState(state: Partial<Omit<USBPortState, 'resetting'>>): void {
+    Object.assign(this.#port, state);
+  }
+
+  portState(): USBPortState {
+    return { ...this.#port, resetting: false };
+  }
+
   frameNumber(): { frame: bigint; time: bigint } {
     const now = process.hrtime.bigint();
     return { frame: (now - this.#attachedAt) / 1_000_000n, time: now };

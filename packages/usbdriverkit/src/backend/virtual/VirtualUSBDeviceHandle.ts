@@ -1,6 +1,6 @@
 import { IOReturnError, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnSuccess } from '@driverkit/driverkit';
 import { kIOUSBDeviceRequestSetConfiguration, kIOUSBDeviceRequestSetInterface } from '../../descriptors/USBConstants';
-import type { USBDeviceHandle, USBIsochResult, USBSetupPacket, USBTransferResult } from '../USBBackend';
+import type { USBDeviceHandle, USBIsochResult, USBSetupPacket, USBTransferResult, USBPortState } from '../USBBackend';
 import type { VirtualUSBDevice, Waiter } from './VirtualUSBDevice';
 
 /** One open of a virtual device, with libusb's rules: endpoints only of claimed interfaces, one claimant per interface. */
@@ -99,6 +99,11 @@ export class VirtualUSBDeviceHandle implements USBDeviceHandle {
   frameNumber(): { frame: bigint; time: bigint } {
     this.#check();
     return this.device.frameNumber();
+  }
+
+  portState(): USBPortState {
+    this.#check();
+    return this.device.portState();
   }
 
   async close(): Promise<void> {
