@@ -176,6 +176,11 @@ export class USBRemoteAccess implements USBAccess {
     await this.#call('reset', { client });
   }
 
+  /** The device nub's properties, asked of an interface nub (CopyDevice in a driver process). */
+  deviceProperties(): Promise<OSDictionary> {
+    return this.#call('deviceProperties', {});
+  }
+
   async portState(): Promise<USBPortState> {
     const r = await this.#call('portState', {});
     const flag = (k: string) => (r.getObject(k) as OSBoolean | null)?.isTrue?.() === true;

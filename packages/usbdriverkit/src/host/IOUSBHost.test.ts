@@ -1,4 +1,4 @@
-import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnNotOpen, kIOReturnOverrun, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
+import { IOBufferMemoryDescriptor, IOService, IOServiceHost, OSAction, OSDictionary, isIOReturnError, kIOMemoryDirectionInOut, kIOReturnAborted, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnNotOpen, kIOReturnOverrun, kIOReturnSuccess, kIOReturnTimeout } from '@driverkit/driverkit';
 import { IOUSBHostDevice, IOUSBHostIOError, kIOUSBHostPortStatusConnectedSpeedMask, kIOUSBHostPortStatusEnabled, kIOUSBHostPortStatusOvercurrent, kIOUSBHostPortStatusPortTypeMask, kIOUSBHostPortStatusSuspended, IOUSBHostInterface, VirtualUSBHost, USBHostController, USBMatchingFamily, kIOUSBDeviceRequestRecipientInterface, kIOUSBDeviceRequestRecipientOther, kIOUSBDeviceRequestTypeClass, kIOUSBDeviceRequestTypeStandard, kUSBHostReturnPipeStalled, parseStringDescriptor, type VirtualUSBDeviceModel } from '../index';
 
 class Client extends IOService {
@@ -300,6 +300,30 @@ test('GetPortStatus reads the port now: its type, the connected speed, enabled o
     const later = await devNub.GetPortStatus();
     expect(later & (kIOUSBHostPortStatusEnabled | kIOUSBHostPortStatusSuspended | kIOUSBHostPortStatusOvercurrent)).toBe(kIOUSBHostPortStatusSuspended | kIOUSBHostPortStatusOvercurrent);
     expect(later & kIOUSBHostPortStatusPortTypeMask).toBe(1);
+  } finally {
+    await stop();
+  }
+});
+
+test('CopyDevice: the interface\'s device, in the host the nub itself, in a driver process a stand-in whose calls reach the same device', async () => {
+  const { devNub, ifNub, stop } = await bench();
+  try {
+    const here = await ifNub.CopyDevice();
+    expect(here).toBe(devNub);
+    here.release();
+    // A driver process's interface stand-in, linked to the host's nub as the runtime links it.
+    const caller = { key: 'driver:1', onGone: () => {} };
+    const remote = new IOUSBHostInterface();
+    remote.setProperties(ifNub.copyProperties());
+    remote.setProviderLink({ call: (method, args) => ifNub.handleRemoteCall(method, args, caller).then((r) => r ?? OSDictionary.withCapacity(0)) });
+    const device = await remote.CopyDevice();
+    expect(device).toBeInstanceOf(IOUSBHostDevice);
+    expect(device).not.toBe(devNub);
+    expect(device.getName()).toBe('Echo Box');
+    expect(String(device.getProperty('USB Serial Number'))).toBe('SN-9');
+    expect((await device.CopyDeviceDescriptor()).idProduct).toBe(0x42);
+    expect(await device.GetPortStatus()).toBe(await devNub.GetPortStatus());
+    device.release();
   } finally {
     await stop();
   }

@@ -178,3 +178,6 @@ export class IOUSBHostDevice extends IOUSBHostNub {
 }
 
 IOUserServerRuntime.registerProviderClass('IOUSBHostDevice', IOUSBHostDevice);
+
+// IOUSBHostInterface.CopyDevice makes stand-ins of this class without importing it (this module imports that one).
+IOUSBHostInterface.deviceClass = IOUSBHostDevice;

@@ -1,5 +1,7 @@
-import { IOReturnError, IOUserServerRuntime, kIOReturnAborted, kIOReturnNotFound, type IOBufferMemoryDescriptor, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
+import { IOReturnError, IOUserServerRuntime, OSString, kIOReturnAborted, kIOReturnNotAttached, kIOReturnNotFound, type IOBufferMemoryDescriptor, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from '../access/USBAccess';
+import { USBRemoteAccess } from '../access/USBRemoteAccess';
+import type { IOUSBHostDevice } from './IOUSBHostDevice';
 import { kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
 import { IOUSBFindInterfaceDescriptor, IOUSBGetNextEndpointDescriptor, IOUSBGetSuperSpeedEndpointCompanionDescriptor, type IOUSBConfigurationDescriptor, type IOUSBInterfaceDescriptor } from '../descriptors/USBDescriptors';
 import { IOUSBHostNub } from './IOUSBHostNub';
@@ -12,6 +14,8 @@ import { asyncDeviceRequest, configurationWithValue, copyStringDescriptor, creat
  * endpoints. Requests made through an interface carry the interface's client.
  */
 export class IOUSBHostInterface extends IOUSBHostNub {
+  /** @internal IOUSBHostDevice, set by its module (which imports this one). */
+  static deviceClass: (new () => IOUSBHostDevice) | null = null;
   #alternate: number | null = null;
   #idlePolicy = 0;
 
@@ -26,6 +30,26 @@ export class IOUSBHostInterface extends IOUSBHostNub {
 
   #client(): string {
     return requireClient(this.openClient, `interface ${this.scope} (${this.getName()})`);
+  }
+
+  /**
+   * Mirrors `CopyDevice(&device)`: the device this interface belongs to, retained. In a driver process
+   * it is a stand-in with the device nub's properties whose calls go, as this interface's do, to the
+   * host's session of the device.
+   */
+  async CopyDevice(): Promise<IOUSBHostDevice> {
+    const Device = IOUSBHostInterface.deviceClass!;
+    const provider = this.GetProvider();
+    if (provider instanceof Device) return provider.retain() as IOUSBHostDevice;
+    const access = this.access;
+    if (!(access instanceof USBRemoteAccess)) throw new IOReturnError(kIOReturnNotAttached, `${this.getName()}: the interface has no device`);
+    const properties = await access.deviceProperties();
+    const device = new Device();
+    device.setProperties(properties);
+    const name = properties.getObject('USB Product Name');
+    device.setName(name instanceof OSString ? name.getCStringNoCopy() : 'IOUSBHostDevice');
+    device.shareAccess(access);
+    return device;
   }
 
   /** Mirrors `Open(forClient, options, arg)`: claims the interface, exclusively. */

@@ -37,7 +37,18 @@ export abstract class IOUSBHostNub extends IOService implements IORemoteCallTarg
       this.#callers.add(caller);
       caller.onGone(() => void session.closeClients(caller.key));
     }
+    // An interface driver's CopyDevice: the device nub's properties (the session serves the rest).
+    if (method === 'deviceProperties') {
+      const device = this.GetProvider();
+      if (!(device instanceof IOUSBHostNub) || device === this) throw new IOReturnError(kIOReturnNotAttached, `${this.getName()} has no device above it`);
+      return device.copyProperties();
+    }
     return serveUSBCall(session, method, args, caller);
+  }
+
+  /** @internal A nub that shares another's access (CopyInterface, CopyDevice). */
+  shareAccess(access: USBAccess): void {
+    this.bindAccess(access);
   }
 
   /** @internal */
