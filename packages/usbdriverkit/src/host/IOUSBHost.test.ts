@@ -235,6 +235,20 @@ test('isochronous IN and OUT through IsochIO fill the frame list', async () => {
     expect((await refused) >>> 0).toBe(status);
     expect(l.map((f) => f.status >>> 0)).toEqual([status, status, status]);
   }
+  // AdjustPipe: this isochronous endpoint may take less of the bus (8 bytes a frame, every 2nd frame), never more.
+  const pipe = await iface.CopyPipe(0x83);
+  const declared = pipe.GetDescriptors().descriptor;
+  pipe.AdjustPipe({ descriptor: { ...declared, wMaxPacketSize: 8, bInterval: 2 }, ssCompanionDescriptor: null });
+  expect(pipe.GetMaxPacketSize()).toBe(8);
+  expect(pipe.GetDescriptors().descriptor.bInterval).toBe(2);
+  const soon = (await frame()) + 3n;
+  expect(() => pipe.IsochIO(buf, frames(), soon, OSAction.Create(a, 'IsochDone', 0))).toThrow(/frame 0 asks 16 bytes; endpoint 0x83 moves at most 8 per \(micro\)frame/);
+  expect(() => pipe.AdjustPipe({ descriptor: { ...declared, wMaxPacketSize: 32 }, ssCompanionDescriptor: null })).toThrow(/32 bytes per interval is more than the 16 the device declares/);
+  expect(() => pipe.AdjustPipe({ descriptor: { ...declared, bInterval: 0 }, ssCompanionDescriptor: null })).toThrow(/bInterval 0 is shorter than the declared 1/);
+  expect(() => pipe.AdjustPipe({ descriptor: { ...declared, bEndpointAddress: 0x04 }, ssCompanionDescriptor: null })).toThrow(/must be of this endpoint/);
+  // Back to what the device declares is allowed.
+  pipe.AdjustPipe({ descriptor: { ...declared }, ssCompanionDescriptor: null });
+  expect(pipe.GetMaxPacketSize()).toBe(16);
   await iface.Close(a);
   await controller.stop();
   await host.stop();
@@ -324,6 +338,17 @@ test('CopyDevice: the interface\'s device, in the host the nub itself, in a driv
     expect((await device.CopyDeviceDescriptor()).idProduct).toBe(0x42);
     expect(await device.GetPortStatus()).toBe(await devNub.GetPortStatus());
     device.release();
+  } finally {
+    await stop();
+  }
+});
+
+test('AdjustPipe refuses bulk endpoints: only periodic ones reserve bandwidth', async () => {
+  const { ifNub, a, stop } = await bench();
+  try {
+    await ifNub.Open(a);
+    const bulk = await ifNub.CopyPipe(0x81);
+    expect(() => bulk.AdjustPipe(bulk.GetDescriptors())).toThrow(/only interrupt and isochronous endpoints can be adjusted/);
   } finally {
     await stop();
   }

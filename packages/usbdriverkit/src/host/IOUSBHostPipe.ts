@@ -1,7 +1,7 @@
 import { IOReturnError, OSObject, kIOReturnAborted, kIOReturnBadArgument, kIOReturnBusy, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnNotReady, kIOReturnSuccess, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
 import type { USBAccess } from '../access/USBAccess';
 import type { IOUSBEndpointDescriptor, IOUSBSuperSpeedEndpointCompanionDescriptor } from '../descriptors/USBDescriptors';
-import { IOUSBGetEndpointDirection, IOUSBGetEndpointMaxPacketSize } from '../descriptors/USBEndpoint';
+import { IOUSBGetEndpointBurstSize, IOUSBGetEndpointDirection, IOUSBGetEndpointMaxPacketSize, IOUSBGetEndpointMult } from '../descriptors/USBEndpoint';
 import { kIOUSBEndpointDirectionIn, kIOUSBHostConnectionSpeedHigh } from '../descriptors/USBConstants';
 
 /** How far ahead an isochronous request may start (frames), as IOUSBHostFamily allows. */
@@ -39,6 +39,9 @@ export interface IOUSBStandardEndpointDescriptors {
  */
 export class IOUSBHostPipe extends OSObject {
   #idlePolicy = 0;
+  #descriptors: IOUSBStandardEndpointDescriptors;
+  /** The endpoint's descriptors as the device declared them, the limit AdjustPipe works within. */
+  #declared: IOUSBStandardEndpointDescriptors | null = null;
   /** The descriptor ring of bundled I/O, and which of its elements are in flight. */
   #ring: Array<IOMemoryDescriptor | null> = [];
   #inFlight: boolean[] = [];
@@ -47,11 +50,17 @@ export class IOUSBHostPipe extends OSObject {
   constructor(
     readonly access: USBAccess,
     readonly client: string,
-    readonly descriptors: IOUSBStandardEndpointDescriptors,
+    descriptors: IOUSBStandardEndpointDescriptors,
     readonly speed: number,
     readonly deviceAddress: number,
   ) {
     super();
+    this.#descriptors = descriptors;
+  }
+
+  /** The endpoint's descriptors as the pipe uses them now (AdjustPipe changes them). */
+  get descriptors(): IOUSBStandardEndpointDescriptors {
+    return this.#descriptors;
   }
 
   get endpointAddress(): number {
@@ -184,6 +193,9 @@ export class IOUSBHostPipe extends OSObject {
    */
   IsochIO(dataBuffer: IOMemoryDescriptor, frameList: IOUSBIsochronousFrame[], firstFrameNumber: bigint | number, completion: OSAction): void {
     const lengths = frameList.map((f) => f.requestCount);
+    const perFrame = this.#bytesPerInterval();
+    const over = lengths.findIndex((n) => n > perFrame);
+    if (over >= 0) throw new IOReturnError(kIOReturnBadArgument, `IsochIO: frame ${over} asks ${lengths[over]} bytes; endpoint 0x${this.endpointAddress.toString(16)} moves at most ${perFrame} per (micro)frame`);
     const total = lengths.reduce((a, b) => a + b, 0);
     this.#check(dataBuffer, total, 'IsochIO');
     const isIn = this.#isIn();
@@ -227,6 +239,36 @@ export class IOUSBHostPipe extends OSObject {
   /** Mirrors `GetDescriptors`. */
   GetDescriptors(): IOUSBStandardEndpointDescriptors {
     return this.descriptors;
+  }
+
+  /** What one service interval may carry: max packet size × (burst + 1) × (mult + 1) (USB 2.0 §9.6.6, USB 3 §9.6.7). */
+  #bytesPerInterval(d: IOUSBStandardEndpointDescriptors = this.#descriptors): number {
+    const { descriptor: ep, ssCompanionDescriptor: c } = d;
+    return IOUSBGetEndpointMaxPacketSize(this.speed, ep) * (1 + IOUSBGetEndpointBurstSize(this.speed, ep, c)) * (1 + IOUSBGetEndpointMult(this.speed, ep, c));
+  }
+
+  /**
+   * Mirrors `AdjustPipe(descriptors)`: a periodic (interrupt or isochronous) endpoint may take less of
+   * the bus than it declares: a smaller max packet size or a longer interval. Asking for more than the
+   * device declared, another endpoint, or a bulk or control endpoint is refused. GetDescriptors and
+   * GetMaxPacketSize then report the adjusted endpoint, and IsochIO frames are held to it.
+   */
+  AdjustPipe(descriptors: IOUSBStandardEndpointDescriptors): void {
+    const declaredDescriptors = (this.#declared ??= this.#descriptors);
+    const declared = declaredDescriptors.descriptor;
+    const next = descriptors?.descriptor;
+    const what = `AdjustPipe(0x${this.endpointAddress.toString(16)})`;
+    if (!next || next.bEndpointAddress !== declared.bEndpointAddress || (next.bmAttributes & 0x3) !== (declared.bmAttributes & 0x3)) {
+      throw new IOReturnError(kIOReturnBadArgument, `${what}: the descriptor must be of this endpoint, with its address and transfer type`);
+    }
+    const type = declared.bmAttributes & 0x3;
+    if (type !== 1 && type !== 3) throw new IOReturnError(kIOReturnUnsupported, `${what}: only interrupt and isochronous endpoints can be adjusted`);
+    const adjusted = { descriptor: { ...next }, ssCompanionDescriptor: descriptors.ssCompanionDescriptor ?? declaredDescriptors.ssCompanionDescriptor };
+    const want = this.#bytesPerInterval(adjusted);
+    const have = this.#bytesPerInterval(declaredDescriptors);
+    if (want > have) throw new IOReturnError(kIOReturnBadArgument, `${what}: ${want} bytes per interval is more than the ${have} the device declares`);
+    if (next.bInterval < declared.bInterval) throw new IOReturnError(kIOReturnBadArgument, `${what}: bInterval ${next.bInterval} is shorter than the declared ${declared.bInterval}`);
+    this.#descriptors = adjusted;
   }
 
   /** Mirrors `GetSpeed` (kIOUSBHostConnectionSpeed*). */
