@@ -25,7 +25,7 @@ export {
 } from './IOHIDInterface';
 export * from './events/HIDUsages';
 export { encodeHIDEvent, decodeHIDEvent, type IOHIDEvent, type IOHIDDigitizerStylusData, type IOHIDDigitizerTouchData } from './events/IOHIDEvent';
-export { IOHIDEventService, type IOHIDEventListener } from './events/IOHIDEventService';
+export { IOHIDEventService, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, type IOHIDEventListener } from './events/IOHIDEventService';
 export { IOHIDEventServiceUserClient, kIOHIDEventServiceUserClientSubscribe, kIOHIDEventServiceUserClientUnsubscribe } from './events/IOHIDEventServiceUserClient';
 export { IOUserHIDEventService } from './events/IOUserHIDEventService';
 export { IOUserHIDEventDriver } from './events/IOUserHIDEventDriver';

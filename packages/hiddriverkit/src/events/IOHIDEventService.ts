@@ -1,6 +1,14 @@
-import { IOReturnError, IOService, kIOReturnBadArgument, type IOFixed } from '@driverkit/driverkit';
+import { IOReturnError, IOService, kIOReturnBadArgument, kIOReturnUnsupported, type IOFixed, type OSDictionary } from '@driverkit/driverkit';
+import { kHIDPage_LEDs } from './HIDUsages';
 import type { IOHIDDigitizerStylusData, IOHIDDigitizerTouchData, IOHIDEvent } from './IOHIDEvent';
 import { IOHIDEventServiceUserClient } from './IOHIDEventServiceUserClient';
+
+/** Mirrors the `kIOHIDEventType…` values handleCopyMatchingEvent's `EventType` key takes (IOHIDEventTypes.h). */
+export const kIOHIDEventTypeKeyboard = 3;
+/** Mirrors `kIOHIDEventTypeKey`, `kIOHIDUsagePageKey`, `kIOHIDUsageKey` (IOHIDEventServiceKeys_Private.h). */
+export const kIOHIDEventTypeKey = 'EventType';
+export const kIOHIDUsagePageKey = 'UsagePage';
+export const kIOHIDUsageKey = 'Usage';
 
 /** A listener for the events a service dispatches. */
 export type IOHIDEventListener = (event: IOHIDEvent) => void;
@@ -22,6 +30,28 @@ export class IOHIDEventService extends IOService {
       const i = this.#listeners.indexOf(listener);
       if (i >= 0) this.#listeners.splice(i, 1);
     };
+  }
+
+  /** Mirrors `SetLED(usage, on)`: an LED (Num Lock 1, Caps Lock 2, …), as SetLEDState on the LED page. */
+  async SetLED(usage: number, on: boolean): Promise<void> {
+    await this.SetLEDState(kHIDPage_LEDs, usage, on);
+  }
+
+  /**
+   * Mirrors `SetLEDState(usagePage, usage, on)`: a driver that has output elements overrides it (as
+   * IOUserHIDEventDriver does). The default has nothing to set: kIOReturnUnsupported.
+   */
+  async SetLEDState(usagePage: number, usage: number, _on: boolean): Promise<void> {
+    throw new IOReturnError(kIOReturnUnsupported, `${this.getName()} has no LED 0x${usagePage.toString(16)}:0x${usage.toString(16)}`);
+  }
+
+  /**
+   * Mirrors `handleCopyMatchingEvent(matching, &event)`: the event that would describe the current
+   * state of what `matching` names (`EventType`, `UsagePage`, `Usage`), as the event system asks
+   * for a key's state. The default knows no state: kIOReturnUnsupported.
+   */
+  handleCopyMatchingEvent(_matching: OSDictionary): IOHIDEvent {
+    throw new IOReturnError(kIOReturnUnsupported, `${this.getName()} keeps no event state to match`);
   }
 
   /** Mirrors `dispatchEvent`: hands one event to every listener. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IOServiceHost, IOFixedFromInt, kIOFixedOne } from '@driverkit/driverkit';
-import { IOHIDInterface, IOUserHIDEventDriver, VirtualHIDDevice, encodeReport, parseReportDescriptor, decodeHIDEvent, encodeHIDEvent, type IOHIDEvent } from '../index';
+import { IOServiceHost, IOFixedFromInt, kIOFixedOne, toOSDictionary } from '@driverkit/driverkit';
+import { IOHIDInterface, IOUserHIDEventDriver, IOUserHIDEventService, VirtualHIDDevice, kHIDPage_LEDs, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, encodeReport, parseReportDescriptor, decodeHIDEvent, encodeHIDEvent, type IOHIDEvent } from '../index';
 import { register, virtualHIDBackend } from '../plugin';
 import { until } from '../../test/helpers';
 
@@ -51,6 +51,50 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
       kbd.sendInput(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0)); // all up
     }, 6);
     expect(events.map((e) => (e.type === 'keyboard' ? `${e.usagePage}:${e.usage.toString(16)}=${e.value}` : e.type))).toEqual(['7:e1=1', '7:4=1', '7:5=1', '7:e1=0', '7:4=0', '7:5=0']);
+    virtualHIDBackend.remove(path);
+  });
+
+  test('SetLED and SetLEDState send the output report; handleCopyMatchingEvent answers with a key\'s current state', async () => {
+    const outputs: number[][] = [];
+    const kbd = new VirtualHIDDevice(
+      { vendorId: 4617, productId: 1, versionNumber: 1, manufacturer: 'DK', product: 'LEDs', serialNumber: null, transport: 'Virtual', locationID: 0x11, reportDescriptor: readFileSync(join(data, 'packetry/keyboard-0/descriptor.bin')) },
+      { setReport: (_type, report) => void outputs.push([...report]) },
+    );
+    const path = virtualHIDBackend.add(kbd);
+    const driver = await driverFor(host, 'LEDs');
+    await driver.SetLED(2, true); // Caps Lock
+    await driver.SetLEDState(kHIDPage_LEDs, 1, true); // Num Lock
+    expect(outputs.at(-2)!.at(-1)! & 0x03).toBe(0x02);
+    expect(outputs.at(-1)!.at(-1)! & 0x03).toBe(0x03);
+    await expect(driver.SetLEDState(0x0c, 0xe9, true)).rejects.toThrow(/no output 0xc:0xe9/);
+    const key = toOSDictionary({ [kIOHIDEventTypeKey]: kIOHIDEventTypeKeyboard, [kIOHIDUsagePageKey]: 7, [kIOHIDUsageKey]: 4 });
+    await collect(driver, () => kbd.sendInput(Uint8Array.of(0, 0, 0x04, 0, 0, 0, 0, 0)), 1);
+    expect(driver.handleCopyMatchingEvent(key)).toMatchObject({ type: 'keyboard', usagePage: 7, usage: 4, value: 1 });
+    await collect(driver, () => kbd.sendInput(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0)), 1);
+    expect(driver.handleCopyMatchingEvent(key)).toMatchObject({ value: 0 });
+    expect(() => driver.handleCopyMatchingEvent(toOSDictionary({ [kIOHIDEventTypeKey]: 2 }))).toThrow(/event type 2 is not one this driver keeps/);
+    expect(() => driver.handleCopyMatchingEvent(toOSDictionary({ [kIOHIDEventTypeKey]: 3, [kIOHIDUsagePageKey]: 7, [kIOHIDUsageKey]: 0x300 }))).toThrow(/no key 7:0x300/);
+    virtualHIDBackend.remove(path);
+  });
+
+  test('conformsTo reads the device\'s usage pairs; a handleStart that declines fails Start before the interface is opened', async () => {
+    const kbd = device('Pairs', readFileSync(join(data, 'packetry/keyboard-0/descriptor.bin')));
+    const path = virtualHIDBackend.add(kbd);
+    const driver = await driverFor(host, 'Pairs');
+    expect(driver.conformsTo(1, 6)).toBe(true);
+    expect(driver.conformsTo(1, 2)).toBe(false);
+    class Declines extends IOUserHIDEventService {
+      override handleStart(): boolean {
+        return false;
+      }
+    }
+    const nub = host.nubs().find((n) => n instanceof IOHIDInterface && n.getName() === 'Pairs') as IOHIDInterface;
+    const declines = new Declines();
+    declines.setName('Declines');
+    await expect(declines.startWithProvider(nub, null)).rejects.toThrow(/Declines\.handleStart declined Pairs/);
+    // The driver that has the interface still gets its reports.
+    const events = await collect(driver, () => kbd.sendInput(Uint8Array.of(0, 0, 0x04, 0, 0, 0, 0, 0)), 1);
+    expect(events[0]).toMatchObject({ type: 'keyboard', usage: 4, value: 1 });
     virtualHIDBackend.remove(path);
   });
 

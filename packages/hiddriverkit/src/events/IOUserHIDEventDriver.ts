@@ -1,9 +1,11 @@
-import { IOFixedFromDouble, IOFixedFromInt, IOReturnError, kIOReturnNotFound, kIOReturnUnsupported, type IOService } from '@driverkit/driverkit';
+import { IOFixedFromDouble, IOFixedFromInt, IOReturnError, OSNumber, kIOReturnBadArgument, kIOReturnNotFound, kIOReturnUnsupported, type IOService, type OSDictionary } from '@driverkit/driverkit';
 import { kIOHIDElementTypeCollection, kIOHIDElementTypeOutput, kIOHIDValueScaleTypeCalibrated, type IOHIDElement } from '../descriptor/IOHIDElement';
 import { kIOHIDElementCommitDirectionOut } from '../IOHIDInterface';
 import * as U from './HIDUsages';
 import { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeFinger, kIOHIDDigitizerCollectionTypeStylus } from './IOHIDDigitizerCollection';
 import { IOUserHIDEventService } from './IOUserHIDEventService';
+import type { IOHIDEvent } from './IOHIDEvent';
+import { kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey } from './IOHIDEventService';
 
 /** One pointer: its axes and buttons, grouped by the report that carries them. */
 interface Pointer {
@@ -184,12 +186,38 @@ export class IOUserHIDEventDriver extends IOUserHIDEventService {
     return this.#digitizers;
   }
 
-  /** Mirrors `SetLED(usage, on)`: sets an LED (Num Lock 1, Caps Lock 2, …) through the output report. */
-  async SetLED(usage: number, on: boolean): Promise<void> {
-    const led = this.#leds.find((e) => e.getUsage() === usage);
-    if (!led) throw new IOReturnError(kIOReturnNotFound, `the device has no LED with usage 0x${usage.toString(16)}`);
+  /**
+   * Mirrors `SetLEDState(usagePage, usage, on)`: sets an output element (an LED on the LED page, or
+   * any other page's indicator) and sends its output report.
+   */
+  override async SetLEDState(usagePage: number, usage: number, on: boolean): Promise<void> {
+    const led =
+      usagePage === U.kHIDPage_LEDs
+        ? this.#leds.find((e) => e.getUsage() === usage)
+        : this.getElements().find((e) => e.getType() === kIOHIDElementTypeOutput && e.getUsagePage() === usagePage && e.getUsage() === usage);
+    if (!led) throw new IOReturnError(kIOReturnNotFound, `the device has no output 0x${usagePage.toString(16)}:0x${usage.toString(16)}${usagePage === U.kHIDPage_LEDs ? ' (LED)' : ''}`);
     led.setValue(on ? 1 : 0);
     await this.hidInterface!.commitElements([led], kIOHIDElementCommitDirectionOut);
+  }
+
+  /**
+   * Mirrors `handleCopyMatchingEvent(matching, &event)`: for `EventType` keyboard (3) and a key's
+   * `UsagePage`/`Usage`, the keyboard event of that key's current state (value 1 while held), stamped
+   * with the report that last carried it. A key this keyboard does not have is kIOReturnNotFound.
+   */
+  override handleCopyMatchingEvent(matching: OSDictionary): IOHIDEvent {
+    const n = (k: string) => {
+      const v = matching.getObject(k);
+      return v instanceof OSNumber ? Number(v.unsigned32BitValue()) : null;
+    };
+    const type = n(kIOHIDEventTypeKey);
+    const usagePage = n(kIOHIDUsagePageKey);
+    const usage = n(kIOHIDUsageKey);
+    if (type !== kIOHIDEventTypeKeyboard) throw new IOReturnError(kIOReturnUnsupported, `handleCopyMatchingEvent: event type ${type ?? 'none'} is not one this driver keeps (keyboard, 3)`);
+    if (usagePage === null || usage === null) throw new IOReturnError(kIOReturnBadArgument, 'handleCopyMatchingEvent: a keyboard event is matched by UsagePage and Usage');
+    const key = [...this.#keyboard].find((e) => e.getUsagePage() === usagePage && e.getUsage() === usage);
+    if (!key) throw new IOReturnError(kIOReturnNotFound, `handleCopyMatchingEvent: the keyboard has no key ${usagePage}:0x${usage.toString(16)}`);
+    return { type: 'keyboard', timestamp: key.getTimeStamp(), usagePage, usage, value: key.getValue(), options: 0, repeat: false };
   }
 
   #carried(p: Pointer, timestamp: bigint): boolean {

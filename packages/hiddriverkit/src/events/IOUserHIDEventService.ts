@@ -1,4 +1,4 @@
-import { IOReturnError, OSAction, kIOReturnUnsupported, type IOService } from '@driverkit/driverkit';
+import { IOReturnError, OSAction, OSArray, OSDictionary, OSNumber, kIOReturnUnsupported, type IOService, type OSObject } from '@driverkit/driverkit';
 import type { IOHIDElement } from '../descriptor/IOHIDElement';
 import { IOHIDInterface } from '../IOHIDInterface';
 import { IOHIDEventService } from './IOHIDEventService';
@@ -16,8 +16,33 @@ export class IOUserHIDEventService extends IOHIDEventService {
   override async Start(provider: IOService): Promise<void> {
     await super.Start(provider);
     if (!(provider instanceof IOHIDInterface)) throw new IOReturnError(kIOReturnUnsupported, `${this.getClassName()} needs an IOHIDInterface provider, not ${provider.getClassName()}`);
+    // A driver that declines the device does not open it.
+    if (!(await this.handleStart(provider))) throw new IOReturnError(kIOReturnUnsupported, `${this.getName()}.handleStart declined ${provider.getName()}`);
     this.#interface = provider;
     await provider.Open(this, 0, OSAction.Create(this, 'ReportAvailable', 0));
+  }
+
+  /**
+   * Mirrors `IOUserHIDEventService::handleStart(provider)`: a subclass's chance to look at the
+   * interface before the service opens it; false fails Start. The default takes every interface.
+   */
+  handleStart(_provider: IOHIDInterface): boolean | Promise<boolean> {
+    return true;
+  }
+
+  /**
+   * Mirrors `IOUserHIDEventService::conformsTo(usagePage, usage)`: whether the device declares that
+   * usage pair, as its primary usage or among its DeviceUsagePairs.
+   */
+  conformsTo(usagePage: number, usage: number): boolean {
+    const provider = this.#interface ?? (this.GetProvider() as IOHIDInterface | null);
+    if (!provider) return false;
+    const num = (o: OSObject | null | undefined) => (o instanceof OSNumber ? Number(o.unsigned32BitValue()) : -1);
+    if (num(provider.getProperty('PrimaryUsagePage')) === usagePage && num(provider.getProperty('PrimaryUsage')) === usage) return true;
+    const pairs = provider.getProperty('DeviceUsagePairs');
+    if (!(pairs instanceof OSArray)) return false;
+    for (const p of pairs) if (p instanceof OSDictionary && num(p.getObject('DeviceUsagePage')) === usagePage && num(p.getObject('DeviceUsage')) === usage) return true;
+    return false;
   }
 
   /** Mirrors `IOUserHIDEventService::getElements`: the provider interface's elements, updated by each report. */
