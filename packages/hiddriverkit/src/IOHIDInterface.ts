@@ -97,7 +97,11 @@ export class IOHIDInterface extends IOService {
         }
       };
       walk(this.#descriptorOf().root);
-      all.forEach((e, i) => (e.cookie = i + 1));
+      all.forEach((e, i) => {
+        e.cookie = i + 1;
+        // IOHIDElement.commit sends or reads through the interface the element came from.
+        e.committer = (elements, direction) => this.commitElements(elements, direction);
+      });
       this.#elements = all;
     }
     return this.#elements;

@@ -1,3 +1,5 @@
+import { IOReturnError, kIOReturnBadArgument, kIOReturnNotReady } from '@driverkit/driverkit';
+
 /** Mirrors `IOHIDElementType`. */
 export const kIOHIDElementTypeInput_Misc = 1;
 export const kIOHIDElementTypeInput_Button = 2;
@@ -60,6 +62,8 @@ export class IOHIDElement {
   previous = 0;
   /** @internal */
   timestamp = 0n;
+  /** @internal How {@link commit} reaches the interface the element belongs to. */
+  committer: ((elements: readonly IOHIDElement[], direction: number) => Promise<void>) | null = null;
 
   constructor(
     readonly type: number,
@@ -191,6 +195,40 @@ export class IOHIDElement {
   getScaledFixedValue(type = kIOHIDValueScaleTypePhysical): number {
     return Math.round(this.getScaledValue(type) * 65536) | 0;
   }
+  /**
+   * Mirrors `getDataValue(options)`: the element's bits as its report carries them (reportSize bits,
+   * little-endian, two's complement when the logical minimum is negative), in whole bytes.
+   */
+  getDataValue(options = 0): Uint8Array {
+    const bits = this.getReportSize();
+    const out = new Uint8Array(Math.ceil(bits / 8));
+    let v = BigInt.asUintN(Math.max(bits, 1), BigInt(Math.trunc(this.getValue(options))));
+    for (let i = 0; i < out.length; i++, v >>= 8n) out[i] = Number(v & 0xffn);
+    return out;
+  }
+
+  /**
+   * Mirrors `setDataValue(value)`: sets the element from report bits (as {@link getDataValue} gives
+   * them); a commit then sends them. More bytes than the element's bits is kIOReturnBadArgument.
+   */
+  setDataValue(value: Uint8Array): void {
+    const bits = this.getReportSize();
+    if (value.length > Math.ceil(bits / 8)) throw new IOReturnError(kIOReturnBadArgument, `setDataValue: ${value.length} bytes for a ${bits}-bit element`);
+    let v = 0n;
+    for (let i = value.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(value[i]!);
+    const n = this.isSigned() ? BigInt.asIntN(Math.max(bits, 1), v) : BigInt.asUintN(Math.max(bits, 1), v);
+    this.setValue(Number(n));
+  }
+
+  /**
+   * Mirrors `commit(direction)`: kIOHIDElementCommitDirectionOut sends the report holding this
+   * element (with its value from setValue or setDataValue); …In reads the feature report holding it.
+   */
+  async commit(direction: number): Promise<void> {
+    if (!this.committer) throw new IOReturnError(kIOReturnNotReady, 'commit: the element does not belong to an interface (take it from IOHIDInterface.getElements)');
+    await this.committer([this], direction);
+  }
+
   /** Mirrors `conformsTo(usagePage, usage)`: this element is, or is inside, a collection with that usage. */
   conformsTo(usagePage: number, usage: number): boolean {
     for (let e: IOHIDElement | null = this; e; e = e.parent) if (e.usagePage === usagePage && e.usage === usage) return true;

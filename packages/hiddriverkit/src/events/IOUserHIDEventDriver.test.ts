@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOServiceHost, IOFixedFromInt, kIOFixedOne, toOSDictionary } from '@driverkit/driverkit';
-import { IOHIDInterface, IOUserHIDEventDriver, IOUserHIDEventService, VirtualHIDDevice, kHIDPage_LEDs, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, encodeReport, parseReportDescriptor, decodeHIDEvent, encodeHIDEvent, type IOHIDEvent } from '../index';
+import { IOHIDElement, IOHIDInterface, IOUserHIDEventDriver, IOUserHIDEventService, VirtualHIDDevice, kIOHIDElementCommitDirectionOut, kHIDPage_LEDs, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, encodeReport, parseReportDescriptor, decodeHIDEvent, encodeHIDEvent, type IOHIDEvent } from '../index';
 import { register, virtualHIDBackend } from '../plugin';
 import { until } from '../../test/helpers';
 
@@ -67,6 +67,13 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     expect(outputs.at(-2)!.at(-1)! & 0x03).toBe(0x02);
     expect(outputs.at(-1)!.at(-1)! & 0x03).toBe(0x03);
     await expect(driver.SetLEDState(0x0c, 0xe9, true)).rejects.toThrow(/no output 0xc:0xe9/);
+    // The element way: setDataValue then commit sends the same output report.
+    const scroll = driver.getElements().find((e) => e.getUsagePage() === kHIDPage_LEDs && e.getUsage() === 3)!;
+    scroll.setDataValue(Uint8Array.of(1));
+    expect([...scroll.getDataValue()]).toEqual([1]);
+    await scroll.commit(kIOHIDElementCommitDirectionOut);
+    expect(outputs.at(-1)!.at(-1)! & 0x07).toBe(0x07);
+    expect(() => scroll.setDataValue(Uint8Array.of(1, 0))).toThrow(/2 bytes for a 1-bit element/);
     const key = toOSDictionary({ [kIOHIDEventTypeKey]: kIOHIDEventTypeKeyboard, [kIOHIDUsagePageKey]: 7, [kIOHIDUsageKey]: 4 });
     await collect(driver, () => kbd.sendInput(Uint8Array.of(0, 0, 0x04, 0, 0, 0, 0, 0)), 1);
     expect(driver.handleCopyMatchingEvent(key)).toMatchObject({ type: 'keyboard', usagePage: 7, usage: 4, value: 1 });
@@ -150,4 +157,19 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     expect(events[0]).toMatchObject({ type: 'stylus', stylus: { x: kIOFixedOne, y: 0, tipPressure: kIOFixedOne, inRange: true, buttonState: 1 } });
     virtualHIDBackend.remove(path);
   });
+});
+
+test('a signed element\'s data value is its report bits, two\'s complement both ways', () => {
+  const d = parseReportDescriptor(readFileSync(join(data, 'packetry/mouse/descriptor.bin')), 'lenient');
+  const all: IOHIDElement[] = [];
+  const walk = (e: IOHIDElement) => e.getChildElements().forEach((c) => (all.push(c), walk(c)));
+  walk(d.root);
+  const x = all.find((e) => e.getUsagePage() === 1 && e.getUsage() === 0x30 && e.getLogicalMin() < 0)!;
+  x.setValue(-3);
+  const bytes = x.getDataValue();
+  expect(bytes.length).toBe(Math.ceil(x.getReportSize() / 8));
+  expect(bytes[0]).toBe(0xfd);
+  x.setDataValue(Uint8Array.of(0xfe, ...new Array(bytes.length - 1).fill(0xff)));
+  expect(x.getValue()).toBe(-2);
+  return expect(x.commit(1)).rejects.toThrow(/does not belong to an interface/);
 });
