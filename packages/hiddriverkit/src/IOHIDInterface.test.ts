@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { IOServiceHost, kIOReturnExclusiveAccess, kIOReturnNotOpen, OSAction, IOService } from '@driverkit/driverkit';
+import { IOBufferMemoryDescriptor, IOServiceHost, kIOMemoryDirectionInOut, kIOReturnExclusiveAccess, kIOReturnNotOpen, OSAction, IOService } from '@driverkit/driverkit';
 import { IOHIDInterface, VirtualHIDDevice, kIOHIDReportTypeFeature, kIOHIDReportTypeInput } from './index';
 import { register, virtualHIDBackend } from './plugin';
 import { until } from '../test/helpers';
@@ -63,6 +63,10 @@ test('Open is exclusive; reports need an open interface; feature reports come ba
   await nub.Open(a, 0, OSAction.Create(a, 'ReportAvailable', 0));
   await expect(nub.Open(b, 0, null)).rejects.toMatchObject({ code: kIOReturnExclusiveAccess });
   expect([...(await nub.GetReport(kIOHIDReportTypeFeature, 0))]).toEqual([77]);
+  // Apple's form: into a memory descriptor, resolving with the length.
+  const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 4);
+  expect(await nub.GetReport(md, kIOHIDReportTypeFeature, 0)).toBe(1);
+  expect([...md.readBytes(0, 1)]).toEqual([77]);
   await expect(nub.SetReport(Uint8Array.of(1, 2), kIOHIDReportTypeInput, 0)).rejects.toThrow(/input reports come from the device/);
   expect(nub.getElements().map((e) => e.getUsage())).toEqual([1, 2, 2, 3, 3, 4]); // the application collection, then its fields
   await nub.Close(a);

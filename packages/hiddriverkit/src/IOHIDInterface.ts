@@ -1,4 +1,4 @@
-import { IOReturnError, IOService, IOUserServerRuntime, OSData, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type IOProviderLink, type IORemoteCaller, type OSAction, type OSDictionary } from '@driverkit/driverkit';
+import { IOReturnError, IOService, IOUserServerRuntime, OSData, kIOReturnBadArgument, kIOReturnOverrun, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type IOProviderLink, type IORemoteCaller, type OSAction, type OSDictionary } from '@driverkit/driverkit';
 import type { HIDDeviceDescription, HIDDeviceHandle } from './backend/HIDBackend';
 import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
 import { encodeReport } from './descriptor/HIDReportCodec';
@@ -220,8 +220,23 @@ export class IOHIDInterface extends IOService {
     await this.#open().setReport(typeName(reportType) as 'output' | 'feature', bytes);
   }
 
-  /** Mirrors `IOHIDInterface::GetReport(report, reportType, reportID, options)`: resolves with the report's bytes. */
-  async GetReport(reportType: number, reportID: number, _options = 0): Promise<Uint8Array> {
+  /**
+   * Mirrors `IOHIDInterface::GetReport(report, reportType, reportID, options)`: with a memory descriptor
+   * first, as Apple's, the report is read into it and the call resolves with its length (a descriptor
+   * too small is kIOReturnOverrun); without one, it resolves with the report's bytes.
+   */
+  GetReport(reportType: number, reportID: number, options?: number): Promise<Uint8Array>;
+  GetReport(report: IOMemoryDescriptor, reportType: number, reportID: number, options?: number): Promise<number>;
+  async GetReport(...args: [number, number, number?] | [IOMemoryDescriptor, number, number, number?]): Promise<Uint8Array | number> {
+    if (typeof args[0] === 'number') return this.#getReport(args[0], args[1] as number);
+    const [md, reportType, reportID] = args as [IOMemoryDescriptor, number, number];
+    const bytes = await this.#getReport(reportType, reportID);
+    if (BigInt(bytes.length) > md.GetLength()) throw new IOReturnError(kIOReturnOverrun, `GetReport: the ${bytes.length}-byte report does not fit the ${md.GetLength()}-byte memory descriptor`);
+    md.writeBytes(0, bytes);
+    return bytes.length;
+  }
+
+  async #getReport(reportType: number, reportID: number): Promise<Uint8Array> {
     const type = typeName(reportType);
     const info = this.#descriptorOf().reports.find((r) => r.type === type && r.reportID === reportID);
     if (!info) throw new IOReturnError(kIOReturnBadArgument, `GetReport: no ${type} report #${reportID}`);
