@@ -10,7 +10,8 @@ export interface EthernetPortStatistics {
 
 /**
  * One open NIC, as a driver process holds it (the interface of every backend folder: pcap, virtual,
- * replay). Frames move between the port and packet buffers by address, so a frame is copied once,
+ * replay). Every port hands over every frame it receives (a pcap port captures promiscuously); the
+ * stack above decides what it accepts. Frames move between the port and packet buffers by address, so a frame is copied once,
  * from the capture into the packet the stack will read, or not at all.
  */
 export interface EthernetPortHandle {
@@ -29,7 +30,6 @@ export interface EthernetPortHandle {
   send(buffer: Uint8Array, offset: number, length: number, address: bigint): boolean;
   /** `listener` runs (on the event loop) whenever frames may be waiting; the port keeps watching until closed. */
   onReadable(listener: () => void): void;
-  setPromiscuous(enable: boolean): void;
   /** A BPF filter (tcpdump syntax) on received frames, where the backend supports one. */
   setFilter(expression: string): void;
   /** Whether the link is up (carrier). */

@@ -100,10 +100,6 @@ export class IOEthernetPort extends IOService {
     this.#open().setFilter(expression);
   }
 
-  SetPromiscuousMode(enable: boolean): void {
-    this.#open().setPromiscuous(enable);
-  }
-
   /** Whether the wire has carrier. */
   IsLinkUp(): boolean {
     return this.#open().linkUp();

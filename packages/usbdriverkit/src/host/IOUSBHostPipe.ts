@@ -164,10 +164,7 @@ export class IOUSBHostPipe extends OSObject {
     // Bulk transfers on one pipe complete in order; each element is its own transfer.
     void Promise.all(
       slots.map((index, i) =>
-        this.#transfer(this.#ring[index]!, dataBufferLengthArray[i]!, completionTimeoutMs).then(
-          (r) => r,
-          (e) => ({ status: e instanceof IOReturnError ? e.code : kIOReturnAborted, length: 0 }),
-        ),
+        this.#transfer(this.#ring[index]!, dataBufferLengthArray[i]!, completionTimeoutMs).catch((e: unknown) => ({ status: e instanceof IOReturnError ? e.code : kIOReturnAborted, length: 0 })),
       ),
     )
       .then((results) => {

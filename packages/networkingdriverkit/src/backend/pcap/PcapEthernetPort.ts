@@ -127,10 +127,6 @@ export class PcapEthernetPort implements EthernetPortHandle {
     );
   }
 
-  setPromiscuous(_enable: boolean): void {
-    // Always promiscuous (libpcap sets it before activation only): the stack above filters.
-  }
-
   setFilter(expression: string): void {
     const program = { bf_len: 0, bf_insns: null };
     const status = Number(this.#lib.compile(this.#p, program, expression, 1, 0xffffffff));

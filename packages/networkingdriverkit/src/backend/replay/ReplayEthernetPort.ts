@@ -109,8 +109,6 @@ export class ReplayEthernetPort implements EthernetPortHandle {
     }, Math.ceil(ms));
   }
 
-  setPromiscuous(_enable: boolean): void {}
-
   setFilter(expression: string): void {
     throw new IOReturnError(kIOReturnBadArgument, `replay port: BPF filters ("${expression}") need a pcap port`);
   }

@@ -164,10 +164,6 @@ export class VirtualEthernetLinkEnd extends OSObject implements EthernetPortHand
     }, Math.ceil(ms));
   }
 
-  setPromiscuous(_enable: boolean): void {
-    // A link carries every frame to the other end; there is nothing to filter.
-  }
-
   setFilter(expression: string): void {
     throw new IOReturnError(kIOReturnBadArgument, `virtual link: BPF filters ("${expression}") need a pcap port`);
   }
