@@ -25,6 +25,7 @@ const there = `10.201.${id}.2`;
 let host: ChildProcess;
 let output = '';
 let tap = '';
+let tapIndex = '';
 
 const sh = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const inNs = (...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
@@ -70,6 +71,7 @@ beforeAll(async () => {
   const registered = new RegExp(`EthernetBridgeDriver: (dk\\d+) \\(.*\\) drives ${nic},`);
   await until('the driver to register its TAP', () => registered.test(output));
   tap = registered.exec(output)![1]!;
+  tapIndex = readFileSync(`/sys/class/net/${tap}/ifindex`, 'utf8').trim();
   await until('the start', () => output.includes('following services'));
   sh('ip', 'addr', 'add', `${here}/24`, 'dev', tap);
   sh('ip', 'link', 'set', tap, 'up');
@@ -86,7 +88,8 @@ afterAll(async () => {
   // What the test made is gone: the namespace, the veth pair, and the driver's TAP with its host.
   expect(sh('ip', 'netns', 'list')).not.toContain(ns);
   expect(existsSync(`/sys/class/net/${nic}`)).toBe(false);
-  expect(existsSync(`/sys/class/net/${tap}`)).toBe(false);
+  // By index, not name: a test running beside this one may already have a new TAP of the same name.
+  expect(existsSync(`/sys/class/net/${tap}`) && readFileSync(`/sys/class/net/${tap}/ifindex`, 'utf8').trim() === tapIndex).toBe(false);
 });
 
 test('the driver matches the pcap port, starts in its own process and publishes a TAP with its own address', () => {

@@ -17,6 +17,7 @@ const ip = (...args: string[]) => execFileSync('ip', args).toString();
 let host: ChildProcess;
 let output = '';
 let tap = '';
+let tapIndex = '';
 
 async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -37,6 +38,7 @@ beforeAll(async () => {
   const registered = /EthernetBridgeDriver: (dk\d+) \(.*\) drives vlink0,/;
   await until('the driver on vlink0', () => registered.test(output));
   tap = registered.exec(output)![1]!;
+  tapIndex = readFileSync(`/sys/class/net/${tap}/ifindex`, 'utf8').trim();
   await until('the start', () => output.includes('following services'));
 }, 30_000);
 
@@ -44,7 +46,8 @@ afterAll(async () => {
   const exited = new Promise((r) => host.once('close', r));
   host.kill('SIGINT');
   await exited;
-  expect(existsSync(`/sys/class/net/${tap}`)).toBe(false);
+  // By index, not name: a test running beside this one may already have a new TAP of the same name.
+  expect(existsSync(`/sys/class/net/${tap}`) && readFileSync(`/sys/class/net/${tap}/ifindex`, 'utf8').trim() === tapIndex).toBe(false);
 });
 
 test('the bench publishes vlink0 and the driver stands behind a TAP for it', () => {

@@ -15,6 +15,7 @@ const stat = (name: string, what: string) => Number(readFileSync(`/sys/class/net
 let host: ChildProcess;
 let output = '';
 let tap = '';
+let tapIndex = '';
 
 async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -31,6 +32,7 @@ beforeAll(async () => {
   host.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await until('registration', () => /NetworkingDriverKitSample: registered (dk\d+) /.test(output));
   tap = /NetworkingDriverKitSample: registered (dk\d+) /.exec(output)![1]!;
+  tapIndex = readFileSync(`/sys/class/net/${tap}/ifindex`, 'utf8').trim();
   // Start has returned once the host says the driver started.
   await until('the start', () => output.includes('following services'));
 }, 30_000);
@@ -40,7 +42,8 @@ afterAll(async () => {
   host.kill('SIGINT');
   await exited;
   expect(output).toMatch(/NetworkingDriverKitSample: Stop\(\)/);
-  expect(existsSync(`/sys/class/net/${tap}`)).toBe(false);
+  // By index, not name: a test running beside this one may already have a new TAP of the same name.
+  expect(existsSync(`/sys/class/net/${tap}`) && readFileSync(`/sys/class/net/${tap}/ifindex`, 'utf8').trim() === tapIndex).toBe(false);
 });
 
 test('the driver appears in ip link with its MAC address, down and without carrier until enabled', () => {
