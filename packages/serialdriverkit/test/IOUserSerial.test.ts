@@ -115,6 +115,30 @@ describe('IOUserSerial published as a tty', () => {
     }
   });
 
+  test('an app\'s open flushes, then writes at once: its bytes are not wiped by a flush that waited behind a slow hook', async () => {
+    const service = await IOServiceGetMatchingService(bench.mainPort, IOServiceNameMatching('LoopbackUART'));
+    const connection = await IOServiceOpen(service!, 0);
+    try {
+      const from = bench.output.length;
+      // Holds the hardware chain for 400 ms; serialport's open does tcflush(TCIOFLUSH) meanwhile.
+      const slow = IOSerialSetLatencyTimer(connection, 400_000);
+      await bench.waitFor(/HwProgramLatencyTimer begins 400000/, from);
+      const port = await open(bench.path);
+      try {
+        const got = receive(port, 12);
+        port.write('first bytes!');
+        expect((await got).toString()).toBe('first bytes!');
+        await slow;
+        // The flush still reached the driver, in its turn.
+        expect(bench.output.slice(from)).toMatch(/HwProgramLatencyTimer 400000[\s\S]*HwResetFIFO tx=true rx=true/);
+      } finally {
+        await close(port);
+      }
+    } finally {
+      await IOServiceClose(connection);
+    }
+  });
+
   test('a large transfer through serialport (1 MiB in 16 KiB exchanges) arrives whole and in order', async () => {
     // One exchange at a time: with a large write and reads both waiting, serialport's poller can miss
     // a readable tty under load (seen with 4095 bytes waiting, FIONREAD), so this test does not rely

@@ -54,7 +54,9 @@ afterAll(async () => {
   await exited;
 });
 
-test('the host starts NullDriver in its own process, on IOUserResources', () => {
+test('the host starts NullDriver in its own process, on IOUserResources', async () => {
+  // The driver's own log comes from its process and may arrive after the host has printed the tree.
+  await waitFor(() => hostOutput.includes('NullDriver - Start() - Finished.'));
   expect(hostOutput).toMatch(/started NullDriver on IOUserResources \(com\.example\.apple-samplecode\.NullDriver\/NullDriver, score 0, pid \d+\)/);
   expect(hostOutput).toMatch(/NullDriver - Start\(\) - Finished\./);
 });

@@ -35,7 +35,10 @@ afterAll(async () => {
   await exited;
 });
 
-test('both personalities match by IOPCIPrimaryMatch under the sample\'s transport.pci entitlement', () => {
+test('both personalities match by IOPCIPrimaryMatch under the sample\'s transport.pci entitlement', async () => {
+  // The drivers' own logs come from their processes and may arrive after the host has printed the tree.
+  await until(/PCIDriverKitPEX8733::Start: {2}skipping function 2/);
+  await until(/PCIDriverKitPEX8733VBridge::Start: {2}enabling bus lead/);
   expect(output).toMatch(/loaded com\.apple\.PCIDriverKitPEX8733 \(2 personalities\)/);
   expect(output).toMatch(/started PCIDriverKitPEX8733VBridge on pci10b5,8733 \(com\.apple\.PCIDriverKitPEX8733\/Virtual Bridge, score 1000, pid \d+\)/);
   expect(output.match(/started PCIDriverKitPEX8733 on pci10b5,87d0 \(com\.apple\.PCIDriverKitPEX8733\/PCIDriverKitPEX8733 ChannelFunctions, score 1000, pid \d+\)/g)).toHaveLength(2);

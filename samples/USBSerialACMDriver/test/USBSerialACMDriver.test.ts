@@ -124,10 +124,13 @@ test('DTR reaches the device, its SERIAL_STATE answer reaches the modem status, 
 });
 
 test('the sample’s app (what `npm start` runs) reads its line back and sees the carrier', async () => {
-  const { stdout } = await exec(process.execPath, [join(sample, 'dist/SerialClient.js'), '--socket', socket]);
+  const from = output.length;
+  const { stdout } = await exec(process.execPath, [join(sample, 'dist/SerialClient.js'), '--socket', socket], { timeout: 15_000 }).catch((e) => {
+    throw new Error(`the app failed: ${e.message}\n${e.stdout}\n${e.stderr}\nhost:\n${output.slice(from)}`);
+  });
   expect(stdout).toMatch(/sent "Hello over USB CDC-ACM!\\n", read back "Hello over USB CDC-ACM!\\n"/);
   expect(stdout).toMatch(/modem status with DTR up: \{"cts":true,"dsr":true,"ri":false,"dcd":true\}/);
-}, 20_000);
+}, 30_000);
 
 test('SIGTERM to the host’s process group (kill from a shell) stops the driver and leaves no link, socket or shared memory', async () => {
   mainPort.close();

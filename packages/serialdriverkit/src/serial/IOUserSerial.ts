@@ -102,7 +102,7 @@ export class IOUserSerial extends IOService {
     this.#pty = PseudoTerminal.open({
       data: (bytes) => this.#fromApplication(bytes),
       lineSettings: (s) => void this.#hwCall(() => this.#program(s)),
-      flush: (tx, rx) => void this.#hwCall(() => this.#resetFIFO(tx, rx)),
+      flush: (tx, rx) => this.#resetFIFO(tx, rx),
       error: (e) => this.#log(`the pseudo-terminal failed: ${e.message}`),
       users: (n) => void this.#hwCall(() => this.#usersChanged(n)),
     });
@@ -345,7 +345,13 @@ export class IOUserSerial extends IOService {
     }
   }
 
-  async #resetFIFO(tx: boolean, rx: boolean): Promise<void> {
+  /**
+   * A tcflush. The rings are emptied at once, in the order the master's stream reports it: an
+   * application flushes before it writes (serialport does at every open), and its next bytes must
+   * not be wiped by a reset that waited behind the hardware chain (an open's HwActivate, say). Only
+   * the driver's `HwResetFIFO` waits its turn on the chain.
+   */
+  #resetFIFO(tx: boolean, rx: boolean): void {
     if (tx) {
       this.#tx?.reset();
       this.#txPending = null;
@@ -355,7 +361,7 @@ export class IOUserSerial extends IOService {
       this.#rx?.reset();
       this.#rxPending = null;
     }
-    await this.HwResetFIFO(tx, rx);
+    void this.#hwCall(() => this.HwResetFIFO(tx, rx));
   }
 
   #fromApplication(bytes: Buffer): void {
