@@ -74,3 +74,47 @@ test('Open is exclusive; reports need an open interface; feature reports come ba
   await stop();
   await host.stop();
 });
+
+test('reports arrive in the client\'s pool buffers; with every buffer still out a report is dropped and counted, and a returned buffer is used again', async () => {
+  const host = new IOServiceHost({ mode: 'in-process' });
+  const stop = await register(host);
+  const device = gadget([]);
+  const path = virtualHIDBackend.add(device);
+  const nub = await until(() => host.nubs().find((n) => n instanceof IOHIDInterface) as IOHIDInterface | undefined, 5000, 'the nub');
+  const got: Array<{ md: unknown; bytes: number[]; done: () => void }> = [];
+  class Holder extends IOService {
+    // Holds each buffer until the test lets it go, as a driver busy with a report does.
+    ReportAvailable(_a: OSAction, _ts: bigint, _id: number, length: number, _type: number, report: IOBufferMemoryDescriptor): Promise<void> {
+      return new Promise((done) => got.push({ md: report, bytes: [...report.readBytes(0, length)], done }));
+    }
+  }
+  const client = new Holder();
+  // A buffer that cannot hold the 2-byte input report is refused by name.
+  expect(() => nub.AddReportToPool(IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 1))).toThrow(/a 1-byte buffer cannot hold Vendor Pad's 2-byte input reports/);
+  const pool = [IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 2), IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 2)];
+  await nub.Open(client, 0, OSAction.Create(client, 'ReportAvailable', 0));
+  for (const md of pool) nub.AddReportToPool(md);
+  expect(() => nub.AddReportToPool(pool[0]!)).toThrow(/already in the pool/);
+  for (let i = 1; i <= 3; i++) device.sendInput(Uint8Array.of(i, i));
+  // The client's queue is serial: the first report is being handled, the second waits in the other
+  // buffer, and the third finds none free.
+  await until(() => got.length === 1 && nub.droppedReports === 1, 5000, 'one report handled, one dropped');
+  expect(got[0]!.bytes).toEqual([1, 1]);
+  expect(pool).toContain(got[0]!.md);
+  expect(Number(nub.getProperty('IOHIDReportsDropped')?.toString())).toBe(1);
+  got[0]!.done();
+  await until(() => got.length === 2, 5000, 'the second report');
+  expect(got[1]!.bytes).toEqual([2, 2]);
+  expect(got[1]!.md).not.toBe(got[0]!.md);
+  // The first buffer is back in the pool: the next report comes in it.
+  device.sendInput(Uint8Array.of(4, 4));
+  got[1]!.done();
+  await until(() => got.length === 3, 5000, 'the fourth report');
+  expect(got[2]).toMatchObject({ md: got[0]!.md, bytes: [4, 4] });
+  expect(nub.droppedReports).toBe(1);
+  for (const g of got) g.done();
+  await nub.Close(client);
+  virtualHIDBackend.remove(path);
+  await stop();
+  await host.stop();
+});

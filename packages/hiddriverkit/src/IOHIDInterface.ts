@@ -1,4 +1,4 @@
-import { IOReturnError, IOService, IOUserServerRuntime, OSData, kIOReturnBadArgument, kIOReturnOverrun, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type IOProviderLink, type IORemoteCaller, type OSAction, type OSDictionary } from '@driverkit/driverkit';
+import { IOBufferMemoryDescriptor, IOReturnError, IOService, IOUserServerRuntime, OSData, kIOMemoryDirectionInOut, kIOReturnBadArgument, kIOReturnOverrun, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type IOProviderLink, type IORemoteCaller, type OSAction, type OSDictionary } from '@driverkit/driverkit';
 import type { HIDDeviceDescription, HIDDeviceHandle } from './backend/HIDBackend';
 import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
 import { encodeReport } from './descriptor/HIDReportCodec';
@@ -16,6 +16,15 @@ export const kIOHIDReportTypeFeature = 2;
 /** Mirrors `IOHIDElementCommitDirection`. */
 export const kIOHIDElementCommitDirectionIn = 0;
 export const kIOHIDElementCommitDirectionOut = 1;
+
+/** How many report buffers a client that adds none to the pool gets (Apple's event services make their own). */
+export const kIOHIDInterfaceDefaultReportPoolSize = 8;
+
+/** A report buffer in the pool, with the view the interface copies reports into. */
+interface PoolEntry {
+  md: IOBufferMemoryDescriptor;
+  bytes: Uint8Array;
+}
 
 const typeName = (t: number): IOHIDReportType => (t === kIOHIDReportTypeInput ? 'input' : t === kIOHIDReportTypeOutput ? 'output' : 'feature');
 
@@ -36,6 +45,12 @@ export class IOHIDInterface extends IOService {
   #handle: HIDDeviceHandle | null = null;
   #client: IOService | null = null;
   #unsubscribe: (() => void) | null = null;
+  /** The free report buffers; a buffer is out from a report's delivery until its ReportAvailable returns. */
+  #pool: PoolEntry[] = [];
+  #poolMembers = new Set<IOBufferMemoryDescriptor>();
+  /** Buffers a ReportAvailable still holds: released when it returns if the pool was emptied meanwhile. */
+  #out = new Set<IOBufferMemoryDescriptor>();
+  #dropped = 0;
   #descriptor: HIDReportDescriptor | null = null;
   #elements: IOHIDElement[] | null = null;
   #processor: HIDReportProcessor | null = null;
@@ -146,7 +161,10 @@ export class IOHIDInterface extends IOService {
   /**
    * Mirrors `IOHIDInterface::Open(forClient, options, action)`: one client at a time; `action` (a
    * ReportAvailable method: `(action, timestamp, reportID, reportLength, type, report)`) receives each
-   * input report on its queue.
+   * input report on its queue, in `report`, a buffer of the report pool ({@link AddReportToPool}; a
+   * client that adds none by its first report gets {@link kIOHIDInterfaceDefaultReportPoolSize}
+   * buffers). A buffer goes back to the pool when ReportAvailable returns (or its promise settles);
+   * a report that finds every buffer out is dropped and counted (`IOHIDReportsDropped`), as on macOS.
    */
   async Open(forClient: IOService, _options: number, action: OSAction | null): Promise<void> {
     if (this.#client) throw new IOReturnError(kIOReturnExclusiveAccess, `${this.getName()} is open by ${this.#client.getName()}`);
@@ -157,18 +175,68 @@ export class IOHIDInterface extends IOService {
       this.#handle = await this.#openDevice();
     } catch (e) {
       this.#client = null;
+      this.#emptyPool();
       throw e;
     }
     const held = action?.retain() ?? null;
     const off = this.#handle.onInputReport((report) => {
+      if (!held) return;
+      if (this.#poolMembers.size === 0) for (let i = 0; i < kIOHIDInterfaceDefaultReportPoolSize; i++) this.#addToPool(IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, this.#maxInputReportSize()));
+      const entry = this.#pool.pop();
+      if (!entry || report.length > entry.bytes.length) return this.#drop();
+      entry.bytes.set(report);
+      this.#out.add(entry.md);
       const reportID = numbered ? report[0]! : 0;
-      void held?.Invoke(mach_absolute_time(), reportID, report.length, kIOHIDReportTypeInput, report);
+      void held.Invoke(mach_absolute_time(), reportID, report.length, kIOHIDReportTypeInput, entry.md).finally(() => {
+        this.#out.delete(entry.md);
+        if (this.#poolMembers.has(entry.md)) this.#pool.push(entry);
+        else entry.md.release();
+      });
     });
     this.#unsubscribe = () => {
       off();
       held?.release();
     };
     this.#handle.onRemoved(() => void this.Terminate());
+  }
+
+  /**
+   * Mirrors `IOHIDInterface::AddReportToPool(report)`: a buffer input reports are delivered in. It
+   * must hold the device's largest input report (`MaxInputReportSize`); the pool is emptied at Close.
+   */
+  AddReportToPool(report: IOBufferMemoryDescriptor): void {
+    if (!(report instanceof IOBufferMemoryDescriptor)) throw new IOReturnError(kIOReturnBadArgument, 'AddReportToPool takes an IOBufferMemoryDescriptor');
+    const need = this.#maxInputReportSize();
+    if (report.GetCapacity() < BigInt(need)) throw new IOReturnError(kIOReturnBadArgument, `AddReportToPool: a ${report.GetCapacity()}-byte buffer cannot hold ${this.getName()}'s ${need}-byte input reports`);
+    if (this.#poolMembers.has(report)) throw new IOReturnError(kIOReturnBadArgument, 'AddReportToPool: that buffer is already in the pool');
+    this.#addToPool(report.retain());
+  }
+
+  /** Input reports dropped because every pool buffer was still out (or a report outgrew its buffer). */
+  get droppedReports(): number {
+    return this.#dropped;
+  }
+
+  #addToPool(md: IOBufferMemoryDescriptor): void {
+    // The view spans the capacity: a report's length is passed beside it, as Apple's reportLength is.
+    md.SetLength(Number(md.GetCapacity()));
+    this.#poolMembers.add(md);
+    this.#pool.push({ md, bytes: md.GetBytes() });
+  }
+
+  #emptyPool(): void {
+    for (const md of this.#poolMembers) if (!this.#out.has(md)) md.release();
+    this.#poolMembers.clear();
+    this.#pool = [];
+  }
+
+  #drop(): void {
+    this.#dropped++;
+    this.setProperty('IOHIDReportsDropped', this.#dropped);
+  }
+
+  #maxInputReportSize(): number {
+    return Math.max(1, ...this.#descriptorOf().reports.filter((r) => r.type === 'input').map((r) => r.length));
   }
 
   /** Opens the device: in this process through the family's backend, or through the host's nub. */
@@ -202,6 +270,7 @@ export class IOHIDInterface extends IOService {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.#client = null;
+    this.#emptyPool();
     const h = this.#handle;
     this.#handle = null;
     await h?.close();

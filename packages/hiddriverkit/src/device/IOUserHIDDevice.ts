@@ -145,13 +145,13 @@ export abstract class IOUserHIDDevice extends IOHIDDevice {
    * report from the system (an LED state, a setting), its ID in `options & 0xff`. The default
    * ignores output reports and refuses feature reports.
    */
-  override async setReport(report: IOMemoryDescriptor, reportType: number, options: number, completionTimeout: number): Promise<void> {
+  override async setReport(report: IOMemoryDescriptor, reportType: number, options: number, completionTimeout: number): Promise<number | void> {
     if (reportType === kIOHIDReportTypeFeature) return super.setReport(report, reportType, options, completionTimeout);
   }
 
   async #get(reportID: number, type: IOHIDReportType): Promise<Uint8Array> {
     const buffer = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionIn, MAX_REPORT);
-    const length = await this.getReport(buffer, TYPE_NUMBER[type], reportID, kUHIDReportTimeoutMS);
+    const length = await this.requestReport('get', buffer, TYPE_NUMBER[type], reportID, kUHIDReportTimeoutMS);
     if (!Number.isInteger(length) || length < 0 || length > MAX_REPORT) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}.getReport returned length ${length}; 0…${MAX_REPORT} expected`);
     const bytes = buffer.readBytes(0, length);
     // Linux puts the report number first even when the descriptor numbers no reports (then it is 0);
@@ -165,7 +165,7 @@ export abstract class IOUserHIDDevice extends IOHIDDevice {
     buffer.writeBytes(0, report);
     buffer.SetLength(report.length);
     try {
-      await this.setReport(buffer, TYPE_NUMBER[type], reportID, kUHIDReportTimeoutMS);
+      await this.requestReport('set', buffer, TYPE_NUMBER[type], reportID, kUHIDReportTimeoutMS);
     } catch (e) {
       // An output report has nobody to answer to: say what went wrong where it can be seen.
       if (type === 'output') this.#log(`setReport: ${(e as Error).message}`);

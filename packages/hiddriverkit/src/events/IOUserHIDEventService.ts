@@ -1,4 +1,4 @@
-import { IOReturnError, OSAction, OSArray, OSDictionary, OSNumber, kIOReturnUnsupported, type IOService, type OSObject } from '@driverkit/driverkit';
+import { IOBufferMemoryDescriptor, IOReturnError, OSAction, OSArray, OSDictionary, OSNumber, kIOMemoryDirectionInOut, kIOReturnUnsupported, type IOMemoryDescriptor, type IOService, type OSObject } from '@driverkit/driverkit';
 import type { IOHIDElement } from '../descriptor/IOHIDElement';
 import { IOHIDInterface } from '../IOHIDInterface';
 import { IOHIDEventService } from './IOHIDEventService';
@@ -12,6 +12,11 @@ import { IOHIDEventService } from './IOHIDEventService';
 export class IOUserHIDEventService extends IOHIDEventService {
   static override readonly className: string = 'IOUserHIDEventService';
   #interface: IOHIDInterface | null = null;
+  /** Report buffers' byte views, made once per buffer: ReportAvailable looks a report's bytes up here. */
+  #views = new WeakMap<IOMemoryDescriptor, Uint8Array>();
+
+  /** How many report buffers {@link createReportPool} adds. */
+  static readonly kReportPoolSize = 16;
 
   override async Start(provider: IOService): Promise<void> {
     await super.Start(provider);
@@ -20,6 +25,30 @@ export class IOUserHIDEventService extends IOHIDEventService {
     if (!(await this.handleStart(provider))) throw new IOReturnError(kIOReturnUnsupported, `${this.getName()}.handleStart declined ${provider.getName()}`);
     this.#interface = provider;
     await provider.Open(this, 0, OSAction.Create(this, 'ReportAvailable', 0));
+    try {
+      this.createReportPool();
+    } catch (e) {
+      await provider.Close(this);
+      this.#interface = null;
+      throw e;
+    }
+  }
+
+  /**
+   * Mirrors `IOUserHIDEventService::createReportPool`: buffers of the device's largest input report
+   * (`MaxInputReportSize`), added to the interface's pool (`AddReportToPool`); reports arrive in them.
+   */
+  createReportPool(): void {
+    const provider = this.#interface!;
+    const size = Math.max(1, Number(provider.getProperty('MaxInputReportSize')?.toString() ?? 0));
+    for (let i = 0; i < IOUserHIDEventService.kReportPoolSize; i++) {
+      const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, size);
+      try {
+        provider.AddReportToPool(md);
+      } finally {
+        md.release();
+      }
+    }
   }
 
   /**
@@ -56,8 +85,17 @@ export class IOUserHIDEventService extends IOHIDEventService {
     return this.#interface;
   }
 
-  /** Mirrors `IOUserHIDEventService::ReportAvailable`: updates the elements, then calls {@link handleReport}. */
-  ReportAvailable(_action: OSAction, timestamp: bigint, reportID: number, reportLength: number, type: number, report: Uint8Array): void {
+  /**
+   * Mirrors `IOUserHIDEventService::ReportAvailable(timestamp, reportID, reportLength, type, report,
+   * action)`: `report` is a pool buffer holding `reportLength` bytes. Updates the elements, then calls
+   * {@link handleReport}.
+   */
+  ReportAvailable(_action: OSAction, timestamp: bigint, reportID: number, reportLength: number, type: number, md: IOMemoryDescriptor): void {
+    let report = this.#views.get(md);
+    if (!report || report.length < reportLength) {
+      report = md instanceof IOBufferMemoryDescriptor ? md.GetBytes() : md.readBytes(0, reportLength);
+      if (md instanceof IOBufferMemoryDescriptor) this.#views.set(md, report);
+    }
     const changed = this.#interface!.processReport(timestamp, report, reportLength, type, reportID);
     this.handleReport(timestamp, report, reportLength, type, reportID, changed);
   }

@@ -205,7 +205,7 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
         const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionOut, report.length);
         md.GetBytes().set(report);
         try {
-          await this.setReport(md, IOHID_REPORT_TYPES[type], this.#numbered ? report[0]! : 0, kReportTimeoutMS);
+          await this.requestReport('set', md, IOHID_REPORT_TYPES[type], this.#numbered ? report[0]! : 0, kReportTimeoutMS);
         } finally {
           md.release();
         }
@@ -213,7 +213,7 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
       getReport: async (type, reportID, length) => {
         const md = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionIn, length);
         try {
-          return md.readBytes(0, await this.getReport(md, IOHID_REPORT_TYPES[type], reportID, kReportTimeoutMS));
+          return md.readBytes(0, await this.requestReport('get', md, IOHID_REPORT_TYPES[type], reportID, kReportTimeoutMS));
         } finally {
           md.release();
         }
@@ -239,7 +239,7 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
   }
 
   /** Mirrors `setReport`: an output report on the interrupt OUT pipe when there is one, else SET_REPORT. */
-  override async setReport(report: IOMemoryDescriptor, reportType: number, options: number, completionTimeout: number): Promise<void> {
+  override async setReport(report: IOMemoryDescriptor, reportType: number, options: number, completionTimeout: number): Promise<number | void> {
     const iface = this.#live();
     const length = Number(report.GetLength());
     if (reportType === kIOHIDReportTypeOutput && this.#outPipe) await this.#outPipe.IO(report, length, completionTimeout);
