@@ -24,7 +24,7 @@ export {
   type IOHIDDeviceOpener,
 } from './IOHIDInterface';
 export * from './events/HIDUsages';
-export { encodeHIDEvent, decodeHIDEvent, type IOHIDEvent, type IOHIDDigitizerStylusData, type IOHIDDigitizerTouchData } from './events/IOHIDEvent';
+export { encodeHIDEvent, decodeHIDEvent, type IOHIDEvent, type IOHIDDigitizerStylusData, type IOHIDDigitizerTouchData, type IOHIDGameControllerData } from './events/IOHIDEvent';
 export { IOHIDEventService, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, type IOHIDEventListener } from './events/IOHIDEventService';
 export { IOHIDEventServiceUserClient, kIOHIDEventServiceUserClientSubscribe, kIOHIDEventServiceUserClientUnsubscribe } from './events/IOHIDEventServiceUserClient';
 export { IOUserHIDEventService } from './events/IOUserHIDEventService';

@@ -12,6 +12,16 @@ export const kHIDUsage_GD_Keyboard = 0x06;
 export const kHIDUsage_GD_X = 0x30;
 export const kHIDUsage_GD_Y = 0x31;
 export const kHIDUsage_GD_Z = 0x32;
+export const kHIDUsage_GD_Joystick = 0x04;
+export const kHIDUsage_GD_GamePad = 0x05;
+export const kHIDUsage_GD_Rx = 0x33;
+export const kHIDUsage_GD_Ry = 0x34;
+export const kHIDUsage_GD_Rz = 0x35;
+export const kHIDUsage_GD_Hatswitch = 0x39;
+export const kHIDUsage_GD_DPadUp = 0x90;
+export const kHIDUsage_GD_DPadDown = 0x91;
+export const kHIDUsage_GD_DPadRight = 0x92;
+export const kHIDUsage_GD_DPadLeft = 0x93;
 export const kHIDUsage_GD_Wheel = 0x38;
 
 export const kHIDUsage_KeyboardErrorRollOver = 0x01;

@@ -157,6 +157,62 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     expect(events[0]).toMatchObject({ type: 'stylus', stylus: { x: kIOFixedOne, y: 0, tipPressure: kIOFixedOne, inRange: true, buttonState: 1 } });
     virtualHIDBackend.remove(path);
   });
+
+  test('a game controller (the PS5 controller\'s real descriptor): sticks, triggers, hat and buttons become extended game controller events', async () => {
+    const bytes = readFileSync(join(data, 'packetry/ps5/descriptor.bin'));
+    const pad = device('Gamepad', bytes);
+    const d = parseReportDescriptor(bytes);
+    const input = d.reports.find((r) => r.type === 'input' && r.reportID === 1)!;
+    const el = (page: number, usage: number) => input.elements.find((e) => e.getUsagePage() === page && e.getUsage() === usage)!;
+    const path = virtualHIDBackend.add(pad);
+    const driver = await driverFor(host, 'Gamepad');
+    // Sticks at rest mid-range; the hat in its null state (8, outside its 0…7: centred), written
+    // as the device sends it (byte 8, bits 0-3; encodeReport keeps to the logical range).
+    const rest = new Map([[el(1, 0x30), 128], [el(1, 0x31), 128], [el(1, 0x32), 128], [el(1, 0x35), 128]]);
+    const centred = (r: Uint8Array) => {
+      r[8] = (r[8]! & 0xf0) | 8;
+      return r;
+    };
+    const pressed = new Map([...rest, [el(1, 0x30), 255], [el(1, 0x31), 0], [el(1, 0x33), 255], [el(1, 0x39), 1], [el(9, 2), 1], [el(9, 5), 1], [el(9, 9), 1], [el(9, 13), 1]]);
+    const events = await collect(driver, () => {
+      pad.sendInput(centred(encodeReport(d, 'input', 1, rest)));
+      pad.sendInput(centred(encodeReport(d, 'input', 1, rest))); // no change: no event
+      pad.sendInput(encodeReport(d, 'input', 1, pressed));
+    }, 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toHaveLength(2);
+    const mid = Math.round((128 / 255) * 2 * kIOFixedOne - kIOFixedOne);
+    expect(events[0]).toMatchObject({ type: 'gameController', extended: true, controller: { joystickX: mid, joystickY: mid, dpadUp: 0, dpadRight: 0, faceA: 0, shoulderL2: 0 } });
+    expect(events[1]).toMatchObject({
+      type: 'gameController',
+      extended: true,
+      // Hat position 1 is up and right; Rx is the left trigger's travel.
+      controller: { joystickX: kIOFixedOne, joystickY: -kIOFixedOne, shoulderL2: kIOFixedOne, dpadUp: kIOFixedOne, dpadRight: kIOFixedOne, dpadDown: 0, faceB: kIOFixedOne, faceA: 0, shoulderL1: kIOFixedOne, thumbstickButtonLeft: true, thumbstickButtonRight: false, bottomM1: kIOFixedOne },
+    });
+    // It is not a pointer: the sticks' X and Y made no pointer events.
+    expect(events.every((e) => e.type === 'gameController')).toBe(true);
+    // What apps receive is the same event, through 16 values.
+    for (const e of events) expect(decodeHIDEvent(encodeHIDEvent(e))).toEqual(e);
+    virtualHIDBackend.remove(path);
+  });
+
+  test('the game controller dispatchers refuse values outside their ranges, by name', async () => {
+    const bytes = readFileSync(join(data, 'packetry/ps5/descriptor.bin'));
+    const path = virtualHIDBackend.add(device('Gamepad', bytes));
+    const driver = await driverFor(host, 'Gamepad');
+    const zeros = new Array(16).fill(0) as number[];
+    // Positional, as a port calls them; typed loosely here to pass bad values.
+    const call = (name: string, ...args: unknown[]) => (driver as unknown as Record<string, (...a: unknown[]) => void>)[name]!(...args);
+    const events = await collect(driver, () => call('dispatchStandardGameControllerEvent', 5n, ...zeros, false, true, 0), 1);
+    expect(events[0]).toMatchObject({ type: 'gameController', timestamp: 5n, extended: false, controller: { thumbstickButtonRight: true } });
+    const bad = [...zeros];
+    bad[4] = -1; // faceX below 0
+    expect(() => call('dispatchStandardGameControllerEvent', 6n, ...bad, false, false)).toThrow(/game controller faceX is -1, outside 0…1/);
+    bad[4] = 0;
+    bad[13] = -2 * kIOFixedOne; // joystickY
+    expect(() => call('dispatchExtendedGameControllerEvent', 7n, ...bad, false, false, 0, 0, 0, 0, 0)).toThrow(/joystickY is -131072, outside −1…1/);
+    virtualHIDBackend.remove(path);
+  });
 });
 
 test('a signed element\'s data value is its report bits, two\'s complement both ways', () => {

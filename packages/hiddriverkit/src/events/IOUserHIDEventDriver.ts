@@ -4,7 +4,7 @@ import { kIOHIDElementCommitDirectionOut } from '../IOHIDInterface';
 import * as U from './HIDUsages';
 import { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeFinger, kIOHIDDigitizerCollectionTypeStylus } from './IOHIDDigitizerCollection';
 import { IOUserHIDEventService } from './IOUserHIDEventService';
-import type { IOHIDEvent } from './IOHIDEvent';
+import { kGameControllerFixedFields, type IOHIDEvent, type IOHIDGameControllerData } from './IOHIDEvent';
 import { kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey } from './IOHIDEventService';
 
 /** One pointer: its axes and buttons, grouped by the report that carries them. */
@@ -14,6 +14,41 @@ interface Pointer {
   buttons: IOHIDElement[];
   buttonState: number;
 }
+
+/** A game controller's elements, each filed under the field of the event it feeds. */
+interface GameController {
+  slots: Map<IOHIDElement, GameControllerSlot>;
+  hat: IOHIDElement | null;
+  extended: boolean;
+  last: string;
+}
+type GameControllerSlot = Exclude<keyof IOHIDGameControllerData, 'thumbstickButtonLeft' | 'thumbstickButtonRight'> | 'thumbstickButtonLeft' | 'thumbstickButtonRight';
+
+/**
+ * Buttons 1…16 of a gamepad, in order: A, B, X, Y, L1, R1, L2, R2, the thumbstick buttons, then the
+ * optional L4, R4 and M1…M4. HID numbers buttons without naming them; this order (ours) is the
+ * common one, and a driver for a controller that numbers differently overrides {@link
+ * IOUserHIDEventDriver.gameControllerSlot}.
+ */
+const GAMEPAD_BUTTONS: readonly GameControllerSlot[] = ['faceA', 'faceB', 'faceX', 'faceY', 'shoulderL1', 'shoulderR1', 'shoulderL2', 'shoulderR2', 'thumbstickButtonLeft', 'thumbstickButtonRight', 'shoulderL4', 'shoulderR4', 'bottomM1', 'bottomM2', 'bottomM3', 'bottomM4'];
+const GAMEPAD_DESKTOP: ReadonlyMap<number, GameControllerSlot> = new Map([
+  [U.kHIDUsage_GD_X, 'joystickX'],
+  [U.kHIDUsage_GD_Y, 'joystickY'],
+  [U.kHIDUsage_GD_Z, 'joystickZ'],
+  [U.kHIDUsage_GD_Rz, 'joystickRz'],
+  // Analog triggers.
+  [U.kHIDUsage_GD_Rx, 'shoulderL2'],
+  [U.kHIDUsage_GD_Ry, 'shoulderR2'],
+  [U.kHIDUsage_GD_DPadUp, 'dpadUp'],
+  [U.kHIDUsage_GD_DPadDown, 'dpadDown'],
+  [U.kHIDUsage_GD_DPadRight, 'dpadRight'],
+  [U.kHIDUsage_GD_DPadLeft, 'dpadLeft'],
+]);
+/** A hat switch's eight positions, clockwise from up: [up, right, down, left] pressed. */
+const HAT: readonly (readonly [number, number, number, number])[] = [[1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 0], [0, 0, 1, 1], [0, 0, 0, 1], [1, 0, 0, 1]];
+const ONE = 0x10000;
+type Fixed16 = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+type Fixed6 = [number, number, number, number, number, number];
 
 const TRANSDUCERS = [U.kHIDUsage_Dig_Stylus, U.kHIDUsage_Dig_Puck, U.kHIDUsage_Dig_Finger];
 
@@ -31,11 +66,12 @@ export class IOUserHIDEventDriver extends IOUserHIDEventService {
   readonly #scroll: IOHIDElement[] = [];
   readonly #digitizers: IOHIDDigitizerCollection[] = [];
   readonly #leds: IOHIDElement[] = [];
+  #gameController: GameController | null = null;
 
   override async Start(provider: IOService): Promise<void> {
     await super.Start(provider);
     if (!this.parseElements(this.getElements())) {
-      throw new IOReturnError(kIOReturnUnsupported, `${provider.getName()} has no keyboard, pointer, scroll or digitizer elements`);
+      throw new IOReturnError(kIOReturnUnsupported, `${provider.getName()} has no keyboard, pointer, scroll, digitizer or game controller elements`);
     }
     this.RegisterService();
   }
@@ -50,6 +86,11 @@ export class IOUserHIDEventDriver extends IOUserHIDEventService {
         continue;
       }
       if (e.fields.reportType !== 'input') continue;
+      // A gamepad's sticks are X and Y too: its elements are not a pointer's.
+      if (e.conformsTo(U.kHIDPage_GenericDesktop, U.kHIDUsage_GD_GamePad) || e.conformsTo(U.kHIDPage_GenericDesktop, U.kHIDUsage_GD_Joystick)) {
+        found = this.parseGameControllerElement(e) || found;
+        continue;
+      }
       found = this.parseDigitizerElement(e) || this.parseKeyboardElement(e) || this.parseScrollElement(e) || this.parsePointerElement(e) || found;
     }
     return found;
@@ -114,6 +155,33 @@ export class IOUserHIDEventDriver extends IOUserHIDEventService {
     return true;
   }
 
+  /**
+   * Files one element of a gamepad or joystick collection (Apple's `processGameControllerElements`
+   * sorts them the same way): buttons by {@link gameControllerSlot}, sticks (X, Y, Z, Rz), analog
+   * triggers (Rx, Ry), a hat switch or D-pad usages.
+   */
+  parseGameControllerElement(e: IOHIDElement): boolean {
+    const c = (this.#gameController ??= { slots: new Map(), hat: null, extended: false, last: '' });
+    if (e.getUsagePage() === U.kHIDPage_GenericDesktop && e.getUsage() === U.kHIDUsage_GD_Hatswitch) {
+      c.hat ??= e;
+      return true;
+    }
+    const slot = this.gameControllerSlot(e);
+    if (!slot) return false;
+    c.slots.set(e, slot);
+    // The extended gamepad has two sticks and the optional buttons.
+    if (slot === 'joystickZ' || slot === 'joystickRz' || kGameControllerFixedFields.indexOf(slot as never) >= 16 || slot.startsWith('thumbstick')) c.extended = true;
+    return true;
+  }
+
+  /** Which field of the game controller event an element feeds, or null for none. */
+  gameControllerSlot(e: IOHIDElement): GameControllerSlot | null {
+    const usage = e.getUsage();
+    if (e.getUsagePage() === U.kHIDPage_Button) return GAMEPAD_BUTTONS[usage - 1] ?? null;
+    if (e.getUsagePage() === U.kHIDPage_GenericDesktop) return GAMEPAD_DESKTOP.get(usage) ?? null;
+    return null;
+  }
+
   /** Mirrors `parseLEDElement`. */
   parseLEDElement(e: IOHIDElement): boolean {
     if (e.getUsagePage() !== U.kHIDPage_LEDs) return false;
@@ -127,6 +195,42 @@ export class IOUserHIDEventDriver extends IOUserHIDEventService {
     this.handleAbsolutePointerReport(timestamp, reportID);
     this.handleScrollReport(timestamp, reportID);
     this.handleDigitizerReport(timestamp, reportID);
+    this.handleGameControllerReport(timestamp, reportID);
+  }
+
+  /**
+   * A report that changed the controller's state becomes one game controller event: the extended
+   * one (with the optional buttons) for a controller with two sticks, else the standard one. Axes are
+   * as the device reports them (HID's Y grows downward).
+   */
+  handleGameControllerReport(timestamp: bigint, _reportID: number): void {
+    const c = this.#gameController;
+    if (!c) return;
+    let carried = c.hat?.getTimeStamp() === timestamp;
+    const d = { dpadUp: 0, dpadDown: 0, dpadLeft: 0, dpadRight: 0, faceX: 0, faceY: 0, faceA: 0, faceB: 0, shoulderL1: 0, shoulderR1: 0, shoulderL2: 0, shoulderR2: 0, joystickX: 0, joystickY: 0, joystickZ: 0, joystickRz: 0, thumbstickButtonLeft: false, thumbstickButtonRight: false, shoulderL4: 0, shoulderR4: 0, bottomM1: 0, bottomM2: 0, bottomM3: 0, bottomM4: 0 } satisfies IOHIDGameControllerData as IOHIDGameControllerData;
+    for (const [e, slot] of c.slots) {
+      if (e.getTimeStamp() === timestamp) carried = true;
+      const lmin = e.getLogicalMin();
+      const lmax = e.getLogicalMax();
+      const t = lmax > lmin ? Math.min(1, Math.max(0, (e.value - lmin) / (lmax - lmin))) : 0;
+      if (slot === 'thumbstickButtonLeft' || slot === 'thumbstickButtonRight') d[slot] ||= t > 0;
+      else if (slot.startsWith('joystick')) d[slot] = Math.round((t * 2 - 1) * ONE);
+      // A trigger may be a button and an axis at once: the harder press counts.
+      else d[slot] = Math.max(d[slot], Math.round(t * ONE));
+    }
+    if (c.hat) {
+      const position = c.hat.value - c.hat.getLogicalMin();
+      // Outside the logical range is the hat's null state: centred.
+      const pressed = c.hat.value <= c.hat.getLogicalMax() && position >= 0 ? HAT[position] : undefined;
+      if (pressed) [d.dpadUp, d.dpadRight, d.dpadDown, d.dpadLeft] = [pressed[0] * ONE || d.dpadUp, pressed[1] * ONE || d.dpadRight, pressed[2] * ONE || d.dpadDown, pressed[3] * ONE || d.dpadLeft];
+    }
+    if (!carried) return;
+    const key = `${kGameControllerFixedFields.map((f) => d[f]).join(',')},${d.thumbstickButtonLeft},${d.thumbstickButtonRight}`;
+    if (key === c.last) return;
+    c.last = key;
+    const f = kGameControllerFixedFields.map((k) => d[k]);
+    if (c.extended) this.dispatchExtendedGameControllerEventWithOptionalButtons(timestamp, ...(f.slice(0, 16) as Fixed16), d.thumbstickButtonLeft, d.thumbstickButtonRight, ...(f.slice(16) as Fixed6), 0);
+    else this.dispatchStandardGameControllerEvent(timestamp, ...(f.slice(0, 16) as Fixed16), false, false, 0);
   }
 
   /** Mirrors `handleKeyboardReport`: a keyboard event for each key whose state the report changed. */

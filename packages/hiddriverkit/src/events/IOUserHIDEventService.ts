@@ -1,7 +1,11 @@
-import { IOBufferMemoryDescriptor, IOReturnError, OSAction, OSArray, OSDictionary, OSNumber, kIOMemoryDirectionInOut, kIOReturnUnsupported, type IOMemoryDescriptor, type IOService, type OSObject } from '@driverkit/driverkit';
+import { IOBufferMemoryDescriptor, IOReturnError, kIOReturnBadArgument, type IOFixed, OSAction, OSArray, OSDictionary, OSNumber, kIOMemoryDirectionInOut, kIOReturnUnsupported, type IOMemoryDescriptor, type IOService, type OSObject } from '@driverkit/driverkit';
 import type { IOHIDElement } from '../descriptor/IOHIDElement';
+import { kGameControllerFixedFields, type IOHIDGameControllerData } from './IOHIDEvent';
 import { IOHIDInterface } from '../IOHIDInterface';
 import { IOHIDEventService } from './IOHIDEventService';
+
+/** dpadUp … joystickRz (16 IOFixed), thumbstickButtonLeft, thumbstickButtonRight: the standard event's arguments. */
+type GameControllerStandardArgs = [IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, boolean, boolean];
 
 /**
  * Mirrors `IOUserHIDEventService`: an event service on an IOHIDInterface. Start opens the interface;
@@ -78,6 +82,47 @@ export class IOUserHIDEventService extends IOHIDEventService {
   getElements(): IOHIDElement[] {
     if (!this.#interface) throw new IOReturnError(kIOReturnUnsupported, `${this.getClassName()}.getElements before Start`);
     return this.#interface.getElements();
+  }
+
+  /**
+   * Mirrors `dispatchStandardGameControllerEvent(timeStamp, dpadUp, dpadDown, dpadLeft, dpadRight,
+   * faceX, faceY, faceA, faceB, shoulderL1, shoulderR1, shoulderL2, shoulderR2, joystickX, joystickY,
+   * joystickZ, joystickRz, thumbstickButtonLeft, thumbstickButtonRight, options)` (DriverKit 21):
+   * buttons 0…1, axes −1…1, as IOFixed; a value outside its range is kIOReturnBadArgument, by name.
+   */
+  dispatchStandardGameControllerEvent(timeStamp: bigint, ...args: [...GameControllerStandardArgs, number?]): void {
+    this.#dispatchGameController(timeStamp, false, args.slice(0, 16) as IOFixed[], args[16] as boolean, args[17] as boolean, [], (args[18] as number | undefined) ?? 0);
+  }
+
+  /**
+   * Mirrors `dispatchExtendedGameControllerEvent(…, thumbstickButtonRight, buttonL4, buttonR4,
+   * buttonL5, buttonR5, options)` (DriverKit 22, deprecated in 23): L4/R4 become shoulderL4/R4 and
+   * L5/R5 bottomM1/M2 of the event.
+   */
+  dispatchExtendedGameControllerEvent(timeStamp: bigint, ...args: [...GameControllerStandardArgs, IOFixed, IOFixed, IOFixed, IOFixed, number?]): void {
+    this.#dispatchGameController(timeStamp, true, args.slice(0, 16) as IOFixed[], args[16] as boolean, args[17] as boolean, args.slice(18, 22) as IOFixed[], (args[22] as number | undefined) ?? 0);
+  }
+
+  /**
+   * Mirrors `dispatchExtendedGameControllerEventWithOptionalButtons(…, thumbstickButtonRight,
+   * shoulderL4, shoulderR4, bottomM1, bottomM2, bottomM3, bottomM4, options)` (DriverKit 23).
+   */
+  dispatchExtendedGameControllerEventWithOptionalButtons(timeStamp: bigint, ...args: [...GameControllerStandardArgs, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, number?]): void {
+    this.#dispatchGameController(timeStamp, true, args.slice(0, 16) as IOFixed[], args[16] as boolean, args[17] as boolean, args.slice(18, 24) as IOFixed[], (args[24] as number | undefined) ?? 0);
+  }
+
+  #dispatchGameController(timestamp: bigint, extended: boolean, fixed: IOFixed[], thumbL: boolean, thumbR: boolean, optional: IOFixed[], options: number): void {
+    const controller = { thumbstickButtonLeft: thumbL === true, thumbstickButtonRight: thumbR === true } as IOHIDGameControllerData;
+    const values = [...fixed, ...optional];
+    for (let i = 0; i < kGameControllerFixedFields.length; i++) {
+      const field = kGameControllerFixedFields[i]!;
+      const v = values[i] ?? 0;
+      // The joystick axes run −1…1; every button, the triggers included, 0…1.
+      const min = i >= 12 && i < 16 ? -0x10000 : 0;
+      if (!Number.isInteger(v) || v < min || v > 0x10000) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}: game controller ${field} is ${v}, outside ${min < 0 ? '−1…1' : '0…1'} as IOFixed (${min}…65536)`);
+      controller[field] = v;
+    }
+    this.dispatchEvent({ type: 'gameController', timestamp, extended, controller, options });
   }
 
   /** The interface this service sits on. */
