@@ -32,6 +32,24 @@ describe('IOUserSerial', () => {
     expect(uart.getProperty('IOCalloutDevice')).toBeNull();
   });
 
+  test('initWith gives the port interface memory of the caller\'s: the rings\' indices are kept there', async () => {
+    const ifmd = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 64);
+    const uart = new IOUserSerial();
+    uart.setName('OnOwnInterface');
+    expect(uart.initWith(IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 8))).toBe(false);
+    expect(uart.initWith(null)).toBe(false);
+    expect(uart.initWith(ifmd)).toBe(true);
+    await uart.startWithProvider(host.userResources, null);
+    expect(uart.enqueueRxData(Uint8Array.of(1, 2, 3))).toBe(3);
+    // rxPI, the first u32 of the interface, is in the caller's memory.
+    expect(new DataView(ifmd.GetBytes().buffer, ifmd.GetBytes().byteOffset).getUint32(0, true)).toBe(3);
+    expect(uart.serialPortInterface!.rxqlogsz).toBe(ifmd.GetBytes()[24]);
+    // Once the queues are connected there is nothing left to initialise.
+    expect(uart.initWith(IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 64))).toBe(false);
+    await uart.Terminate();
+    expect(ifmd.GetBytes().length).toBe(64);
+  });
+
   test('a driver may give its own ring buffers (VSPDriver does), at an offset; bad sizes are refused by name', async () => {
     const rx = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 8192);
     const tx = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 8192);

@@ -68,6 +68,8 @@ export class IOUserSerial extends IOService {
   #pty: PseudoTerminal | null = null;
   #queues: IOSerialQueues | null = null;
   #spi: SerialPortInterface | null = null;
+  /** The interface memory initWith gave, which ConnectQueues lays the indices in instead of a new buffer. */
+  #ifmd: IOBufferMemoryDescriptor | null = null;
   #tx: SerialQueue | null = null;
   #rx: SerialQueue | null = null;
   /** Bytes the application wrote that the TX ring had no room for yet (the pty is paused meanwhile). */
@@ -126,6 +128,19 @@ export class IOUserSerial extends IOService {
   // MARK: Queues
 
   /**
+   * Mirrors `bool IOUserSerial::initWith(IOBufferMemoryDescriptor *ifmd)`: initialises the port on
+   * interface memory the caller owns (a SerialPortInterface a user of the rings can map), which the
+   * next ConnectQueues fills instead of making its own. False, as Apple's, for memory that cannot
+   * hold the interface or once the queues are connected.
+   */
+  initWith(ifmd: IOBufferMemoryDescriptor | null): boolean {
+    if (!ifmd || this.#spi || ifmd.GetBytes().length < kSerialPortInterfaceSize) return false;
+    this.#ifmd?.release();
+    this.#ifmd = ifmd.retain();
+    return true;
+  }
+
+  /**
    * Mirrors `ConnectQueues(ifmd, rxqmd, txqmd, in_rxqmd, in_txqmd, in_rxqoffset, in_txqoffset,
    * in_rxqlogsz, in_txqlogsz)`: sets up the shared interface and the two rings, using the driver's
    * buffers when it passes them (a subclass override does, then calls this), else 2^logsz-byte ones.
@@ -150,13 +165,20 @@ export class IOUserSerial extends IOService {
     const ring = (md: IOBufferMemoryDescriptor | null, logsz: number) => (md ? md.retain() : IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, 2 ** logsz));
     const rxqmd = ring(in_rxqmd, in_rxqlogsz);
     const txqmd = ring(in_txqmd, in_txqlogsz);
-    const ifmd = IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, kSerialPortInterfaceSize);
+    const ifmd = this.#ifmd ?? IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, kSerialPortInterfaceSize);
+    this.#ifmd = null;
     const spi = new SerialPortInterface(ifmd.GetBytes());
     Object.assign(spi, { rxPI: 0, rxCI: 0, txPI: 0, txCI: 0, rxqoffset: in_rxqoffset, txqoffset: in_txqoffset, rxqlogsz: in_rxqlogsz, txqlogsz: in_txqlogsz });
     this.#spi = spi;
     this.#rx = new SerialQueue('rx', rxqmd.GetBytes().subarray(in_rxqoffset, in_rxqoffset + 2 ** in_rxqlogsz), spi);
     this.#tx = new SerialQueue('tx', txqmd.GetBytes().subarray(in_txqoffset, in_txqoffset + 2 ** in_txqlogsz), spi);
     return { ifmd, rxqmd, txqmd };
+  }
+
+  override free(): void {
+    this.#ifmd?.release();
+    this.#ifmd = null;
+    super.free();
   }
 
   /** Mirrors `DisconnectQueues`: the rings go; nothing more moves. */
