@@ -170,5 +170,6 @@ export { IOStateReporter } from './report/IOStateReporter';
 export { IOHistogramReporter, type IOHistogramSegmentConfig } from './report/IOHistogramReporter';
 export { IOReportLegend } from './report/IOReportLegend';
 export { OSBundle } from './bundle/OSBundle';
+export { IOPropertyHash, kIOPropertyHashTypeKey, kIOPropertySHA3256Key, kIOPropertySHA3384Key, kIOPropertySHA3512Key } from './bundle/IOPropertyHash';
 export { OSMappedFile } from './bundle/OSMappedFile';
 export { IOFree, IOMalloc, IOMallocZero, IONew, IOSafeDeleteNULL } from './memory/IOMalloc';

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +45,9 @@ describe('driverkit run, ioreg, match, list', () => {
     const { stdout } = await driverkit('ioreg', '-l', '--socket', socket);
     expect(stdout).toMatch(/\+-o Root {2}<class IORegistryEntry, id 0x100000000>/);
     expect(stdout).toMatch(/"IOUserClass" = "NullDriver"/);
+    // Which code runs: the SHA3-256 of the bundle's main module, on each service started from it.
+    const digest = createHash('sha3-256').update(readFileSync(join(fixtures, 'drivers/NullDriver/driver.js'))).digest('hex');
+    expect(stdout).toMatch(new RegExp(`"IOPropertyHashType" = "SHA3-256"\\n[ |]*"SHA3-256" = <${digest}>`));
     expect(stdout).toMatch(/\+-o VirtualWidget@1 {2}<class TestNub/);
     const selected = (await driverkit('ioreg', '-r', '-c', 'IOUserService', '--socket', socket)).stdout;
     expect(selected.split('\n').filter((l) => l.includes('+-o'))).toEqual([expect.stringMatching(/^\+-o NullDriver /), expect.stringMatching(/^\+-o Recorder /)]);

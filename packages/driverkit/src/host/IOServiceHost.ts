@@ -1,3 +1,4 @@
+import { kIOPropertyHashTypeKey, kIOPropertySHA3256Key } from '../bundle/IOPropertyHash';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnNotFound } from '../IOReturn/IOReturn';
 import { kOSBooleanTrue } from '../os/OSBoolean';
@@ -312,6 +313,11 @@ export class IOServiceHost {
     const properties = personality.dictionary.copyCollection();
     properties.setObject('IOProbeScore', candidate.score);
     properties.setObject('CFBundleIdentifier', personality.bundle.bundleIdentifier);
+    const hash = personality.bundle.codeHash();
+    if (hash) {
+      properties.setObject(kIOPropertyHashTypeKey, kIOPropertySHA3256Key);
+      properties.setObject(kIOPropertySHA3256Key, hash);
+    }
     this.#starting.set(server, (this.#starting.get(server) ?? 0) + 1);
     try {
       const service = await server.startService(properties, nub);

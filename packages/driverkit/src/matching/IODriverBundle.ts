@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNotFound } from '../IOReturn/IOReturn';
+import { IOPropertyHash, kIOPropertySHA3256Key } from '../bundle/IOPropertyHash';
 import { OSArray } from '../os/OSArray';
+import type { OSData } from '../os/OSData';
 import { OSDictionary } from '../os/OSDictionary';
 import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
@@ -33,6 +35,7 @@ interface PackageJson {
  */
 export class IODriverBundle {
   readonly personalities: IOPersonality[] = [];
+  #codeHash: OSData | null | undefined;
 
   private constructor(
     readonly directory: string,
@@ -46,6 +49,15 @@ export class IODriverBundle {
       if (!(dict instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `${directory}: IOKitPersonalities.${name} is not a dictionary`);
       this.personalities.push(new IOPersonality(name, dict, this));
     }
+  }
+
+  /**
+   * The SHA3-256 of the main module (kIOPropertySHA3256Key), read once, or null for a bundle with no
+   * module: what the host publishes on the services it starts from this bundle.
+   */
+  codeHash(): OSData | null {
+    if (this.#codeHash === undefined) this.#codeHash = this.modulePath && existsSync(this.modulePath) ? IOPropertyHash(readFileSync(this.modulePath), kIOPropertySHA3256Key) : null;
+    return this.#codeHash;
   }
 
   /** Loads the driver package in `directory`; errors name the file and what is wrong. */
