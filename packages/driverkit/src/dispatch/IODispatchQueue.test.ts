@@ -21,7 +21,8 @@ describe('IODispatchQueue', () => {
       log.push('a end');
     });
     q.DispatchAsync(() => void log.push('b'));
-    await new Promise((r) => setTimeout(r, 40));
+    // A block queued last runs after both: no timing to race on a loaded machine.
+    await q.DispatchSync(() => {});
     expect(log).toEqual(['a start', 'a end', 'b']);
   });
 
