@@ -20,7 +20,13 @@ source "$(dirname "$0")/lib/debian-packages.sh"
 # iputils-ping, ethtool: its tests ping through the user-space driver, and turn off the offloads of the
 # veth peer that plays the wire (a wire carries whole, checksummed frames; veth passes GSO skbs on).
 # tcpdump: an independent reader of the capture files its replay port plays back.
-packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping ethtool tcpdump)
+# pulseaudio, pulseaudio-utils: the audio family publishes devices to this audio server (started
+# headless below), and its tests record and play with the server's own pacat/parec/pactl.
+packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping ethtool tcpdump pulseaudio pulseaudio-utils)
 if [ "${#packages[@]}" -gt 0 ]; then
   ensure_debian_packages "${packages[@]}"
 fi
+
+# The audio server the audio family's devices appear in (headless, no sound card).
+source "$(dirname "$0")/lib/audio-server.sh"
+ensure_audio_server

@@ -1,8 +1,19 @@
 /**
- * `@driverkit/audiodriverkit`: Apple's AudioDriverKit for TypeScript on Linux. It will hold IOUserAudioDriver and IOUserAudioDevice on the Linux audio server.
- *
- * The package is a buildable skeleton until its family lands; it depends on `@driverkit/driverkit`
- * and plugs into the core only through the core's published seams.
+ * `@driverkit/audiodriverkit`: Apple's AudioDriverKit for TypeScript on Linux. An `IOUserAudioDriver`
+ * publishes `IOUserAudioDevice`s whose streams are a sink and a source in the system's audio server
+ * (PulseAudio, or PipeWire's pulse server), paced by the device's zero-timestamp clock.
  * @packageDocumentation
  */
-export {};
+export * from './IOUserAudioTypes';
+export { encodeStreamBasicDescription, decodeStreamBasicDescription, kIOUserAudioStreamBasicDescriptionSize, type IOUserAudioStreamBasicDescription } from './IOUserAudioStreamBasicDescription';
+export { IOUserAudioObject } from './IOUserAudioObject';
+export { IOUserAudioDriver } from './IOUserAudioDriver';
+export { IOUserAudioClockDevice, type IOUserAudioZeroTimestamp } from './IOUserAudioClockDevice';
+export { IOUserAudioDevice } from './IOUserAudioDevice';
+export { IOUserAudioStream } from './IOUserAudioStream';
+export { IOUserAudioControl } from './controls/IOUserAudioControl';
+export { IOUserAudioLevelControl, type IOUserAudioLevelControlRange } from './controls/IOUserAudioLevelControl';
+export { IOUserAudioBooleanControl } from './controls/IOUserAudioBooleanControl';
+export { IOUserAudioSelectorControl, type IOUserAudioSelectorValueDescription } from './controls/IOUserAudioSelectorControl';
+export { IOUserAudioCustomProperty, type IOUserAudioObjectPropertyAddress } from './IOUserAudioCustomProperty';
+export type { AudioDeviceStatistics } from './engine/AudioDeviceEngine';
