@@ -22,7 +22,9 @@ source "$(dirname "$0")/lib/debian-packages.sh"
 # tcpdump: an independent reader of the capture files its replay port plays back.
 # pulseaudio, pulseaudio-utils: the audio family publishes devices to this audio server (started
 # headless below), and its tests record and play with the server's own pacat/parec/pactl.
-packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping ethtool tcpdump pulseaudio pulseaudio-utils)
+# alsa-utils: its ALSA-loopback backend (aplay/arecord between snd-aloop and the driver), tested on
+# the guest tier's kernel.
+packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping ethtool tcpdump pulseaudio pulseaudio-utils alsa-utils)
 if [ "${#packages[@]}" -gt 0 ]; then
   ensure_debian_packages "${packages[@]}"
 fi

@@ -42,6 +42,8 @@ export const IOUserAudioClassID = {
   BooleanControl: fourCC('togl'),
   MuteControl: fourCC('mute'),
   SelectorControl: fourCC('slct'),
+  SliderControl: fourCC('sldr'),
+  StereoPanControl: fourCC('span'),
   DataSourceControl: fourCC('dsrc'),
   CustomProperty: fourCC('cust'),
 } as const;

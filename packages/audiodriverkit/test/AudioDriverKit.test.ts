@@ -13,12 +13,15 @@ import {
   IOUserAudioObjectPropertyElementMain,
   IOUserAudioObjectPropertyScope,
   IOUserAudioSelectorControl,
+  IOUserAudioSliderControl,
+  IOUserAudioStereoPanControl,
   IOUserAudioStream,
   IOUserAudioStreamDirection,
   decodeStreamBasicDescription,
   encodeStreamBasicDescription,
   type IOUserAudioStreamBasicDescription,
 } from '../src/index';
+import { PulseAudioBackend } from '../src/backend/pulse/PulseAudioBackend';
 import { AudioServerKernel } from '../src/kernel/AudioServerKernel';
 
 const lpcm16 = (rate: number, channels = 1): IOUserAudioStreamBasicDescription => ({
@@ -71,6 +74,13 @@ test('a level control is in dB within its range; its scalar is the linear gain',
   s.AddControlValueDescriptions([{ m_value: 440, m_name: 'Sine 440' }]);
   expect(() => s.SetCurrentSelectedValues([660])).toThrow(/660 is none of its values \(440\)/);
   expect(c.GetObjectID()).not.toBe(s.GetObjectID());
+  const slider = IOUserAudioSliderControl.Create(driver, true, 3, [0, 10], 0, IOUserAudioObjectPropertyScope.Output, IOUserAudioClassID.SliderControl);
+  expect(() => slider.SetValue(11)).toThrow(/11 is outside 0…10/);
+  const pan = IOUserAudioStereoPanControl.Create(driver, true, 0.5, [1, 2], 0, IOUserAudioObjectPropertyScope.Output, IOUserAudioClassID.StereoPanControl);
+  expect(pan.GetChannelGains().map((g) => g.toFixed(6))).toEqual([Math.SQRT1_2.toFixed(6), Math.SQRT1_2.toFixed(6)]);
+  pan.SetValue(0);
+  expect(pan.GetChannelGains()).toEqual([1, 0]);
+  expect(() => pan.SetValue(1.5)).toThrow(/1\.5 is outside 0…1/);
 });
 
 test('a device keeps its sample rates, one stream per direction, and its zero timestamps', () => {
@@ -107,6 +117,19 @@ describe('the kernel half (the host\'s side of the audio server)', () => {
     await expect(k.handleRemoteCall('reboot', OSDictionary.withCapacity(0))).rejects.toThrow(/has no call reboot/);
     await k.serviceEnded();
   });
+});
+
+test('a device whose name has spaces and quotes is published under that description, and removed again', async () => {
+  const backend = new PulseAudioBackend();
+  const dir = mkdtempSync(join(tmpdir(), 'dk-audio-name-'));
+  const device = await backend.publish('dk.NameTest', `A "quoted" device's name`, [{ id: 1, output: true, format: 's16le', rate: 48000, channels: 2, fifo: join(dir, `dk.NameTest-${process.pid}-1.sink`) }]);
+  try {
+    expect(execFileSync('pactl', ['list', 'sinks'], { encoding: 'utf8' })).toMatch(/Name: dk\.NameTest\n\s*Description: A quoted devices name/);
+    expect(await device.running()).toEqual(new Map([[1, false]]));
+  } finally {
+    await device.remove();
+  }
+  expect(execFileSync('pactl', ['list', 'short', 'sinks'], { encoding: 'utf8' })).not.toMatch(/dk\.NameTest/);
 });
 
 test('a host killed outright leaves modules behind; the next host to load the family unloads them', async () => {

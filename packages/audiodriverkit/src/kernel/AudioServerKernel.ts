@@ -1,17 +1,10 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOReturnError, OSArray, OSBoolean, OSDictionary, OSNumber, OSString, kIOReturnBadArgument, kIOReturnNotPermitted, toOSDictionary, type IOKernelService, type IOKernelServiceContext } from '@driverkit/driverkit';
+import { AlsaLoopbackBackend } from '../backend/alsa/AlsaLoopbackBackend';
+import type { AudioServerBackend, AudioServerDevice, AudioStreamSpec } from '../backend/AudioServerBackend';
+import { PulseAudioBackend } from '../backend/pulse/PulseAudioBackend';
 import { kIOUserAudioFamilyEntitlement } from '../IOUserAudioTypes';
-import { PulseAudioServer } from './PulseAudioServer';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 const FORMATS = new Set(['s16le', 's32le', 'float32le']);
 
@@ -20,30 +13,45 @@ export function audioFifoDirectory(): string {
   return process.env.DRIVERKIT_AUDIO_DIR ?? '/run/driverkit/audio';
 }
 
+/** The backend `$DRIVERKIT_AUDIO_BACKEND` names: `pulseaudio` (the default) or `alsa-loopback`. */
+export function backendFromEnvironment(): AudioServerBackend {
+  const name = process.env.DRIVERKIT_AUDIO_BACKEND ?? 'pulseaudio';
+  if (name === 'pulseaudio') return new PulseAudioBackend();
+  if (name === 'alsa-loopback') return new AlsaLoopbackBackend();
+  throw new IOReturnError(kIOReturnBadArgument, `DRIVERKIT_AUDIO_BACKEND=${name}: the audio family knows pulseaudio and alsa-loopback`);
+}
+
 /**
- * The kernel half of an IOUserAudioDriver service, in the host: it publishes the driver's devices to
- * the audio server, one module per stream (`module-pipe-sink` for output, `module-pipe-source` for
- * input, named after the device), and hands the driver process the FIFOs. The host owns the server
- * side: when the service ends, stopped or crashed, every module it loaded is unloaded, so a dead
- * driver leaves no device behind.
+ * The kernel half of an IOUserAudioDriver service, in the host: it publishes the driver's devices
+ * through the backend (the audio server by default) and hands the driver process the FIFOs. The host
+ * owns the system side: when the service ends, stopped or crashed, every device it published is
+ * taken away, so a dead driver leaves no device behind.
  */
 export class AudioServerKernel implements IOKernelService {
-  static server = new PulseAudioServer();
-  readonly #devices = new Map<string, { modules: number[]; fifos: string[]; names: Record<string, string> }>();
+  static backend: AudioServerBackend | null = null;
+  readonly #devices = new Map<string, AudioServerDevice>();
 
   constructor(private readonly context: IOKernelServiceContext) {}
+
+  static get current(): AudioServerBackend {
+    return (AudioServerKernel.backend ??= backendFromEnvironment());
+  }
+
+  /** Takes away what a host killed outright left in the backend. Run once as the family loads. */
+  static removeLeftovers(log: (line: string) => void): Promise<void> {
+    return AudioServerKernel.current.removeLeftovers(audioFifoDirectory(), log);
+  }
 
   async handleRemoteCall(method: string, args: OSDictionary): Promise<OSDictionary | null> {
     switch (method) {
       case 'publishDevice':
         return this.#publish(args);
       case 'deviceState': {
-        // Which of the device's streams the server is running (someone plays to the sink, records
-        // from the source): the engine counts underruns and overruns only then.
-        const entry = this.#devices.get(this.#string(args, 'uid'));
-        if (!entry) return toOSDictionary({});
-        const states = await AudioServerKernel.server.states();
-        return toOSDictionary(Object.fromEntries(Object.entries(entry.names).map(([stream, name]) => [stream, states.get(name) === 'RUNNING'])));
+        // Which of the device's streams the system runs (someone plays to it, records from it): the
+        // engine counts underruns and overruns only then.
+        const device = this.#devices.get(this.#string(args, 'uid'));
+        if (!device) return toOSDictionary({});
+        return toOSDictionary(Object.fromEntries([...(await device.running())].map(([id, running]) => [String(id), running])));
       }
       case 'unpublishDevice': {
         await this.#unpublish(this.#string(args, 'uid'));
@@ -59,73 +67,33 @@ export class AudioServerKernel implements IOKernelService {
     if (!(granted instanceof OSBoolean && granted.isTrue())) throw new IOReturnError(kIOReturnNotPermitted, `publishing an audio device: the driver lacks the ${kIOUserAudioFamilyEntitlement} entitlement`);
     const uid = this.#string(args, 'uid');
     const name = this.#string(args, 'name');
-    // A module name: letters, digits, dot, dash and underscore (the server refuses others).
+    // A module or PCM name: letters, digits, dot, dash and underscore.
     const id = `dk.${uid.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 120);
-    if (this.#devices.has(uid)) await this.#unpublish(uid);
-    const streams = args.getObject('streams');
-    if (!(streams instanceof OSArray) || streams.getCount() === 0 || streams.getCount() > 2) throw new IOReturnError(kIOReturnBadArgument, `publishDevice: ${uid} needs one or two streams`);
+    const list = args.getObject('streams');
+    if (!(list instanceof OSArray) || list.getCount() === 0 || list.getCount() > 2) throw new IOReturnError(kIOReturnBadArgument, `publishDevice: ${uid} needs one or two streams`);
     const dir = audioFifoDirectory();
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
-    const entry = { modules: [] as number[], fifos: [] as string[], names: {} as Record<string, string> };
-    this.#devices.set(uid, entry);
-    const fifos: Record<string, string> = {};
-    const label = name.replace(/['"\\]/g, '');
-    try {
-      for (const s of streams) {
-        if (!(s instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'publishDevice: a stream is not a dictionary');
-        const output = s.getObject('output') instanceof OSBoolean && (s.getObject('output') as OSBoolean).isTrue();
-        const format = this.#string(s, 'format');
-        const rate = this.#number(s, 'rate', 8000, 384000);
-        const channels = this.#number(s, 'channels', 1, 32);
-        const streamID = this.#number(s, 'id', 0, 2 ** 32);
-        if (!FORMATS.has(format)) throw new IOReturnError(kIOReturnBadArgument, `publishDevice: format ${format} is none of ${[...FORMATS].join(', ')}`);
-        const fifo = join(dir, `${id}-${process.pid}-${streamID}.${output ? 'sink' : 'source'}`);
-        rmSync(fifo, { force: true });
-        entry.fifos.push(fifo);
-        const common = { file: fifo, format, rate, channels };
-        const index = output
-          ? await AudioServerKernel.server.loadModule('module-pipe-sink', { sink_name: id, ...common, sink_properties: `device.description='${label}'` })
-          : await AudioServerKernel.server.loadModule('module-pipe-source', { source_name: `${id}.input`, ...common, source_properties: `device.description='${label}'` });
-        entry.modules.push(index);
-        entry.names[String(streamID)] = output ? id : `${id}.input`;
-        fifos[String(streamID)] = fifo;
-      }
-    } catch (e) {
-      await this.#unpublish(uid);
-      throw e;
+    const streams: AudioStreamSpec[] = [];
+    for (const s of list) {
+      if (!(s instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'publishDevice: a stream is not a dictionary');
+      const output = s.getObject('output') instanceof OSBoolean && (s.getObject('output') as OSBoolean).isTrue();
+      const format = this.#string(s, 'format');
+      if (!FORMATS.has(format)) throw new IOReturnError(kIOReturnBadArgument, `publishDevice: format ${format} is none of ${[...FORMATS].join(', ')}`);
+      const streamID = this.#number(s, 'id', 0, 2 ** 32);
+      streams.push({ id: streamID, output, format, rate: this.#number(s, 'rate', 8000, 384000), channels: this.#number(s, 'channels', 1, 32), fifo: join(dir, `${id}-${process.pid}-${streamID}.${output ? 'sink' : 'source'}`) });
     }
-    this.context.log(`audio: ${uid} ("${name}") published to the audio server as ${id} (${entry.modules.length} stream${entry.modules.length === 1 ? '' : 's'})`);
-    return toOSDictionary({ name: id, fifos });
+    if (new Set(streams.map((s) => s.output)).size !== streams.length) throw new IOReturnError(kIOReturnBadArgument, `publishDevice: ${uid} has two streams in one direction`);
+    await this.#unpublish(uid);
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const backend = AudioServerKernel.current;
+    this.#devices.set(uid, await backend.publish(id, name, streams));
+    this.context.log(`audio: ${uid} ("${name}") published to ${backend.name} as ${id} (${streams.length} stream${streams.length === 1 ? '' : 's'})`);
+    return toOSDictionary({ name: id, fifos: Object.fromEntries(streams.map((s) => [String(s.id), s.fifo])) });
   }
 
   async #unpublish(uid: string): Promise<void> {
-    const entry = this.#devices.get(uid);
-    if (!entry) return;
+    const device = this.#devices.get(uid);
     this.#devices.delete(uid);
-    for (const m of entry.modules.reverse()) await AudioServerKernel.server.unloadModule(m).catch((e: Error) => this.context.log(`audio: ${e.message}`));
-    for (const f of entry.fifos) rmSync(f, { force: true });
-  }
-
-  /**
-   * Unloads the modules a host that was killed outright left in the server: FIFOs in this host's
-   * directory whose host process (the pid in the file's name) is gone. Run once as the family loads.
-   */
-  static async removeLeftovers(log: (line: string) => void): Promise<void> {
-    const dir = audioFifoDirectory();
-    let modules;
-    try {
-      modules = await AudioServerKernel.server.modules();
-    } catch {
-      return; // No server running: nothing can be left in it.
-    }
-    for (const m of modules) {
-      const file = /(?:^| )file=(\S+)/.exec(m.args)?.[1];
-      const pid = file?.startsWith(`${dir}/`) ? Number(/-(\d+)-\d+\.(?:sink|source)$/.exec(file)?.[1]) : NaN;
-      if (!(pid > 0) || pid === process.pid || alive(pid)) continue;
-      log(`audio: unloading ${m.name} #${m.index}, left by host ${pid}, which is gone`);
-      await AudioServerKernel.server.unloadModule(m.index).catch(() => {});
-      rmSync(file!, { force: true });
-    }
+    await device?.remove().catch((e: Error) => this.context.log(`audio: ${e.message}`));
   }
 
   async serviceEnded(): Promise<void> {
