@@ -7,5 +7,7 @@ import { AudioServerKernel } from './kernel/AudioServerKernel';
 export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
   host.registerKernelClass('IOUserAudioDriver', (context) => new AudioServerKernel(context));
   await AudioServerKernel.removeLeftovers(host.options.log);
-  return async () => {};
+  return async () => {
+    AudioServerKernel.backend?.close();
+  };
 }

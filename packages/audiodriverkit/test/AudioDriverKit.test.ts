@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import {
   type IOUserAudioStreamBasicDescription,
 } from '../src/index';
 import { PulseAudioBackend } from '../src/backend/pulse/PulseAudioBackend';
+import { PulseAudioServer } from '../src/backend/pulse/PulseAudioServer';
 import { AudioServerKernel } from '../src/kernel/AudioServerKernel';
 
 const lpcm16 = (rate: number, channels = 1): IOUserAudioStreamBasicDescription => ({
@@ -148,5 +149,31 @@ test('a host killed outright leaves modules behind; the next host to load the fa
   } finally {
     if (saved === undefined) delete process.env.DRIVERKIT_AUDIO_DIR;
     else process.env.DRIVERKIT_AUDIO_DIR = saved;
+  }
+});
+
+test('the server\'s stream states follow its events: a sink that starts playing is RUNNING at the next ask, and asks in between share one read', async () => {
+  const server = new PulseAudioServer();
+  const until = async (state: string) => {
+    const end = Date.now() + 5000;
+    while ((await server.states()).get('dk_null_baseline') !== state) {
+      if (Date.now() > end) throw new Error(`dk_null_baseline never became ${state}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  try {
+    expect(server.states()).toBe(server.states());
+    await until('IDLE');
+    const player = spawn('pacat', ['--device=dk_null_baseline', '--raw', '--format=s16le', '--rate=48000', '--channels=1'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const feeding = setInterval(() => player.stdin!.write(Buffer.alloc(4800)), 50);
+    try {
+      await until('RUNNING');
+    } finally {
+      clearInterval(feeding);
+      player.kill();
+    }
+    await until('IDLE');
+  } finally {
+    server.close();
   }
 });

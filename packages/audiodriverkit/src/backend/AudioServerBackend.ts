@@ -31,6 +31,8 @@ export interface AudioServerBackend {
   publish(id: string, label: string, streams: readonly AudioStreamSpec[]): Promise<AudioServerDevice>;
   /** Takes away what a host that was killed outright left behind (FIFOs in `dir` of host pids that are gone). */
   removeLeftovers(dir: string, log: (line: string) => void): Promise<void>;
+  /** The host is stopping: let go of anything the backend keeps running. */
+  close(): void;
 }
 
 /** True while a process with this pid exists. */

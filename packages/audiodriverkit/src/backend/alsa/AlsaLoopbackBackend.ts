@@ -68,4 +68,6 @@ export class AlsaLoopbackBackend implements AudioServerBackend {
   }
 
   async removeLeftovers(): Promise<void> {}
+
+  close(): void {}
 }

@@ -43,6 +43,10 @@ export class PulseAudioBackend implements AudioServerBackend {
     };
   }
 
+  close(): void {
+    this.server.close();
+  }
+
   async removeLeftovers(dir: string, log: (line: string) => void): Promise<void> {
     let modules;
     try {

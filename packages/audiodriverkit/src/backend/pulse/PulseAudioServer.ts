@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { IOReturnError, kIOReturnNotResponding } from '@driverkit/driverkit';
 
@@ -10,7 +11,19 @@ const run = promisify(execFile);
  * through the modules' FIFOs.
  */
 export class PulseAudioServer {
+  /** `pactl subscribe`, started on the first states() call: the cached states are stale after any event. */
+  #events: ChildProcess | null = null;
+  #states: Promise<Map<string, string>> | null = null;
+  #statesAt = 0;
+
   constructor(private readonly pactl = process.env.DRIVERKIT_PACTL ?? 'pactl') {}
+
+  /** Stops following the server's events. */
+  close(): void {
+    this.#events?.kill();
+    this.#events = null;
+    this.#states = null;
+  }
 
   async #pactl(...args: string[]): Promise<string> {
     try {
@@ -30,8 +43,23 @@ export class PulseAudioServer {
     return index;
   }
 
-  /** The state (RUNNING, IDLE, SUSPENDED) of every sink and source, by name. */
-  async states(): Promise<Map<string, string>> {
+  /**
+   * The state (RUNNING, IDLE, SUSPENDED) of every sink and source, by name. Read once, then again only
+   * after the server reports a change (one `pactl subscribe` follows its events), so engines may ask
+   * often without a process per question. A change that lands before the subscription is up would go
+   * unseen: no answer is older than a second.
+   */
+  states(): Promise<Map<string, string>> {
+    this.#follow();
+    if (this.#states && performance.now() - this.#statesAt > 1000) this.#states = null;
+    if (!this.#states) this.#statesAt = performance.now();
+    return (this.#states ??= this.#readStates().catch((e: unknown) => {
+      this.#states = null;
+      throw e;
+    }));
+  }
+
+  async #readStates(): Promise<Map<string, string>> {
     const states = new Map<string, string>();
     for (const kind of ['sinks', 'sources']) {
       for (const line of (await this.#pactl('list', 'short', kind)).split('\n')) {
@@ -40,6 +68,24 @@ export class PulseAudioServer {
       }
     }
     return states;
+  }
+
+  #follow(): void {
+    if (this.#events) return;
+    const child = spawn(this.pactl, ['subscribe'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.#events = child;
+    // It must not keep the host alive; its pipe neither.
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (/on (sink|source|sink-input|source-output) /.test(line)) this.#states = null;
+    });
+    const gone = () => {
+      if (this.#events === child) this.#events = null;
+      this.#states = null;
+    };
+    child.once('exit', gone);
+    child.once('error', gone);
   }
 
   /** Every loaded module: its index, name and arguments. */
