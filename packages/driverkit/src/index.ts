@@ -98,6 +98,7 @@ export {
   kIOServicePowerCapabilityOff,
   kIOServiceBusyStateKey,
   kIOServicePowerCapabilityOn,
+  publishedPowerState,
   kIOServicePowerCapabilityLow,
   kIOServicePMAssertionCPUBit,
   kIOServicePMAssertionForceFullWakeupBit,

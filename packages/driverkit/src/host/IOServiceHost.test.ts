@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { IOReturnError, IOService, IOServiceHost, OSNumber, fromOSObject, kIOReturnUnsupported, toOSDictionary, type IOServiceHostEvent, type OSValue } from '../index';
-import { alive, waitFor } from '../../test/helpers';
+import { alive, powerOverrideScenario, waitFor } from '../../test/helpers';
 
 // Driver processes run the built package (dist/), as users' drivers do: `npm test` builds first.
 const drivers = join(__dirname, '../../test/fixtures/drivers');
@@ -139,6 +139,16 @@ describe('IOUserServer: drivers in their own processes', () => {
     } finally {
       await h.stop();
     }
+  });
+
+  test('SetPowerOverride across driver processes: a provider\'s ChangePowerState waits on its power-managed client in another process unless overridden', async () => {
+    const n = nub('pm', { Role: 'power-parent' });
+    expect(await powerOverrideScenario(host, n)).toEqual([2, 0, 2, 0, 0]);
+    const parent = host.clientsOf(n).get('IODefaultMatchCategory')!;
+    const child = parent.getChildEntries()[0] as IOService;
+    expect(pidOf(child)).not.toBe(pidOf(parent));
+    // The parent went Off, On, Off: SetPowerState ran in its process each time.
+    expect(Number((parent.getProperty('LastPower') as OSNumber).unsigned32BitValue())).toBe(0);
   });
 
   test('state notification items: created in one driver process, watched from another, set by the host; schema entitlements enforced', async () => {

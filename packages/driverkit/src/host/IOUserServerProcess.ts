@@ -14,8 +14,9 @@ import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
 import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
+import { toOSDictionary } from '../os/OSValue';
 import type { IODriverModule } from '../server/IOUserServerRuntime';
-import type { IOService } from '../service/IOService';
+import { highestPowerState, publishedPowerState, type IOService } from '../service/IOService';
 import { decodeResult, encodeCall } from '../userclient/IOUserClientCall';
 import type { IOUserClientCompletionSink } from '../userclient/IOUserClient';
 import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandle';
@@ -166,6 +167,12 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const proxy = new IOUserServiceProxy(ioClass instanceof OSString ? ioClass.getCStringNoCopy() : 'IOUserService', {
       stop: () => this.#stopRemote(key),
       setPowerState: (flags) => this.#call('power', { service: key, flags }).then(() => {}),
+      clientPowerChanged: () => {
+        if (this.#dead || this.#channel.isClosed()) return;
+        const note = requestMessage('clientPower', 0, { service: key });
+        this.#channel.send(note);
+        note.release();
+      },
     });
     proxy.setName(desc.name);
     proxy.setProperties(desc.properties);
@@ -334,6 +341,17 @@ export class IOUserServerProcess implements IOUserServerHandle {
     });
   }
 
+  /** The highest power state among the power-managed clients of one of this process's services. */
+  #clientPowerState(m: OSDictionary): void {
+    const key = messageString(m, 'service');
+    this.#answer(messageNumber(m, 'rid') ?? 0, async () => {
+      const proxy = key ? this.#proxies.get(key) : undefined;
+      // A service still in its Start has no clients yet.
+      const state = proxy ? highestPowerState(proxy.getChildEntries().map((c) => publishedPowerState(c))) : null;
+      return state === null ? null : toOSDictionary({ state });
+    });
+  }
+
   /** Runs a driver process's call and sends its reply: the result, or the error's kIOReturn and reason. */
   #answer(rid: number, work: () => Promise<OSDictionary | null>): void {
     const send = (fields: Record<string, OSObject | string | number>) => {
@@ -409,6 +427,10 @@ export class IOUserServerProcess implements IOUserServerHandle {
       this.#stateItem(m);
       return;
     }
+    if (op === 'clientPowerState') {
+      this.#clientPowerState(m);
+      return;
+    }
     if (op === 'completion') {
       const id = `${messageString(m, 'userClient')}/${messageNumber(m, 'call')}`;
       const sink = this.#completions.get(id);
@@ -420,7 +442,12 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const key = messageString(m, 'service');
     const proxy = key ? this.#proxies.get(key) : undefined;
     if (!proxy) return;
-    if (op === 'properties' && m.getObject('properties') instanceof OSDictionary) proxy.setProperties(m.getObject('properties') as OSDictionary);
+    if (op === 'properties' && m.getObject('properties') instanceof OSDictionary) {
+      const before = publishedPowerState(proxy);
+      proxy.setProperties(m.getObject('properties') as OSDictionary);
+      // The driver's power state changed: its provider's power management decides again.
+      if (publishedPowerState(proxy) !== before) proxy.GetProvider()?.clientPowerChanged();
+    }
     else if (op === 'registered') proxy.RegisterService();
     else if (op === 'terminated') {
       this.#forget(key!);

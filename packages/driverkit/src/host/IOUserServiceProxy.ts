@@ -4,6 +4,8 @@ import { IOService } from '../service/IOService';
 export interface IOUserServiceRemote {
   stop(): Promise<void>;
   setPowerState(powerFlags: number): Promise<void>;
+  /** Tells the driver that one of its service's power-managed clients changed state. */
+  clientPowerChanged(): void;
 }
 
 /**
@@ -38,5 +40,10 @@ export class IOUserServiceProxy extends IOService {
   override async SetPowerState(powerFlags: number): Promise<void> {
     await this.#remote.setPowerState(powerFlags);
     this.recordPowerState(powerFlags);
+  }
+
+  /** Power management runs where the driver is: it decides again there. */
+  override clientPowerChanged(): void {
+    this.#remote.clientPowerChanged();
   }
 }

@@ -188,6 +188,19 @@ export function runUserServer(fd = 3): void {
           return chain instanceof OSArray ? (chain.retain() as OSArray) : OSArray.withCapacity(0);
         });
       };
+      // Power management: the host knows the clients other driver processes run on this process's services.
+      runtime.clientPowerStateFor = (service) => {
+        const key = service.GetRegistryEntryID().toString();
+        if (!services.has(key) || channel.isClosed()) return null;
+        const { rid, reply } = calls.begin(`the power state of ${service.getName()}'s clients`, 10_000);
+        const m = requestMessage('clientPowerState', rid, { service: key });
+        channel.send(m);
+        m.release();
+        return reply.then((r) => {
+          const state = (r.getObject('result') as OSDictionary | null)?.getObject('state');
+          return state instanceof OSNumber ? Number(state.unsigned32BitValue()) : null;
+        });
+      };
     } else if (op === 'start') {
       void (async () => {
         try {
@@ -279,6 +292,8 @@ export function runUserServer(fd = 3): void {
         () => reply(rid),
         (e) => fail(rid, e),
       );
+    } else if (op === 'clientPower') {
+      services.get(messageString(m, 'service') ?? '')?.clientPowerChanged();
     } else if (op === 'providerProperties') {
       const id = m.getObject('provider');
       const properties = m.getObject('properties');

@@ -51,6 +51,8 @@ export class IOUserServerRuntime implements IOServiceRuntime {
   stateNotificationsFor: ((service: IOService) => IOStateNotificationPort) | null = null;
   /** How a service started here reads its provider chain from the host (set by a driver process). */
   providerChainFor: ((provider: IOService, keys: readonly string[] | null) => Promise<OSArray> | null) | null = null;
+  /** How a service started here learns its power-managed clients' highest state in the host (set by a driver process). */
+  clientPowerStateFor: ((service: IOService) => Promise<number | null> | null) | null = null;
   /** Where lifecycle errors go (a driver process forwards them to the host's log). */
   onError: (service: IOService, what: string, error: unknown) => void = (s, what, e) => {
     process.stderr.write(`${this.name}: ${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -139,5 +141,9 @@ export class IOUserServerRuntime implements IOServiceRuntime {
 
   copyProviderChain(provider: IOService, keys: readonly string[] | null): Promise<OSArray> | null {
     return this.providerChainFor?.(provider, keys) ?? null;
+  }
+
+  clientPowerState(service: IOService): Promise<number | null> | null {
+    return this.clientPowerStateFor?.(service) ?? null;
   }
 }

@@ -7,11 +7,14 @@ import {
   fromOSObject,
   kIOReturnBadArgument,
   kIOReturnNotFound,
+  kIOReturnNotReady,
   kIOReturnUnsupported,
   kIOServicePowerCapabilityLow,
   kIOServicePowerCapabilityOff,
   kIOServiceSearchPropertyParents,
 } from '../index';
+
+import { powerOverrideScenario } from '../../test/helpers';
 
 const drivers = join(__dirname, '../../test/fixtures/drivers');
 const log = ((globalThis as { __driverkitTestLog?: string[] }).__driverkitTestLog ??= []);
@@ -160,6 +163,16 @@ test('PM assertions: released by id, an unknown id refused, synced takes the CPU
     expect(fromOSObject(d.getProperty('IOPMAssertions')!)).toEqual([]);
     expect(() => d.ReleasePMAssertion(id.unsigned64BitValue())).toThrow(/no assertion/);
     await expect(new IOService().ChangePowerState(2)).rejects.toThrow(/call JoinPMTree first/);
+    await expect(new IOService().SetPowerOverride(true)).rejects.toMatchObject({ code: kIOReturnNotReady, message: expect.stringMatching(/SetPowerOverride: call JoinPMTree first/) });
+  } finally {
+    await host.stop();
+  }
+});
+
+test('SetPowerOverride in process: a provider\'s ChangePowerState waits on its power-managed client unless overridden', async () => {
+  const { host } = await hostWith();
+  try {
+    expect(await powerOverrideScenario(host, nub('pm', { Role: 'power-parent' }))).toEqual([2, 0, 2, 0, 0]);
   } finally {
     await host.stop();
   }

@@ -51,6 +51,30 @@ export interface IOServiceRuntime {
   copyProviderChain?(provider: IOService, keys: readonly string[] | null): Promise<OSArray> | null;
   /** The host's state notification items, as `service` reaches them. */
   stateNotifications?(service: IOService): IOStateNotificationPort | null;
+  /**
+   * The highest power state among `service`'s power-managed clients that live outside this process
+   * (drivers the host matched on it), or null when it has none; for power management's decision.
+   */
+  clientPowerState?(service: IOService): Promise<number | null> | null;
+}
+
+/** Power states in the order power management ranks them: a client that wants more keeps its provider up. */
+function powerRank(flags: number): number {
+  return flags === kIOServicePowerCapabilityOn ? 2 : flags === kIOServicePowerCapabilityLow ? 1 : 0;
+}
+
+/** The power state a service publishes in its IOPowerManagement property (itself or the host's mirror of it), or null. */
+export function publishedPowerState(service: IORegistryEntry): number | null {
+  const pm = service.getProperty(kIOPowerManagementKey);
+  const flags = pm instanceof OSDictionary ? pm.getObject('CapabilityFlags') : null;
+  return flags instanceof OSNumber ? Number(flags.unsigned32BitValue()) : null;
+}
+
+/** The highest of the power states given (by power management's ranking), or null for none. */
+export function highestPowerState(states: Iterable<number | null>): number | null {
+  let high: number | null = null;
+  for (const s of states) if (s !== null && (high === null || powerRank(s) > powerRank(high))) high = s;
+  return high;
 }
 
 /** A driver's way to the host's state notification items (see IOService.StateNotificationItemCreate). */
@@ -87,6 +111,10 @@ export class IOService extends IORegistryEntry {
   #inactive = false;
   #powerState = kIOServicePowerCapabilityOn;
   #pmJoined = false;
+  /** The state the driver asked for (ChangePowerState); null until it asks. */
+  #powerDesire: number | null = null;
+  #powerOverride = false;
+  #powerAdjusting: Promise<void> = Promise.resolve();
   readonly #assertions = new Map<bigint, number>();
   static #nextAssertion = 0n;
   #runtime: IOServiceRuntime | null = null;
@@ -312,14 +340,17 @@ export class IOService extends IORegistryEntry {
     if (!declared.includes(powerFlags)) {
       throw new IOReturnError(kIOReturnBadArgument, `${this.getClassName()}.SetPowerState: 0x${powerFlags.toString(16)} is not one of its power states (${declared.map((s) => `0x${s.toString(16)}`).join(', ')})`);
     }
+    const changed = powerFlags !== this.#powerState;
     this.#powerState = powerFlags;
     this.#publishPower();
+    // The provider's state may follow its clients' (see ChangePowerState).
+    if (changed && this.#pmJoined) this.GetProvider()?.clientPowerChanged();
   }
 
   /**
    * Mirrors `IOService::JoinPMTree`: the service takes part in power management; its state shows as
    * the `IOPowerManagement` property (CurrentPowerState, CapabilityFlags, MaxPowerState).
-   * {@link ChangePowerState} and {@link CreatePMAssertion} need it.
+   * {@link ChangePowerState}, {@link SetPowerOverride} and {@link CreatePMAssertion} need it.
    */
   JoinPMTree(): void {
     this.#pmJoined = true;
@@ -328,14 +359,54 @@ export class IOService extends IORegistryEntry {
 
   /**
    * Mirrors `IOService::ChangePowerState(powerFlags)`: asks power management to move this service to
-   * one of its declared states, which it does by calling {@link SetPowerState}. kIOReturnNotReady before
-   * {@link JoinPMTree}.
+   * one of its declared states, which it does by calling {@link SetPowerState}. As in IOKit, it is a
+   * request, not an order: power-managed clients of the service (drivers on the nubs it publishes, the
+   * services it created) that are in a higher state keep it there until they come down, unless
+   * {@link SetPowerOverride} is on. kIOReturnNotReady before {@link JoinPMTree}.
    */
   async ChangePowerState(powerFlags: number): Promise<void> {
     if (!this.#pmJoined) throw new IOReturnError(kIOReturnNotReady, `${this.getName()}.ChangePowerState: call JoinPMTree first`);
     const declared = (this.constructor as typeof IOService).powerStates;
     if (!declared.includes(powerFlags)) throw new IOReturnError(kIOReturnBadArgument, `${this.getName()}.ChangePowerState: 0x${powerFlags.toString(16)} is not one of its power states`);
-    await this.SetPowerState(powerFlags);
+    this.#powerDesire = powerFlags;
+    await this.#adjustPower();
+  }
+
+  /**
+   * Mirrors `IOService::SetPowerOverride(enable)`: while on, the state the driver asked for with
+   * {@link ChangePowerState} is the service's state whatever its clients want (IOKit's
+   * powerOverrideOnPriv); turning it off lets the clients hold the service up again.
+   * kIOReturnNotReady before {@link JoinPMTree}.
+   */
+  async SetPowerOverride(enable: boolean): Promise<void> {
+    if (!this.#pmJoined) throw new IOReturnError(kIOReturnNotReady, `${this.getName()}.SetPowerOverride: call JoinPMTree first`);
+    this.#powerOverride = enable;
+    await this.#adjustPower();
+  }
+
+  /**
+   * A power-managed client of this service changed its power state: power management decides this
+   * service's state again. Called by the clients in this process and by the host for the others. @internal
+   */
+  clientPowerChanged(): void {
+    if (this.#powerDesire === null) return;
+    this.#adjustPower().catch((e: unknown) => this.#runtime?.reportError(this, 'SetPowerState', e));
+  }
+
+  /** Power management's decision: the driver's desire, raised to its highest client's unless overridden. One at a time. */
+  #adjustPower(): Promise<void> {
+    const next = this.#powerAdjusting.then(async () => {
+      if (this.#powerDesire === null || this.#state === 'terminated') return;
+      let target = this.#powerDesire;
+      if (!this.#powerOverride) {
+        const local = this.getChildEntries().filter((c) => c instanceof IOService).map((c) => publishedPowerState(c));
+        const remote = (await this.#runtime?.clientPowerState?.(this)) ?? null;
+        target = highestPowerState([target, remote, ...local])!;
+      }
+      if (target !== this.#powerState) await this.SetPowerState(target);
+    });
+    this.#powerAdjusting = next.catch(() => {});
+    return next;
   }
 
   /**
