@@ -38,6 +38,8 @@ const pkg = {
   scripts: {
     build: 'tsup',
     typecheck: 'tsc -p tsconfig.json',
+    prepack: 'node ../../scripts/release/manifest.mjs strip',
+    postpack: 'node ../../scripts/release/manifest.mjs restore',
   },
   dependencies: folder === 'driverkit' ? {} : { '@driverkit/driverkit': '^0.0.0' },
 };

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const workspaces = ['packages', 'samples']
+const workspaces = ['packages', 'samples', 'tests']
   .filter((d) => existsSync(join(root, d)))
   .flatMap((d) => readdirSync(join(root, d)).map((p) => join(root, d, p)))
   .filter((p) => existsSync(join(p, 'package.json')));
