@@ -1,0 +1,176 @@
+/**
+ * A release as `npm run version-packages` and `npm run release` make it, on a clone of the repository:
+ * `changeset version` bumps exactly the packages with pending changesets and their internal dependents
+ * and writes their CHANGELOGs; `changeset publish` publishes the built packages to a local registry
+ * (verdaccio on loopback, started and stopped here); a fresh project installs a family from it by name.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+const root = join(__dirname, '../../..');
+const work = mkdtempSync(join(tmpdir(), 'dk-changesets-'));
+const copy = join(work, 'repo');
+const changeset = (args: string[], env: NodeJS.ProcessEnv = process.env) => exec(process.execPath, [join(root, 'node_modules/@changesets/cli/bin.js'), ...args], { cwd: copy, env, timeout: 120_000 });
+
+type Bump = 'major' | 'minor' | 'patch';
+interface Manifest {
+  name: string;
+  version: string;
+  private?: boolean;
+  dependencies?: Record<string, string>;
+}
+
+const folders = readdirSync(join(root, 'packages')).filter((p) => existsSync(join(root, 'packages', p, 'package.json')));
+const manifest = (folder: string): Manifest => JSON.parse(readFileSync(join(copy, 'packages', folder, 'package.json'), 'utf8')) as Manifest;
+
+/** The pending changesets: each one's bumps by package name, and its summary. */
+function pendingChangesets(): Array<{ bumps: Map<string, Bump>; summary: string }> {
+  const dir = join(copy, '.changeset');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.md') && f !== 'README.md')
+    .map((f) => {
+      const [, front, summary] = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(readFileSync(join(dir, f), 'utf8'))!;
+      const bumps = new Map<string, Bump>();
+      for (const line of front!.split('\n')) {
+        const m = /^['"]?([^'"]+)['"]?:\s*(major|minor|patch)$/.exec(line.trim());
+        if (m) bumps.set(m[1]!, m[2] as Bump);
+      }
+      return { bumps, summary: summary!.trim() };
+    });
+}
+
+/** What changesets must do with them (the oracle): each package's highest bump, and a patch for every internal dependent. */
+function expectedVersions(): Map<string, string> {
+  const order: Bump[] = ['patch', 'minor', 'major'];
+  const bump = new Map<string, Bump>();
+  for (const c of pendingChangesets()) for (const [name, b] of c.bumps) if (!bump.has(name) || order.indexOf(b) > order.indexOf(bump.get(name)!)) bump.set(name, b);
+  const published = folders.map(manifest).filter((m) => !m.private);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const m of published) if (!bump.has(m.name) && Object.keys(m.dependencies ?? {}).some((d) => bump.has(d))) (bump.set(m.name, 'patch'), (changed = true));
+  }
+  return new Map(
+    published.map((m) => {
+      const [major, minor, patch] = m.version.split('.').map(Number) as [number, number, number];
+      const b = bump.get(m.name);
+      return [m.name, b === 'major' ? `${major + 1}.0.0` : b === 'minor' ? `${major}.${minor + 1}.0` : b === 'patch' ? `${major}.${minor}.${patch + 1}` : m.version];
+    }),
+  );
+}
+
+let registry: ChildProcess | null = null;
+
+beforeAll(async () => {
+  await exec('git', ['clone', '--quiet', root, copy]);
+  await exec('git', ['-C', copy, 'config', 'user.email', 'release-test@driverkit.invalid']);
+  await exec('git', ['-C', copy, 'config', 'user.name', 'release test']);
+  // The builds `npm run release` would make (turbo has made them before this test runs).
+  for (const f of folders) {
+    cpSync(join(root, 'packages', f, 'dist'), join(copy, 'packages', f, 'dist'), { recursive: true });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  if (registry && registry.exitCode === null) {
+    const gone = new Promise((r) => registry!.once('exit', r));
+    registry.kill();
+    await gone;
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('changeset version takes each package with pending changesets (and its internal dependents) to its next version, writes its CHANGELOG, and leaves the private packages alone', async () => {
+  const before = new Map(folders.map((f) => [f, manifest(f)]));
+  const pending = pendingChangesets();
+  const expected = expectedVersions();
+  expect(pending.length).toBeGreaterThan(0);
+  await changeset(['version']);
+  for (const f of folders) {
+    const m = manifest(f);
+    expect({ name: m.name, version: m.version }).toEqual({ name: m.name, version: expected.get(m.name) });
+    const log = join(copy, 'packages', f, 'CHANGELOG.md');
+    if (m.version === before.get(f)!.version) continue;
+    const text = readFileSync(log, 'utf8');
+    expect(text).toContain(`## ${m.version}`);
+    // Every changeset that named the package is in its CHANGELOG, in its own words.
+    for (const c of pending.filter((c) => c.bumps.has(m.name))) expect({ package: m.name, has: text.includes(c.summary.split('\n')[0]!) }).toEqual({ package: m.name, has: true });
+    // Internal dependencies follow the versions just made.
+    for (const [d, range] of Object.entries(m.dependencies ?? {})) if (expected.has(d)) expect({ dependency: `${m.name} → ${d}`, range }).toEqual({ dependency: `${m.name} → ${d}`, range: `^${expected.get(d)}` });
+  }
+  // The changesets were consumed; samples and tests (private) are not versioned.
+  expect(pendingChangesets()).toEqual([]);
+  for (const s of readdirSync(join(copy, 'samples'))) expect((JSON.parse(readFileSync(join(copy, 'samples', s, 'package.json'), 'utf8')) as Manifest).version).toBe('0.0.0');
+  await exec('git', ['-C', copy, 'commit', '--quiet', '-am', 'Version packages']);
+});
+
+test('a later changeset for one package bumps it and its dependents only', async () => {
+  const before = new Map(folders.map((f) => [manifest(f).name, manifest(f).version]));
+  writeFileSync(join(copy, '.changeset', 'usb-fix.md'), "---\n'@driverkit/usbdriverkit': patch\n---\n\nA fix in the USB family.\n");
+  const expected = expectedVersions();
+  await changeset(['version']);
+  const after = new Map(folders.map((f) => [manifest(f).name, manifest(f).version]));
+  const moved = [...after].filter(([n, v]) => v !== before.get(n)).map(([n]) => n).sort();
+  // USB, and HID and serial, which depend on it.
+  expect(moved).toEqual(['@driverkit/hiddriverkit', '@driverkit/serialdriverkit', '@driverkit/usbdriverkit']);
+  expect(after).toEqual(expected);
+  expect(readFileSync(join(copy, 'packages/usbdriverkit/CHANGELOG.md'), 'utf8')).toMatch(/## \d+\.\d+\.\d+\n\n### Patch Changes\n\n- [0-9a-f]*:? ?A fix in the USB family\./);
+  await exec('git', ['-C', copy, 'commit', '--quiet', '-am', 'Version packages']);
+});
+
+test('changeset publish publishes every package to a registry, and a fresh project installs a family from it by name', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  const storage = join(work, 'registry');
+  mkdirSync(storage);
+  writeFileSync(
+    join(storage, 'config.yaml'),
+    [`storage: ${join(storage, 'packages')}`, 'auth:', '  htpasswd:', `    file: ${join(storage, 'htpasswd')}`, 'packages:', "  '@driverkit/*':", '    access: $all', '    publish: $authenticated', 'log: { type: stdout, format: pretty, level: warn }', ''].join('\n'),
+  );
+  registry = spawn(join(root, 'tests/release/node_modules/.bin/verdaccio'), ['--config', join(storage, 'config.yaml'), '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let said = '';
+  registry.stdout!.on('data', (d: Buffer) => (said += d.toString()));
+  registry.stderr!.on('data', (d: Buffer) => (said += d.toString()));
+  let token = '';
+  for (const end = Date.now() + 30_000; !token; ) {
+    if (Date.now() > end || registry.exitCode !== null) throw new Error(`the registry did not come up:\n${said}`);
+    token = await fetch(`${url}-/user/org.couchdb.user:release`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'release', password: 'release-test-password' }) })
+      .then((r) => r.json() as Promise<{ token?: string }>)
+      .then((j) => j.token ?? '')
+      .catch(() => '');
+    if (!token) await new Promise((r) => setTimeout(r, 200));
+  }
+  const npmrc = join(work, 'publisher.npmrc');
+  writeFileSync(npmrc, `registry=${url}\n//127.0.0.1:${port}/:_authToken=${token}\n`);
+  const env = { ...process.env, NPM_CONFIG_USERCONFIG: npmrc, npm_config_registry: url };
+  const { stdout, stderr } = await changeset(['publish'], env);
+  const versions = new Map(folders.map((f) => [manifest(f).name, manifest(f).version]));
+  for (const [name, version] of versions) {
+    expect(`${stdout}${stderr}`).toContain(`${name}@${version}`);
+    const { stdout: v } = await exec('npm', ['view', `${name}@${version}`, 'version', '--registry', url], { env });
+    expect({ name, published: v.trim() }).toEqual({ name, published: version });
+  }
+  // A user's project: only the @driverkit scope comes from that registry; everything else as usual.
+  const project = join(work, 'user-project');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true }));
+  writeFileSync(join(project, '.npmrc'), `@driverkit:registry=${url}\n`);
+  await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', '@driverkit/pcidriverkit'], { cwd: project, timeout: 180_000 });
+  const installed = (p: string) => (JSON.parse(readFileSync(join(project, 'node_modules/@driverkit', p, 'package.json'), 'utf8')) as Manifest).version;
+  expect(installed('pcidriverkit')).toBe(versions.get('@driverkit/pcidriverkit'));
+  expect(installed('driverkit')).toBe(versions.get('@driverkit/driverkit'));
+  expect((JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as Manifest).dependencies).toEqual({ '@driverkit/pcidriverkit': `^${versions.get('@driverkit/pcidriverkit')}` });
+  const { stdout: name } = await exec(process.execPath, ['--input-type=module', '-e', "import { IOPCIDevice } from '@driverkit/pcidriverkit'; console.log(IOPCIDevice.name)"], { cwd: project });
+  expect(name.trim()).toBe('IOPCIDevice');
+  const { stdout: help } = await exec(join(project, 'node_modules/.bin/driverkit'), ['help'], { cwd: project });
+  expect(help).toMatch(/^usage: driverkit <command>/);
+}, 240_000);
