@@ -44,23 +44,40 @@ function pendingChangesets(): Array<{ bumps: Map<string, Bump>; summary: string 
     });
 }
 
-/** What changesets must do with them (the oracle): each package's highest bump, and a patch for every internal dependent. */
+function bumped(version: string, b: Bump | undefined): string {
+  const [major, minor, patch] = version.split('.').map(Number) as [number, number, number];
+  return b === 'major' ? `${major + 1}.0.0` : b === 'minor' ? `${major}.${minor + 1}.0` : b === 'patch' ? `${major}.${minor}.${patch + 1}` : version;
+}
+
+/** Whether `version` is within a caret range (the only kind the packages use for each other). */
+function withinCaret(version: string, range: string): boolean {
+  const m = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(range);
+  if (!m) throw new Error(`not a caret range: ${range}`);
+  const [a, b, c] = m.slice(1).map(Number) as [number, number, number];
+  const [x, y, z] = version.split('.').map(Number) as [number, number, number];
+  const atLeast = x > a || (x === a && (y > b || (y === b && z >= c)));
+  return atLeast && (a > 0 ? x === a : b > 0 ? x === 0 && y === b : x === 0 && y === 0 && z === c);
+}
+
+/**
+ * What changesets must do with them (the oracle): each package's highest bump; an internal dependent
+ * whose range the new version leaves gets a patch (and its range follows).
+ */
 function expectedVersions(): Map<string, string> {
   const order: Bump[] = ['patch', 'minor', 'major'];
   const bump = new Map<string, Bump>();
   for (const c of pendingChangesets()) for (const [name, b] of c.bumps) if (!bump.has(name) || order.indexOf(b) > order.indexOf(bump.get(name)!)) bump.set(name, b);
   const published = folders.map(manifest).filter((m) => !m.private);
+  const current = new Map(published.map((m) => [m.name, m.version]));
   for (let changed = true; changed; ) {
     changed = false;
-    for (const m of published) if (!bump.has(m.name) && Object.keys(m.dependencies ?? {}).some((d) => bump.has(d))) (bump.set(m.name, 'patch'), (changed = true));
+    for (const m of published) {
+      if (bump.has(m.name)) continue;
+      const left = Object.entries(m.dependencies ?? {}).some(([d, range]) => bump.has(d) && !withinCaret(bumped(current.get(d)!, bump.get(d)), range));
+      if (left) (bump.set(m.name, 'patch'), (changed = true));
+    }
   }
-  return new Map(
-    published.map((m) => {
-      const [major, minor, patch] = m.version.split('.').map(Number) as [number, number, number];
-      const b = bump.get(m.name);
-      return [m.name, b === 'major' ? `${major + 1}.0.0` : b === 'minor' ? `${major}.${minor + 1}.0` : b === 'patch' ? `${major}.${minor}.${patch + 1}` : m.version];
-    }),
-  );
+  return new Map(published.map((m) => [m.name, bumped(m.version, bump.get(m.name))]));
 }
 
 let registry: ChildProcess | null = null;
@@ -95,7 +112,8 @@ test('changeset version takes each package with pending changesets (and its inte
     expect({ name: m.name, version: m.version }).toEqual({ name: m.name, version: expected.get(m.name) });
     const log = join(copy, 'packages', f, 'CHANGELOG.md');
     if (m.version === before.get(f)!.version) continue;
-    const text = readFileSync(log, 'utf8');
+    // As the CHANGELOG's markdown has them: `OS*` is written `OS\\*`.
+    const text = readFileSync(log, 'utf8').replace(/\\([*_[\]])/g, '$1');
     expect(text).toContain(`## ${m.version}`);
     // Every changeset that named the package is in its CHANGELOG, in its own words.
     for (const c of pending.filter((c) => c.bumps.has(m.name))) expect({ package: m.name, has: text.includes(c.summary.split('\n')[0]!) }).toEqual({ package: m.name, has: true });
@@ -105,21 +123,26 @@ test('changeset version takes each package with pending changesets (and its inte
   // The changesets were consumed; samples and tests (private) are not versioned.
   expect(pendingChangesets()).toEqual([]);
   for (const s of readdirSync(join(copy, 'samples'))) expect((JSON.parse(readFileSync(join(copy, 'samples', s, 'package.json'), 'utf8')) as Manifest).version).toBe('0.0.0');
-  await exec('git', ['-C', copy, 'commit', '--quiet', '-am', 'Version packages']);
+  await exec('git', ['-C', copy, 'add', '-A']);
+  await exec('git', ['-C', copy, 'commit', '--quiet', '-m', 'Version packages']);
 });
 
-test('a later changeset for one package bumps it and its dependents only', async () => {
+test('later changesets bump their packages, and the dependents only when a new version leaves their range', async () => {
   const before = new Map(folders.map((f) => [manifest(f).name, manifest(f).version]));
-  writeFileSync(join(copy, '.changeset', 'usb-fix.md'), "---\n'@driverkit/usbdriverkit': patch\n---\n\nA fix in the USB family.\n");
+  writeFileSync(join(copy, '.changeset', 'usb-feature.md'), "---\n'@driverkit/usbdriverkit': minor\n---\n\nA feature of the USB family.\n");
+  writeFileSync(join(copy, '.changeset', 'pci-fix.md'), "---\n'@driverkit/pcidriverkit': patch\n---\n\nA fix in the PCI family.\n");
   const expected = expectedVersions();
   await changeset(['version']);
   const after = new Map(folders.map((f) => [manifest(f).name, manifest(f).version]));
   const moved = [...after].filter(([n, v]) => v !== before.get(n)).map(([n]) => n).sort();
-  // USB, and HID and serial, which depend on it.
-  expect(moved).toEqual(['@driverkit/hiddriverkit', '@driverkit/serialdriverkit', '@driverkit/usbdriverkit']);
+  // PCI; USB, and HID and serial, whose ^0.x ranges a minor of USB leaves. Nothing else.
+  expect(moved).toEqual(['@driverkit/hiddriverkit', '@driverkit/pcidriverkit', '@driverkit/serialdriverkit', '@driverkit/usbdriverkit']);
   expect(after).toEqual(expected);
-  expect(readFileSync(join(copy, 'packages/usbdriverkit/CHANGELOG.md'), 'utf8')).toMatch(/## \d+\.\d+\.\d+\n\n### Patch Changes\n\n- [0-9a-f]*:? ?A fix in the USB family\./);
-  await exec('git', ['-C', copy, 'commit', '--quiet', '-am', 'Version packages']);
+  expect(manifest('hiddriverkit').dependencies!['@driverkit/usbdriverkit']).toBe(`^${after.get('@driverkit/usbdriverkit')}`);
+  expect(readFileSync(join(copy, 'packages/usbdriverkit/CHANGELOG.md'), 'utf8')).toMatch(/## \d+\.\d+\.0\n\n### Minor Changes\n\n- A feature of the USB family\./);
+  expect(readFileSync(join(copy, 'packages/hiddriverkit/CHANGELOG.md'), 'utf8')).toMatch(/### Patch Changes\n\n- Updated dependencies\n/);
+  await exec('git', ['-C', copy, 'add', '-A']);
+  await exec('git', ['-C', copy, 'commit', '--quiet', '-m', 'Version packages']);
 });
 
 test('changeset publish publishes every package to a registry, and a fresh project installs a family from it by name', async () => {
