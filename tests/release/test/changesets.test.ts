@@ -81,6 +81,8 @@ function expectedVersions(): Map<string, string> {
 }
 
 let registry: ChildProcess | null = null;
+/** The local registry, once the publish test has started it and published there. */
+let registryURL: string | null = null;
 
 beforeAll(async () => {
   await exec('git', ['clone', '--quiet', root, copy]);
@@ -196,4 +198,27 @@ test('changeset publish publishes every package to a registry, and a fresh proje
   expect(name.trim()).toBe('IOPCIDevice');
   const { stdout: help } = await exec(join(project, 'node_modules/.bin/driverkit'), ['help'], { cwd: project });
   expect(help).toMatch(/^usage: driverkit <command>/);
+  registryURL = url;
 }, 240_000);
+
+test.each(['pci', 'usb', 'hid'])('driverkit new --family %s, with the core and the family from the registry, scaffolds a driver whose npm test passes as generated', async (family) => {
+  const url = registryURL!;
+  const userConfig = join(work, 'user.npmrc');
+  writeFileSync(userConfig, `@driverkit:registry=${url}\n`);
+  const env = { ...process.env, NPM_CONFIG_USERCONFIG: userConfig, npm_config_prefer_offline: 'true' };
+  // The command as a user gets it: the core installed by name.
+  const tools = join(work, `tools-${family}`);
+  mkdirSync(tools);
+  writeFileSync(join(tools, 'package.json'), '{ "private": true }\n');
+  await exec('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '@driverkit/driverkit'], { cwd: tools, env, timeout: 180_000 });
+  const name = `My${family[0]!.toUpperCase()}${family.slice(1)}Driver`;
+  const made = await exec(join(tools, 'node_modules/.bin/driverkit'), ['new', name, '--family', family], { cwd: work, env, timeout: 240_000 });
+  expect(made.stdout).toContain(`driverkit new: ${name}, `);
+  const project = join(work, name);
+  expect(Object.keys((JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies).sort()).toEqual(['@driverkit/driverkit', `@driverkit/${family}driverkit`]);
+  const { stdout } = await exec('npm', ['test'], { cwd: project, env, timeout: 180_000 }).catch((e: { stdout: string; stderr: string }) => {
+    throw new Error(`npm test of the scaffold failed:\n${e.stdout}\n${e.stderr}`);
+  });
+  expect(stdout).toMatch(/^# pass 1$/m);
+  expect(stdout).toMatch(/^# fail 0$/m);
+}, 300_000);

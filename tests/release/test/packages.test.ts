@@ -67,7 +67,8 @@ test('each tarball holds its build and nothing else, within its budget, and its 
   for (const [p, t] of tarballs) {
     const { packed, unpacked } = budgets[p]!;
     rows.push(`${t.name.padEnd(32)} ${String(t.files.length).padStart(3)} files ${kB(t.size)} packed (budget ${kB(packed)}) ${kB(t.unpackedSize)} unpacked (budget ${kB(unpacked)})`);
-    const stray = t.files.filter((f) => !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f) && !f.startsWith('dist/') && !(p === 'driverkit' && f.startsWith('bin/')));
+    // The build, the core's command, and a family's template for `driverkit new`.
+    const stray = t.files.filter((f) => !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f) && !f.startsWith('dist/') && !(p === 'driverkit' && f.startsWith('bin/')) && !f.startsWith('template/'));
     expect({ package: t.name, stray }).toEqual({ package: t.name, stray: [] });
     expect({ package: t.name, tests: t.files.filter((f) => /\.test\.|(^|\/)(src|test|fixtures)\//.test(f)) }).toEqual({ package: t.name, tests: [] });
     // The maps lead from the build to the package's own sources, never to a test or fixture.
@@ -79,9 +80,10 @@ test('each tarball holds its build and nothing else, within its budget, and its 
     const text = fromTarball(t, 'package.json');
     // The monorepo's condition (sources in src/, which no tarball ships) must not reach consumers.
     expect(text).not.toContain('@driverkit/source');
-    const manifest = JSON.parse(text) as { main: string; module: string; types: string; exports: unknown; bin?: Record<string, string>; scripts?: unknown; driverkit?: { hostPlugin?: string } };
+    const manifest = JSON.parse(text) as { main: string; module: string; types: string; exports: unknown; bin?: Record<string, string>; scripts?: unknown; driverkit?: { hostPlugin?: string; template?: string } };
     expect(manifest.scripts).toBeUndefined();
-    const named = [manifest.main, manifest.module, manifest.types, ...exportTargets(manifest.exports), manifest.driverkit?.hostPlugin, ...Object.values(manifest.bin ?? {})]
+    const template = manifest.driverkit?.template;
+    const named = [manifest.main, manifest.module, manifest.types, ...exportTargets(manifest.exports), manifest.driverkit?.hostPlugin, template && `${template}/template.json`, ...Object.values(manifest.bin ?? {})]
       .filter((f): f is string => typeof f === 'string')
       .map((f) => f.replace(/^\.\//, ''));
     expect({ package: t.name, missing: named.filter((f) => !t.files.includes(f)) }).toEqual({ package: t.name, missing: [] });

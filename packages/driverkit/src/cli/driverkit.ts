@@ -3,6 +3,7 @@ import { demo } from './commands/demo';
 import { ioreg } from './commands/ioreg';
 import { list } from './commands/list';
 import { match } from './commands/match';
+import { newDriver } from './commands/new';
 import { plist } from './commands/plist';
 import { report } from './commands/report';
 import { run } from './commands/run';
@@ -22,6 +23,9 @@ commands:
   demo              build a registry-like OSDictionary, serialize it as XNU's OSSerializeBinary,
                     decode it again and print it as ioreg would
   plist <file>      read an XML property list (Info.plist, .entitlements) and print it as ioreg would
+  new <Name> --family <usb|hid|pci|…>
+                    scaffold a driver package (Info.plist, .entitlements, driver, user client,
+                    client app, and a test on the virtual bench that passes as generated)
   help              this text
 `;
 
@@ -42,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return demo(rest);
     case 'plist':
       return plist(rest);
+    case 'new':
+      return newDriver(rest);
     case undefined:
     case 'help':
     case '--help':
