@@ -75,7 +75,7 @@ export class DriverScaffold {
     const personality = {
       CFBundleIdentifier: '$(PRODUCT_BUNDLE_IDENTIFIER)',
       IOClass: 'IOUserService',
-      ...t.personality,
+      ...(JSON.parse(JSON.stringify(t.personality).replaceAll('__NAME__', name)) as Record<string, unknown>),
       IOUserClass: name,
       IOUserServerName: '$(PRODUCT_BUNDLE_IDENTIFIER)',
       UserClientProperties: { IOClass: 'IOUserUserClient', IOUserClass: `${name}UserClient` },

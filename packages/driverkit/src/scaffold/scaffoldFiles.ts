@@ -7,6 +7,12 @@ export const userClientSource = `// The user client an app gets from IOServiceOp
 import { IOReturnError, IOService, IOUserClient, OSData, kIOReturnBadArgument, kIOReturnNoDevice, kIOUserClientVariableStructureSize, type IOUserClientMethodArguments, type IOUserClientMethodDispatch, type OSObject } from '@driverkit/driverkit';
 import type { __NAME__ } from './__NAME__.js';
 
+/**
+ * The type the client app passes to IOServiceOpen for this user client. A family's own user client
+ * (a serial port's, an audio driver's) keeps the others.
+ */
+export const k__NAME__UserClientType = 0x64726b74;
+
 /** The selectors the client app calls. */
 export const enum __NAME__Method {
   /** Structure output: what the driver drives, as UTF-8. */
@@ -61,7 +67,7 @@ export const clientSource = `#!/usr/bin/env node
 // __NAME__'s client app: finds the driver through the host, opens its user client and asks what it
 // drives. \`node dist/src/client.js [--socket <path>]\` while \`npx driverkit run .\` runs.
 import { IOConnectCallMethod, IOMainPortCreate, IOServiceClose, IOServiceGetMatchingService, IOServiceNameMatching, IOServiceOpen } from '@driverkit/driverkit/client';
-import { __NAME__Method } from './__NAME__UserClient.js';
+import { __NAME__Method, k__NAME__UserClientType } from './__NAME__UserClient.js';
 
 const argv = process.argv.slice(2);
 const socket = argv.includes('--socket') ? argv[argv.indexOf('--socket') + 1] : undefined;
@@ -74,7 +80,7 @@ async function main(): Promise<number> {
       console.error('__NAME__ is not running (start it with \`npx driverkit run .\`)');
       return 1;
     }
-    const connection = await IOServiceOpen(service, 0);
+    const connection = await IOServiceOpen(service, k__NAME__UserClientType);
     try {
       const { structureOutput } = await IOConnectCallMethod(connection, __NAME__Method.Identify, { structureOutputSize: 4096 });
       console.log(\`__NAME__: \${new TextDecoder().decode(structureOutput)}\`);
