@@ -215,7 +215,7 @@ test.each(['pci', 'usb', 'hid', 'serial', 'net', 'audio'])('driverkit new --fami
   const made = await exec(join(tools, 'node_modules/.bin/driverkit'), ['new', name, '--family', family], { cwd: work, env, timeout: 240_000 });
   expect(made.stdout).toContain(`driverkit new: ${name}, `);
   const project = join(work, name);
-  expect(Object.keys((JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies).sort()).toEqual(['@driverkit/driverkit', `@driverkit/${family === 'net' ? 'networking' : family}driverkit`]);
+  expect(Object.keys((JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies).sort()).toEqual(['@driverkit/driverkit', `@driverkit/${family === 'net' ? 'networking' : family}driverkit`].sort());
   const { stdout } = await exec('npm', ['test'], { cwd: project, env, timeout: 180_000 }).catch((e: { stdout: string; stderr: string }) => {
     throw new Error(`npm test of the scaffold failed:\n${e.stdout}\n${e.stderr}`);
   });
