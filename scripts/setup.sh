@@ -24,7 +24,8 @@ source "$(dirname "$0")/lib/debian-packages.sh"
 # headless below), and its tests record and play with the server's own pacat/parec/pactl.
 # alsa-utils: its ALSA-loopback backend (aplay/arecord between snd-aloop and the driver), tested on
 # the guest tier's kernel.
-packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping ethtool tcpdump pulseaudio pulseaudio-utils alsa-utils)
+# chromium: `driverkit explore`'s page is tested in a real browser (headless, driven by puppeteer-core).
+packages=(udev libusb-1.0-0 pciutils libpcap0.8 iputils-ping ethtool tcpdump pulseaudio pulseaudio-utils alsa-utils chromium)
 if [ "${#packages[@]}" -gt 0 ]; then
   ensure_debian_packages "${packages[@]}"
 fi

@@ -1,5 +1,6 @@
 import { isIOReturnError } from '../IOReturn/IOReturnError';
 import { demo } from './commands/demo';
+import { explore } from './commands/explore';
 import { ioreg } from './commands/ioreg';
 import { list } from './commands/list';
 import { match } from './commands/match';
@@ -18,6 +19,7 @@ commands:
   match --explain <entry>
                     say why each personality did or did not match a registry entry
   list              the devices the running host discovered
+  explore           the running host's registry, drivers, refusals and call rates as a live web page
   report [-n N] [--json]
                     what the running host's services report (IOReporter counters, states, histograms)
   demo              build a registry-like OSDictionary, serialize it as XNU's OSSerializeBinary,
@@ -40,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       return match(rest);
     case 'list':
       return list(rest);
+    case 'explore':
+      return explore(rest);
     case 'report':
       return report(rest);
     case 'demo':

@@ -60,6 +60,7 @@ export class IOHostSocket {
       if (!(entry instanceof IOService)) throw new IOReturnError(kIOReturnBadArgument, `${entry.getPath()} is not a service`);
       return messageFields({ text: host.explainText(entry) });
     });
+    this.handle('activity', () => messageFields({ activity: host.activity.toDictionary() }));
     this.handle('list', () => {
       const nubs = OSArray.withCapacity(0);
       for (const n of host.nubs()) {

@@ -15,6 +15,7 @@ import { IOResources } from '../service/IOResources';
 import { IOService, kIOPMAssertionsKey, kIOServicePMAssertionCPUBit, kIOServicePMAssertionForceFullWakeupBit, kIOServicePowerCapabilityOff, kIOServicePowerCapabilityOn } from '../service/IOService';
 import { IOUserResources } from '../service/IOUserResources';
 import { IOInProcessUserServer } from './IOInProcessUserServer';
+import { IOHostActivity } from './IOHostActivity';
 import { IOKernelClassTable, type IOKernelClassFactory } from './IOKernelClass';
 import { IOStateNotificationCenter } from './IOStateNotificationCenter';
 import type { IOUserServerHandle } from './IOUserServerHandle';
@@ -76,6 +77,8 @@ export class IOServiceHost {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #listeners = new Set<(e: IOServiceHostEvent) => void>();
+  /** What the host has seen happen (drivers' lives, refusals, call counts), for observers. */
+  readonly activity = new IOHostActivity();
   readonly #starting = new Map<IOUserServerHandle, number>();
   /** Why a personality last failed to start on a nub, for explanations. */
   readonly #failures = new WeakMap<IOService, Map<IOPersonality, string>>();
@@ -258,6 +261,7 @@ export class IOServiceHost {
   }
 
   #emit(e: IOServiceHostEvent): void {
+    this.activity.event(e);
     this.options.log(e.message);
     for (const l of this.#listeners) l(e);
   }
@@ -353,7 +357,7 @@ export class IOServiceHost {
     server =
       this.options.mode === 'in-process'
         ? new IOInProcessUserServer(key, personality.bundle, onError, { classes: this.#kernelClasses, entitlements: personality.bundle.entitlements, log: this.options.log, states: this.stateNotifications })
-        : new IOUserServerProcess(key, personality.bundle, { log: this.options.log, onExit: (s, why) => this.#serverDied(s, why), kernelClasses: this.#kernelClasses, entitlements: personality.bundle.entitlements, stateNotifications: this.stateNotifications });
+        : new IOUserServerProcess(key, personality.bundle, { log: this.options.log, activity: this.activity, onExit: (s, why) => this.#serverDied(s, why), kernelClasses: this.#kernelClasses, entitlements: personality.bundle.entitlements, stateNotifications: this.stateNotifications });
     this.#servers.set(key, server);
     return server;
   }

@@ -131,6 +131,7 @@ export class IOUserClientRouter {
     if (refusal) {
       await handle.close();
       this.host.options.log(`user client refused: ${refusal}`);
+      this.host.activity.refused(`open ${service.getName()} (type ${type})`, refusal);
       throw new IOReturnError(kIOReturnNotPermitted, refusal);
     }
     const id = this.#nextConnection++;
@@ -159,6 +160,7 @@ export class IOUserClientRouter {
 
   async #call(m: OSDictionary, client: IOHostClient): Promise<OSDictionary> {
     const c = this.#connection(m, client);
+    this.host.activity.count('user-client calls', c.service.getName());
     const call = decodeCall(m);
     const asyncID = messageNumber(m, 'asyncCall');
     const onCompletion =

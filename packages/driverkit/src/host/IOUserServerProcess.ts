@@ -24,6 +24,7 @@ import { IOUserServiceProxy } from './IOUserServiceProxy';
 import { isRemoteCallTarget, type IORemoteCaller } from '../server/IORemoteProvider';
 import { IOKernelClassTable, IOKernelServiceSet } from './IOKernelClass';
 import type { IOStateNotificationCenter } from './IOStateNotificationCenter';
+import type { IOHostActivity } from './IOHostActivity';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -40,6 +41,8 @@ export interface IOUserServerProcessOptions {
   entitlements?: OSDictionary;
   /** The host's state notification items. */
   stateNotifications?: IOStateNotificationCenter;
+  /** Where the host counts the calls the process's drivers make on their providers. */
+  activity?: IOHostActivity;
 }
 
 /** The driver-process entry point, through the package's own exports so it shares the driver's copy of the core. */
@@ -252,6 +255,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
         entry = { caller: { key: `${this.name}:${this.pid}`, onGone: (f) => void cleanups.push(f) }, cleanups };
         this.#callers.set(nub, entry);
       }
+      this.options.activity?.count('provider calls', `${nub.getName()}.${method}`);
       return nub.handleRemoteCall(method, args, entry.caller);
     });
   }
