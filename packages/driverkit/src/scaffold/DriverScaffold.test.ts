@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,3 +80,11 @@ test('driverkit new: usage without a family; a family that is not installed is n
   await expect(exec(process.execPath, [bin, 'new', 'Thing', '--family', 'nosuch', '--no-install'], { cwd })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`@driverkit/nosuchdriverkit is not installed in ${cwd}`) });
   await expect(exec(process.execPath, [bin, 'new', 'my-thing', '--family', 'usb', '--no-install'], { cwd })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('"my-thing" is not a class name') });
 });
+
+test('driverkit new: an install that fails leaves no half-made package behind', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'dk-new-'));
+  // A registry that refuses at once: npm fails without reaching any network.
+  const env = { ...process.env, npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0', npm_config_offline: 'false', npm_config_prefer_offline: 'false' };
+  await expect(exec(process.execPath, [bin, 'new', 'Thing', '--family', 'pci'], { cwd, env, timeout: 60_000 })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/npm install .*@driverkit\/pcidriverkit failed in .*Thing/) });
+  expect(readdirSync(cwd)).toEqual([]);
+}, 90_000);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { IOReturnError } from '../../IOReturn/IOReturnError';
@@ -50,28 +50,38 @@ export function newDriver(argv: string[]): number {
   DriverScaffold.check(name, bundleIdentifier);
   if (!DriverScaffold.isFree(directory)) throw new IOReturnError(kIOReturnExclusiveAccess, `${directory} exists and is not empty`);
 
-  let familyDirectory: string;
-  if (install) {
-    // The family comes from the registry into the new package, and its template with it.
-    mkdirSync(directory, { recursive: true });
-    writeFileSync(join(directory, 'package.json'), '{ "private": true }\n');
-    process.stdout.write(`driverkit new: installing ${packageName}…\n`);
-    npm(['install', '--no-audit', '--no-fund', '--loglevel=error', `@driverkit/driverkit@^${core.version}`, ...(packageName === '@driverkit/driverkit' ? [] : [packageName])], directory);
-    familyDirectory = join(directory, 'node_modules', packageName);
-    // The scaffold writes the real manifest; npm installs from it below.
-    rmSync(join(directory, 'package.json'));
-    rmSync(join(directory, 'package-lock.json'), { force: true });
-  } else {
-    try {
-      familyDirectory = dirname(createRequire(join(process.cwd(), 'index.js')).resolve(`${packageName}/package.json`));
-    } catch {
-      throw new IOReturnError(kIOReturnNotFound, `${packageName} is not installed in ${process.cwd()} (install it, or leave out --no-install)`);
+  // What this command made goes again if it fails half-way: no half-made package is left behind.
+  const existed = existsSync(directory);
+  let template: DriverTemplate;
+  let written: string[];
+  try {
+    let familyDirectory: string;
+    if (install) {
+      // The family comes from the registry into the new package, and its template with it.
+      mkdirSync(directory, { recursive: true });
+      writeFileSync(join(directory, 'package.json'), '{ "private": true }\n');
+      process.stdout.write(`driverkit new: installing ${packageName}…\n`);
+      npm(['install', '--no-audit', '--no-fund', '--loglevel=error', `@driverkit/driverkit@^${core.version}`, ...(packageName === '@driverkit/driverkit' ? [] : [packageName])], directory);
+      familyDirectory = join(directory, 'node_modules', packageName);
+      // The scaffold writes the real manifest; npm installs from it below.
+      rmSync(join(directory, 'package.json'));
+      rmSync(join(directory, 'package-lock.json'), { force: true });
+    } else {
+      try {
+        familyDirectory = dirname(createRequire(join(process.cwd(), 'index.js')).resolve(`${packageName}/package.json`));
+      } catch {
+        throw new IOReturnError(kIOReturnNotFound, `${packageName} is not installed in ${process.cwd()} (install it, or leave out --no-install)`);
+      }
     }
+    template = DriverTemplate.fromPackage(familyDirectory);
+    const scaffold = new DriverScaffold({ name, bundleIdentifier, coreVersion: core.version }, template);
+    written = scaffold.write(directory, install);
+    if (install) npm(['install', '--no-audit', '--no-fund', '--loglevel=error'], directory);
+  } catch (e) {
+    if (existed) for (const f of readdirSync(directory)) rmSync(join(directory, f), { recursive: true, force: true });
+    else rmSync(directory, { recursive: true, force: true });
+    throw e;
   }
-  const template = DriverTemplate.fromPackage(familyDirectory);
-  const scaffold = new DriverScaffold({ name, bundleIdentifier, coreVersion: core.version }, template);
-  const written = scaffold.write(directory, install);
-  if (install) npm(['install', '--no-audit', '--no-fund', '--loglevel=error'], directory);
   const where = relative(process.cwd(), directory) || '.';
   process.stdout.write(
     `driverkit new: ${name}, ${template.manifest.description.replaceAll('__NAME__', name)}, in ${where}:\n` +
