@@ -14,6 +14,9 @@ import {
 
 // The stack's side with a driver that does not play by the rules: the kernel half is driven
 // directly, as the host drives it for a driver process, over a real TAP.
+/** The counters the kernel half published for observers, by label, while published. */
+const published = new Map<string, () => Record<string, number>>();
+
 function context(entitled = true): IOKernelServiceContext {
   return {
     ioClass: 'IOUserNetworkEthernet',
@@ -21,6 +24,10 @@ function context(entitled = true): IOKernelServiceContext {
     entitlements: toOSDictionary(entitled ? { [kIOUserNetworkFamilyEntitlement]: true } : {}),
     caller: { key: 'test:1', onGone: () => {} },
     log: () => {},
+    counters: (label, read) => {
+      published.set(label, read);
+      return () => void published.delete(label);
+    },
   };
 }
 
@@ -89,9 +96,12 @@ test('hostile RX completions (packets it does not hold, runts, oversized, out of
     expect(k.stats.rxDelivered).toBe(1);
     expect(k.stats.protocolErrors).toBe(2);
     expect(rx(name, 'rx_packets') - before).toBe(1);
+    // What observers (driverkit explore) read: the same counts, under the interface's name.
+    expect(published.get(name)!()).toEqual({ 'TX frames': k.stats.txSubmitted, 'RX frames': 1, 'RX dropped': 3 });
   } finally {
     await k.serviceEnded();
   }
+  expect(published.has(name)).toBe(false);
   expect(gone(name, index)).toBe(true);
 });
 

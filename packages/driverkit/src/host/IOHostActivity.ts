@@ -31,6 +31,7 @@ export class IOHostActivity {
   readonly #drivers = new Map<string, DriverRecord>();
   readonly #refusals: Array<{ time: number; what: string; reason: string }> = [];
   readonly #counters = new Map<string, number>();
+  readonly #sources = new Set<{ label: string; read: () => Record<string, number> }>();
 
   /** Follows the host's events (IOServiceHost.onEvent). */
   event(e: IOServiceHostEvent): void {
@@ -73,6 +74,16 @@ export class IOHostActivity {
     this.#counters.set(key, (this.#counters.get(key) ?? 0) + 1);
   }
 
+  /**
+   * Counters someone else keeps (a kernel half's frames through its queues), read when asked; returns
+   * what takes them away. Their kind is `data queues`.
+   */
+  source(label: string, read: () => Record<string, number>): () => void {
+    const s = { label, read };
+    this.#sources.add(s);
+    return () => void this.#sources.delete(s);
+  }
+
   /** Everything, as the socket's `activity` request answers it. */
   toDictionary(): OSDictionary {
     const drivers: OSValue[] = [...this.#drivers.values()].map((r) => ({ ...r, providerID: `0x${r.providerID.toString(16)}` }));
@@ -80,6 +91,7 @@ export class IOHostActivity {
       const [kind, name] = key.split('\u0000') as [string, string];
       return { kind, name, count };
     });
+    for (const s of this.#sources) for (const [what, count] of Object.entries(s.read())) counters.push({ kind: 'data queues', name: `${s.label} ${what}`, count });
     return toOSDictionary({ drivers, refusals: this.#refusals.map((r) => ({ ...r })), counters, time: Date.now() });
   }
 }

@@ -2,6 +2,7 @@ import { OSDictionary } from '../os/OSDictionary';
 import { OSString } from '../os/OSString';
 import { IOUserServerRuntime, type IODriverModule } from '../server/IOUserServerRuntime';
 import type { IOService } from '../service/IOService';
+import type { IOHostActivity } from './IOHostActivity';
 import { IOKernelClassTable, IOKernelServiceSet } from './IOKernelClass';
 import type { IOStateNotificationCenter } from './IOStateNotificationCenter';
 import type { IOStateNotificationPort } from '../service/IOService';
@@ -22,11 +23,11 @@ export class IOInProcessUserServer implements IOUserServerHandle {
     readonly name: string,
     driver: IODriverModule,
     onError: (service: IOService, what: string, error: unknown) => void,
-    kernel: { classes: IOKernelClassTable; entitlements: OSDictionary; log: (line: string) => void; states?: IOStateNotificationCenter } = { classes: new IOKernelClassTable(), entitlements: OSDictionary.withCapacity(0), log: () => {} },
+    kernel: { classes: IOKernelClassTable; entitlements: OSDictionary; log: (line: string) => void; states?: IOStateNotificationCenter; activity?: IOHostActivity } = { classes: new IOKernelClassTable(), entitlements: OSDictionary.withCapacity(0), log: () => {} },
   ) {
     this.#runtime = new IOUserServerRuntime(name, driver);
     this.#runtime.onError = onError;
-    this.#kernel = new IOKernelServiceSet(kernel.classes, kernel.log);
+    this.#kernel = new IOKernelServiceSet(kernel.classes, kernel.log, kernel.activity ? (label, read) => kernel.activity!.source(label, read) : undefined);
     const caller = { key: `${name}:in-process`, onGone: (f: () => void) => void this.#cleanups.push(f) };
     // The same service object is the driver's and the host's entry: its kernel half is called directly.
     this.#runtime.kernelLinkFor = (service) => ({

@@ -15,6 +15,11 @@ export interface IOKernelServiceContext {
   readonly caller: IORemoteCaller;
   /** The host's log. */
   readonly log: (line: string) => void;
+  /**
+   * Publishes counters of the half's data path (frames, packets, entries through its queues) for
+   * observers such as `driverkit explore`, read only when they ask; returns what takes them away.
+   */
+  readonly counters?: (label: string, read: () => Record<string, number>) => () => void;
 }
 
 /**
@@ -57,6 +62,7 @@ export class IOKernelServiceSet<K> {
   constructor(
     private readonly table: IOKernelClassTable,
     private readonly log: (line: string) => void,
+    private readonly counters?: (label: string, read: () => Record<string, number>) => () => void,
   ) {}
 
   /** Runs `method` on the kernel half of service `key`, creating it from `describe()` on the first call. */
@@ -65,7 +71,7 @@ export class IOKernelServiceSet<K> {
     if (!entry) {
       const d = describe();
       if (!d) throw new IOReturnError(kIOReturnNotPermitted, `${method}: the calling service is not one this driver process was asked to start`);
-      entry = { half: this.table.create({ ...d, caller, log: this.log }) };
+      entry = { half: this.table.create({ ...d, caller, log: this.log, ...(this.counters ? { counters: this.counters } : {}) }) };
       this.#halves.set(key, entry);
     }
     const half = entry.half;

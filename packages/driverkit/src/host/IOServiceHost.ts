@@ -356,7 +356,7 @@ export class IOServiceHost {
     const onError = (s: IOService, what: string, e: unknown) => this.options.log(`${s.getName()}.${what}: ${(e as Error).message ?? String(e)}`);
     server =
       this.options.mode === 'in-process'
-        ? new IOInProcessUserServer(key, personality.bundle, onError, { classes: this.#kernelClasses, entitlements: personality.bundle.entitlements, log: this.options.log, states: this.stateNotifications })
+        ? new IOInProcessUserServer(key, personality.bundle, onError, { classes: this.#kernelClasses, entitlements: personality.bundle.entitlements, log: this.options.log, states: this.stateNotifications, activity: this.activity })
         : new IOUserServerProcess(key, personality.bundle, { log: this.options.log, activity: this.activity, onExit: (s, why) => this.#serverDied(s, why), kernelClasses: this.#kernelClasses, entitlements: personality.bundle.entitlements, stateNotifications: this.stateNotifications });
     this.#servers.set(key, server);
     return server;

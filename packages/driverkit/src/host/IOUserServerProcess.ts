@@ -101,7 +101,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     for (const stream of [this.#child.stdout!, this.#child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => options.log(`[${name} ${this.#child.pid}] ${line}`));
     }
-    this.#kernel = new IOKernelServiceSet(options.kernelClasses ?? new IOKernelClassTable(), options.log);
+    this.#kernel = new IOKernelServiceSet(options.kernelClasses ?? new IOKernelClassTable(), options.log, options.activity ? (label, read) => options.activity!.source(label, read) : undefined);
     const kernelCleanups: Array<() => void> = [];
     this.#kernelCaller = { caller: { key: `${name}:${this.#child.pid}`, onGone: (f) => void kernelCleanups.push(f) }, cleanups: kernelCleanups };
     this.#channel = new IOMessageChannel(this.#child.stdio[3] as Socket);

@@ -99,6 +99,7 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
   #events: EthernetKernelEvent[] = [];
   #waiter: ((closed: boolean) => void) | null = null;
   #closed = false;
+  #unpublish: (() => void) | null = null;
   readonly #scratch = new Uint8Array(4);
   readonly #scratchView = new DataView(this.#scratch.buffer);
   readonly stats: EthernetKernelStatistics = { txSubmitted: 0, rxDelivered: 0, rxDropped: 0, protocolErrors: 0 };
@@ -198,6 +199,8 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
       throw e;
     }
     this.#startDataPath();
+    // For observers (driverkit explore): the frames through the queues, read only when they ask.
+    this.#unpublish = this.#context.counters?.(tap.name, () => ({ 'TX frames': this.stats.txSubmitted, 'RX frames': this.stats.rxDelivered, 'RX dropped': this.stats.rxDropped })) ?? null;
     this.#last = tap.state();
     this.#watch = setInterval(() => this.#follow(), WATCH_MS);
     this.#watch.unref();
@@ -447,6 +450,8 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
   async serviceEnded(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unpublish?.();
+    this.#unpublish = null;
     if (this.#watch) clearInterval(this.#watch);
     if (this.#retry) clearTimeout(this.#retry);
     const w = this.#waiter;
