@@ -57,11 +57,14 @@ describe('IOTimerDispatchSource', () => {
   test('re-arming replaces the pending deadline', async () => {
     const d = timerDriver();
     const now = clock_gettime_nsec_np(kIOTimerClockMonotonicRaw);
-    d.source.WakeAtTime(kIOTimerClockMonotonicRaw, now + 10n * ms, 5n * ms);
+    // The first deadline is far enough that a loaded machine cannot reach it before the re-arm (a
+    // deadline already past fires at once, and a fire cannot be taken back).
+    d.source.WakeAtTime(kIOTimerClockMonotonicRaw, now + 200n * ms, 5n * ms);
     d.source.WakeAtTime(kIOTimerClockMonotonicRaw, now + 40n * ms, 5n * ms);
     await waitFor(() => d.fired.length === 1);
     expect(d.fired[0]! >= now + 40n * ms).toBe(true);
-    await sleep(30);
+    // Past the replaced deadline: it never fires.
+    await waitFor(() => clock_gettime_nsec_np(kIOTimerClockMonotonicRaw) > now + 260n * ms);
     expect(d.fired).toHaveLength(1);
   });
 
