@@ -4,6 +4,8 @@ import { IOReturnError, kIOReturnNoResources, kIOReturnNotResponding } from '@dr
 import type { AudioServerBackend, AudioServerDevice, AudioStreamSpec } from '../AudioServerBackend';
 
 const ALSA_FORMATS: Record<string, string> = { s16le: 'S16_LE', s32le: 'S32_LE', float32le: 'FLOAT_LE' };
+/** How long aplay and arecord get to end on SIGTERM before they are killed. */
+const kStopGraceMs = 2000;
 /** snd-aloop's substreams per PCM (its default pcm_substreams). */
 const SUBSTREAMS = 8;
 
@@ -31,8 +33,20 @@ export class AlsaLoopbackBackend implements AudioServerBackend {
     const remove = async () => {
       if (removed) return;
       removed = true;
-      await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))) : null)));
+      // Our ends of the FIFOs go first: with no reader left, arecord's writes fail instead of blocking,
+      // and aplay reads end of file. arecord's SIGTERM handler flushes what it buffered on its way out,
+      // which blocked for good on a full FIFO that nobody read (seen under load): SIGKILL after a grace.
       for (const fd of held.splice(0)) closeSync(fd);
+      await Promise.all(
+        children.map((c) => {
+          if (c.exitCode !== null || c.signalCode !== null) return null;
+          return new Promise((r) => {
+            const kill = setTimeout(() => c.kill('SIGKILL'), kStopGraceMs);
+            c.once('exit', () => r(clearTimeout(kill)));
+            c.kill('SIGTERM');
+          });
+        }),
+      );
       for (const s of streams) rmSync(s.fifo, { force: true });
       this.#used.delete(sub);
     };
