@@ -4,6 +4,7 @@
 // `N passed, N failed`, which CI reads as the run's verdict.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -20,6 +21,10 @@ if (setup.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
+
+// What the system holds of the project's making before the run: whatever is new after it is a leak.
+const { snapshot, leaksSince } = createRequire(import.meta.url)('../tests/reliability/leaks.cjs');
+const before = snapshot();
 
 const extra = process.argv.slice(2);
 const turbo = spawnSync('npx', ['turbo', 'run', 'typecheck', 'test', '--continue', '--output-logs=full', ...extra], {
@@ -45,11 +50,14 @@ for (const w of workspaces) {
   failed += r.numFailedTests;
   suitesFailed += r.numFailedTestSuites + (r.numRuntimeErrorTestSuites ?? 0);
 }
+const leaked = await leaksSince(before);
+if (leaked.length) console.log(`leak check: ${leaked.length} thing(s) the run left behind:\n${leaked.map((l) => `  ${l}`).join('\n')}`);
+else console.log('leak check: the run left nothing behind (processes, shared memory, interfaces, namespaces, tty links, audio FIFOs and modules)');
 if (missing.length) console.log(`no jest results from: ${missing.join(', ')} (their test task did not run to the end)`);
 if (suitesFailed) console.log(`${suitesFailed} test suite(s) failed to run`);
-const ok = turbo.status === 0 && failed === 0 && suitesFailed === 0 && missing.length === 0;
+const ok = turbo.status === 0 && failed === 0 && suitesFailed === 0 && missing.length === 0 && leaked.length === 0;
 // A suite that could not run, or a package whose tests never reported, counts as a failure so that the
 // closing line can never read "0 failed" on a red run.
-if (!ok && failed === 0) failed = Math.max(1, suitesFailed + missing.length);
+if (!ok && failed === 0) failed = Math.max(1, suitesFailed + missing.length + (leaked.length ? 1 : 0));
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(ok ? 0 : 1);
