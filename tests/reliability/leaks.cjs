@@ -64,12 +64,13 @@ function leaks(before, after) {
 
 /**
  * The leaks of a run that began with `before`. Processes get `graceMs` to finish exiting (a host that
- * was told to stop may still be stopping when its test's runner ends).
+ * was told to stop may still be stopping when its test's runner ends). `only` narrows what counts (a
+ * test of this checker looks at its own leftovers while others run beside it).
  */
-async function leaksSince(before, graceMs = 5000, dirs = {}) {
+async function leaksSince(before, graceMs = 5000, dirs = {}, only = () => true) {
   const end = Date.now() + graceMs;
   for (;;) {
-    const found = leaks(before, snapshot(dirs));
+    const found = leaks(before, snapshot(dirs)).filter(only);
     if (found.length === 0 || Date.now() >= end) return found;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -6,4 +6,4 @@ export interface LeakDirs {
 }
 export function snapshot(dirs?: LeakDirs): Snapshot;
 export function leaks(before: Snapshot, after: Snapshot): string[];
-export function leaksSince(before: Snapshot, graceMs?: number, dirs?: LeakDirs): Promise<string[]>;
+export function leaksSince(before: Snapshot, graceMs?: number, dirs?: LeakDirs, only?: (leak: string) => boolean): Promise<string[]>;

@@ -14,6 +14,9 @@ const dirs = (() => {
   return d;
 })();
 
+// Other packages' tests run beside these and make (and clean up) their own: each test counts only what it made.
+const mine = (...marks: Array<string | number | undefined>) => (leak: string) => marks.some((m) => m !== undefined && leak.includes(String(m)));
+
 test('what a run adds is a leak, named by kind; what it takes away again is not', async () => {
   const before = snapshot(dirs);
   // A host that was never stopped: the command's script in its arguments.
@@ -24,7 +27,7 @@ test('what a run adds is a leak, named by kind; what it takes away again is not'
     execFileSync('ip', ['link', 'add', 'dkleak0', 'type', 'veth', 'peer', 'name', 'dkleak1']);
     writeFileSync(join(dirs.tty, 'cu.leak0'), '');
     await new Promise((r) => setTimeout(r, 100));
-    const found = leaks(before, snapshot(dirs));
+    const found = leaks(before, snapshot(dirs)).filter(mine(`pid ${host.pid}:`, 'leaktest', 'dkleak', 'cu.leak0'));
     expect(found).toEqual(
       expect.arrayContaining([
         expect.stringMatching(new RegExp(`^driver or host process: pid ${host.pid}: .*bin/driverkit\\.mjs run$`)),
@@ -41,17 +44,17 @@ test('what a run adds is a leak, named by kind; what it takes away again is not'
     execFileSync('ip', ['link', 'del', 'dkleak0'], { stdio: 'ignore' });
     rmSync(join(dirs.tty, 'cu.leak0'), { force: true });
   }
-  expect(await leaksSince(before, 2000, dirs)).toEqual([]);
+  expect(await leaksSince(before, 2000, dirs, mine(`pid ${host.pid}:`, 'leaktest', 'dkleak', 'cu.leak0'))).toEqual([]);
 });
 
 test('a process still ending when the run ends gets its grace; one that does not is reported', async () => {
   const before = snapshot(dirs);
   const ending = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 400)', '/opt/app/node_modules/@driverkit/driverkit/dist/server/main.js'], { stdio: 'ignore' });
-  expect(await leaksSince(before, 3000, dirs)).toEqual([]);
+  expect(await leaksSince(before, 3000, dirs, mine(`pid ${ending.pid}:`))).toEqual([]);
   expect(ending.exitCode ?? (await new Promise((r) => ending.once('exit', r)))).toBe(0);
   const stuck = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '/opt/app/node_modules/@driverkit/driverkit/dist/server/main.js'], { stdio: 'ignore' });
   try {
-    expect(await leaksSince(before, 300, dirs)).toEqual([expect.stringContaining(`pid ${stuck.pid}: `)]);
+    expect(await leaksSince(before, 300, dirs, mine(`pid ${stuck.pid}:`, `pid ${ending.pid}:`))).toEqual([expect.stringContaining(`pid ${stuck.pid}: `)]);
   } finally {
     stuck.kill('SIGKILL');
   }
