@@ -1,0 +1,91 @@
+/**
+ * Every parser that takes outside bytes, fed mutations of real inputs from ../shared/data (and of what
+ * our own encoders write): truncations, bytes overwritten, 32-bit counts and lengths set huge, whole inputs
+ * doubled, single bits flipped. A parser may refuse an input only with an IOReturnError naming what is
+ * wrong; any other throw is a crash, and a parse that takes more than a second is a hang. `npm test`
+ * runs a short pass (FUZZ_RUNS per parser, 300 by default); `npm run reliability` a long one.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { IOReturnError, OSSerializeBinary, OSSerializeXML, OSUnserializeBinary, OSUnserializeXML, toOSDictionary } from '@driverkit/driverkit';
+import { USBCapture, parseBOSDescriptor, parseConfigurationDescriptor, parseDeviceDescriptor } from '@driverkit/usbdriverkit';
+import { parseReportDescriptor } from '@driverkit/hiddriverkit';
+import { CaptureFile } from '@driverkit/networkingdriverkit';
+
+const data = join(__dirname, '../../../../shared/data');
+const runs = Number(process.env.FUZZ_RUNS ?? 300);
+const files = (dir: string, pattern: RegExp) =>
+  readdirSync(join(data, dir))
+    .filter((f) => pattern.test(f))
+    .map((f) => new Uint8Array(readFileSync(join(data, dir, f))));
+
+const plist = toOSDictionary({ IOKitPersonalities: { Driver: { IOClass: 'IOUserService', idVendor: 0x05ac, big: 2n ** 63n, list: [true, 'x', new Uint8Array([1, 2, 3])] } }, nested: { a: { b: { c: [1, 2, 3] } } } });
+const configuration = Uint8Array.from([9, 2, 32, 0, 1, 1, 0, 0x80, 50, 9, 4, 0, 0, 2, 0xff, 0, 0, 0, 7, 5, 0x81, 2, 64, 0, 0, 7, 5, 1, 2, 64, 0, 0]);
+
+/** Each parser, and the real inputs its mutations start from. */
+const parsers: Array<{ name: string; seeds: Uint8Array[]; parse: (bytes: Uint8Array) => unknown }> = [
+  { name: 'OSUnserializeBinary', seeds: [OSSerializeBinary(plist)], parse: (b) => OSUnserializeBinary(b) },
+  { name: 'OSUnserializeXML', seeds: [new TextEncoder().encode(OSSerializeXML(plist)), new Uint8Array(readFileSync(join(__dirname, '../../../samples/EduDriver/Info.plist')))], parse: (b) => OSUnserializeXML(Buffer.from(b).toString('latin1')) },
+  { name: 'USB configuration descriptors', seeds: [configuration], parse: (b) => parseConfigurationDescriptor(b) },
+  { name: 'USB device descriptors', seeds: [Uint8Array.from([18, 1, 0, 2, 0, 0, 0, 64, 0xac, 5, 0x50, 2, 1, 0, 1, 2, 3, 1])], parse: (b) => parseDeviceDescriptor(b) },
+  { name: 'USB BOS descriptors', seeds: [Uint8Array.from([5, 15, 12, 0, 1, 7, 16, 2, 2, 0, 0, 0])], parse: (b) => parseBOSDescriptor(b) },
+  { name: 'HID report descriptors', seeds: [...files('hid/libinput/descriptors', /\.rdesc$/).slice(0, 40), ...files('hid/hidapi', /rpt_desc$/).slice(0, 10)], parse: (b) => parseReportDescriptor(b) },
+  { name: 'USB captures (usbmon, USBPcap)', seeds: files('usb/usbmon-tools', /\.pcap$/), parse: (b) => USBCapture.fromBytes(b) },
+  { name: 'USB captures (USB 2.0 packets)', seeds: files('usb/packetry/captures/mouse', /\.pcap$/), parse: (b) => USBCapture.fromBytes(b) },
+  { name: 'Ethernet captures (pcap, pcapng)', seeds: files('net/tcpdump', /\.pcap(ng)?$/).slice(0, 12), parse: (b) => CaptureFile.parse(b) },
+];
+
+/** One change to an input. */
+type Mutation = { op: 'truncate'; at: number } | { op: 'set'; at: number; value: number } | { op: 'huge'; at: number } | { op: 'double' } | { op: 'flip'; at: number; bit: number };
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.nat(255) }),
+  fc.record({ op: fc.constant('huge' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('double' as const) }),
+  fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat(7) }),
+);
+
+function apply(seed: Uint8Array, mutations: Mutation[]): Uint8Array {
+  let b = new Uint8Array(seed);
+  for (const m of mutations) {
+    if (b.length === 0) break;
+    const at = 'at' in m ? m.at % b.length : 0;
+    if (m.op === 'truncate') b = b.subarray(0, at);
+    else if (m.op === 'set') b[at] = m.value;
+    else if (m.op === 'huge') b.set([0xff, 0xff, 0xff, 0x7f].slice(0, b.length - at), at);
+    else if (m.op === 'double') {
+      const d = new Uint8Array(b.length * 2);
+      d.set(b);
+      d.set(b, b.length);
+      b = d;
+    } else b[at]! ^= 1 << m.bit;
+  }
+  return b;
+}
+
+describe.each(parsers)('$name', ({ name, seeds, parse }) => {
+  test(`survives mutations of ${seeds.length} real input(s): refusals are IOReturnErrors, nothing takes a second`, () => {
+    expect(seeds.length).toBeGreaterThan(0);
+    let refused = 0;
+    let slowest = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 4 }), (seed, mutations) => {
+        const input = apply(seed, mutations);
+        const started = performance.now();
+        try {
+          parse(input);
+        } catch (e) {
+          // The property fails (and fast-check shrinks the input) on anything but a refusal.
+          if (!(e instanceof IOReturnError)) throw e;
+          refused += 1;
+        } finally {
+          slowest = Math.max(slowest, performance.now() - started);
+        }
+        if (performance.now() - started > 1000) throw new Error(`${name} took ${Math.round(performance.now() - started)} ms on a ${input.length}-byte input`);
+      }),
+      { numRuns: runs, seed: Number(process.env.FUZZ_SEED ?? 0x5eed) },
+    );
+    process.stdout.write(`fuzz ${name}: ${runs} inputs, 0 crashes, 0 hangs, ${refused} refused with a named reason, slowest ${slowest.toFixed(1)} ms\n`);
+  });
+});
