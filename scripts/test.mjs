@@ -27,11 +27,17 @@ const { snapshot, leaksSince } = createRequire(import.meta.url)('../tests/reliab
 const before = snapshot();
 
 const extra = process.argv.slice(2);
+// A suite whose jest never exits (a test that failed before closing what it opened) must fail the run,
+// not hold it until CI's own limit: the whole run gets 25 minutes ($DRIVERKIT_TEST_TIMEOUT_MIN).
+const limitMin = Number(process.env.DRIVERKIT_TEST_TIMEOUT_MIN ?? 25);
 const turbo = spawnSync('npx', ['turbo', 'run', 'typecheck', 'test', '--continue', '--output-logs=full', ...extra], {
   cwd: root,
   stdio: 'inherit',
   env: { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', ...process.env },
+  timeout: limitMin * 60_000,
+  killSignal: 'SIGKILL',
 });
+if (turbo.error?.code === 'ETIMEDOUT') console.log(`the test run did not end within ${limitMin} minutes and was stopped: a suite's jest did not exit (look for "Jest did not exit" above)`);
 
 let passed = 0;
 let failed = 0;
