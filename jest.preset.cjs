@@ -7,6 +7,7 @@ module.exports = {
   // Many tests spawn hosts and driver processes; CI runs every package's suite at once on 2 cores,
   // where jest's 5 s default is hit by tests that are only waiting on a loaded machine.
   testTimeout: 30_000,
+  reporters: ['default', require.resolve('./scripts/jest/ExitAfterFailure.cjs')],
   testEnvironmentOptions: { customExportConditions: ['@driverkit/source', 'node', 'require', 'default'] },
   transform: {
     '^.+\\.(t|j)sx?$': [

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { IOBufferMemoryDescriptor, IOServiceHost, kIOMemoryDirectionInOut, kIOReturnExclusiveAccess, kIOReturnNotOpen, OSAction, IOService } from '@driverkit/driverkit';
-import { IOHIDInterface, VirtualHIDDevice, kIOHIDReportTypeFeature, kIOHIDReportTypeInput } from './index';
+import { IOHIDInterface, VirtualHIDDevice, kIOHIDInterfaceReportBacklog, kIOHIDReportTypeFeature, kIOHIDReportTypeInput } from './index';
 import { register, virtualHIDBackend } from './plugin';
 import { until } from '../test/helpers';
 
@@ -75,7 +75,7 @@ test('Open is exclusive; reports need an open interface; feature reports come ba
   await host.stop();
 });
 
-test('reports arrive in the client\'s pool buffers; with every buffer still out a report is dropped and counted, and a returned buffer is used again', async () => {
+test('reports arrive in the client\'s pool buffers; with every buffer out they wait in a backlog, past it one is dropped, counted and logged once', async () => {
   const host = new IOServiceHost({ mode: 'in-process' });
   const stop = await register(host);
   const device = gadget([]);
@@ -95,23 +95,31 @@ test('reports arrive in the client\'s pool buffers; with every buffer still out 
   await nub.Open(client, 0, OSAction.Create(client, 'ReportAvailable', 0));
   for (const md of pool) nub.AddReportToPool(md);
   expect(() => nub.AddReportToPool(pool[0]!)).toThrow(/already in the pool/);
-  for (let i = 1; i <= 3; i++) device.sendInput(Uint8Array.of(i, i));
-  // The client's queue is serial: the first report is being handled, the second waits in the other
-  // buffer, and the third finds none free.
-  await until(() => got.length === 1 && nub.droppedReports === 1, 5000, 'one report handled, one dropped');
-  expect(got[0]!.bytes).toEqual([1, 1]);
+  const log = jest.spyOn(console, 'error').mockImplementation(() => {});
+  // Two buffers out (the client's queue is serial: the first report is being handled, the second
+  // waits in the other buffer), the backlog full, then two more than it holds: the newest are dropped.
+  const sent = 2 + kIOHIDInterfaceReportBacklog + 2;
+  for (let i = 1; i <= sent; i++) device.sendInput(Uint8Array.of(i & 0xff, 0));
+  await until(() => got.length === 1 && nub.droppedReports === 2, 5000, 'one report handled, two dropped');
+  expect(got[0]!.bytes).toEqual([1, 0]);
   expect(pool).toContain(got[0]!.md);
-  expect(Number(nub.getProperty('IOHIDReportsDropped')?.toString())).toBe(1);
-  got[0]!.done();
-  await until(() => got.length === 2, 5000, 'the second report');
-  expect(got[1]!.bytes).toEqual([2, 2]);
-  expect(got[1]!.md).not.toBe(got[0]!.md);
-  // The first buffer is back in the pool: the next report comes in it.
-  device.sendInput(Uint8Array.of(4, 4));
-  got[1]!.done();
-  await until(() => got.length === 3, 5000, 'the fourth report');
-  expect(got[2]).toMatchObject({ md: got[0]!.md, bytes: [4, 4] });
-  expect(nub.droppedReports).toBe(1);
+  expect(Number(nub.getProperty('IOHIDReportsDropped')?.toString())).toBe(2);
+  expect(log.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/Vendor Pad: input reports dropped \(every pool buffer was out and 64 reports were waiting\)/)]);
+  // Each returned buffer carries the next waiting report, in order, in the same two buffers.
+  for (let n = 1; n < sent - 2; n++) {
+    got[n - 1]!.done();
+    await until(() => got.length === n + 1, 5000, `report ${n + 1}`);
+    expect(got[n]!.bytes).toEqual([(n + 1) & 0xff, 0]);
+    expect(pool).toContain(got[n]!.md);
+  }
+  // The backlog is empty again: the next report comes straight in a free buffer, and nothing more is dropped.
+  got.at(-1)!.done();
+  got.at(-2)!.done();
+  device.sendInput(Uint8Array.of(0xee, 0));
+  await until(() => got.length === sent - 1, 5000, 'the report after the backlog drained');
+  expect(got.at(-1)!.bytes).toEqual([0xee, 0]);
+  expect(nub.droppedReports).toBe(2);
+  log.mockRestore();
   for (const g of got) g.done();
   await nub.Close(client);
   virtualHIDBackend.remove(path);

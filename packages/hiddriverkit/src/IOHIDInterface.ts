@@ -20,6 +20,14 @@ export const kIOHIDElementCommitDirectionOut = 1;
 /** How many report buffers a client that adds none to the pool gets (Apple's event services make their own). */
 export const kIOHIDInterfaceDefaultReportPoolSize = 8;
 
+/**
+ * Input reports that wait for a pool buffer before one is dropped: Linux's hidraw keeps this many for
+ * a reader that falls behind (HIDRAW_BUFFER_SIZE). Without it a driver process that was descheduled
+ * for a few milliseconds would lose reports the host read for it in one batch, though its pool frees
+ * up again long before the device could overrun a real queue.
+ */
+export const kIOHIDInterfaceReportBacklog = 64;
+
 /** A report buffer in the pool, with the view the interface copies reports into. */
 interface PoolEntry {
   md: IOBufferMemoryDescriptor;
@@ -50,7 +58,11 @@ export class IOHIDInterface extends IOService {
   #poolMembers = new Set<IOBufferMemoryDescriptor>();
   /** Buffers a ReportAvailable still holds: released when it returns if the pool was emptied meanwhile. */
   #out = new Set<IOBufferMemoryDescriptor>();
+  /** Reports waiting, in order, for a buffer to come back to the pool. */
+  #backlog: Uint8Array[] = [];
   #dropped = 0;
+  /** Whether the current run of drops was told to the log (once per run, not once per report). */
+  #dropLogged = false;
   #descriptor: HIDReportDescriptor | null = null;
   #elements: IOHIDElement[] | null = null;
   #processor: HIDReportProcessor | null = null;
@@ -164,7 +176,9 @@ export class IOHIDInterface extends IOService {
    * input report on its queue, in `report`, a buffer of the report pool ({@link AddReportToPool}; a
    * client that adds none by its first report gets {@link kIOHIDInterfaceDefaultReportPoolSize}
    * buffers). A buffer goes back to the pool when ReportAvailable returns (or its promise settles);
-   * a report that finds every buffer out is dropped and counted (`IOHIDReportsDropped`), as on macOS.
+   * a report that finds every buffer out waits for one in a backlog of
+   * {@link kIOHIDInterfaceReportBacklog}, and past that is dropped and counted (`IOHIDReportsDropped`,
+   * and one line in the log per run of drops), as macOS drops what its pool cannot hold.
    */
   async Open(forClient: IOService, _options: number, action: OSAction | null): Promise<void> {
     if (this.#client) throw new IOReturnError(kIOReturnExclusiveAccess, `${this.getName()} is open by ${this.#client.getName()}`);
@@ -179,19 +193,28 @@ export class IOHIDInterface extends IOService {
       throw e;
     }
     const held = action?.retain() ?? null;
-    const off = this.#handle.onInputReport((report) => {
-      if (!held) return;
-      if (this.#poolMembers.size === 0) for (let i = 0; i < kIOHIDInterfaceDefaultReportPoolSize; i++) this.#addToPool(IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, this.#maxInputReportSize()));
-      const entry = this.#pool.pop();
-      if (!entry || report.length > entry.bytes.length) return this.#drop();
+    const deliver = (report: Uint8Array, entry: PoolEntry): void => {
       entry.bytes.set(report);
       this.#out.add(entry.md);
       const reportID = numbered ? report[0]! : 0;
-      void held.Invoke(mach_absolute_time(), reportID, report.length, kIOHIDReportTypeInput, entry.md).finally(() => {
+      void held!.Invoke(mach_absolute_time(), reportID, report.length, kIOHIDReportTypeInput, entry.md).finally(() => {
         this.#out.delete(entry.md);
-        if (this.#poolMembers.has(entry.md)) this.#pool.push(entry);
-        else entry.md.release();
+        if (!this.#poolMembers.has(entry.md)) return void entry.md.release();
+        const next = this.#backlog.shift();
+        if (next) return deliver(next, entry);
+        this.#pool.push(entry);
+        this.#dropLogged = false;
       });
+    };
+    const off = this.#handle.onInputReport((report) => {
+      if (!held) return;
+      if (this.#poolMembers.size === 0) for (let i = 0; i < kIOHIDInterfaceDefaultReportPoolSize; i++) this.#addToPool(IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, this.#maxInputReportSize()));
+      if (report.length > this.#maxInputReportSize()) return this.#drop(`a ${report.length}-byte report is longer than the descriptor's input reports`);
+      const entry = this.#backlog.length ? undefined : this.#pool.pop();
+      if (entry) return deliver(report, entry);
+      // hidraw, too, keeps the reports that came first and drops the newest.
+      if (this.#backlog.length >= kIOHIDInterfaceReportBacklog) return this.#drop(`every pool buffer was out and ${kIOHIDInterfaceReportBacklog} reports were waiting`);
+      this.#backlog.push(report.slice());
     });
     this.#unsubscribe = () => {
       off();
@@ -225,14 +248,18 @@ export class IOHIDInterface extends IOService {
   }
 
   #emptyPool(): void {
+    this.#backlog = [];
     for (const md of this.#poolMembers) if (!this.#out.has(md)) md.release();
     this.#poolMembers.clear();
     this.#pool = [];
   }
 
-  #drop(): void {
+  #drop(why: string): void {
     this.#dropped++;
     this.setProperty('IOHIDReportsDropped', this.#dropped);
+    if (this.#dropLogged) return;
+    this.#dropLogged = true;
+    console.error(`${this.getName()}: input reports dropped (${why}); IOHIDReportsDropped counts them`);
   }
 
   #maxInputReportSize(): number {

@@ -16,6 +16,8 @@ export { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
 export { VirtualHIDDevice, type VirtualHIDDeviceHandlers } from './backend/virtual/VirtualHIDDevice';
 export {
   IOHIDInterface,
+  kIOHIDInterfaceDefaultReportPoolSize,
+  kIOHIDInterfaceReportBacklog,
   kIOHIDReportTypeInput,
   kIOHIDReportTypeOutput,
   kIOHIDReportTypeFeature,
