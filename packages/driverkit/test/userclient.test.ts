@@ -265,6 +265,26 @@ describe('clients and drivers that go away', () => {
     expect(bench.lines.filter((l) => l.endsWith('EchoUserClient Stop'))).toHaveLength(2);
   });
 
+  test('a client that dies has the completions its driver kept aborted (OSAction.Aborted), and completing one is kIOReturnNotAttached', async () => {
+    const script = `
+      import { IOConnectCallAsyncMethod, IOMainPortCreate, IONotificationPortCreate, IOServiceGetMatchingService, IOServiceNameMatching, IOServiceOpen } from '@driverkit/driverkit/client';
+      const port = IOMainPortCreate(process.argv[1]);
+      const s = await IOServiceGetMatchingService(port, IOServiceNameMatching('EchoDriver'));
+      const c = await IOServiceOpen(s, 0);
+      const n = IONotificationPortCreate(port);
+      for (let i = 0; i < 3; i++) await IOConnectCallAsyncMethod(c, 8, n, { callback: () => {} });
+      console.log('waiting');
+      setInterval(() => {}, 1000);
+    `;
+    const before = bench.lines.filter((l) => l.includes('completion aborted')).length;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, bench.socket.path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((r) => child.stdout.once('data', r));
+    expect(bench.lines.filter((l) => l.includes('completion aborted')).length).toBe(before);
+    child.kill('SIGKILL');
+    await waitFor(() => bench.lines.filter((l) => l.includes('completion aborted')).length === before + 3);
+    expect(bench.lines.filter((l) => l.includes('completion aborted')).slice(-3)).toEqual(Array(3).fill(expect.stringMatching(/completion aborted; AsyncCompletion then: AsyncCompletion: the app that made the call is gone: kIOReturnNotAttached \(0xe00002d9\)$/)));
+  });
+
   test('a driver that dies fails pending calls with kIOReturnNotAttached and sends terminated notifications', async () => {
     const echo = await bench.service('Echo');
     const pid = Number((await IORegistryEntryCreateCFProperties(echo)).getObject('DriverPID')!.toString());

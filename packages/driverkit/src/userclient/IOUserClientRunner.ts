@@ -20,6 +20,9 @@ export interface IOUserClientMemoryGrant {
   options: bigint;
 }
 
+/** Completions the driver kept past its ExternalMethod, per user client: aborted when the app's end goes. */
+const kept = new WeakMap<IOUserClient, Set<OSAction>>();
+
 /**
  * Runs user-client work inside the process that holds the driver (a driver process, or the host in
  * in-process mode): opening one through the service's NewUserClient, calling ExternalMethod on the
@@ -39,8 +42,25 @@ export class IOUserClientRunner {
     return created;
   }
 
-  /** Ends a user client: Terminate (its Stop runs) and the opener's reference goes. */
+  /**
+   * Ends a user client: each completion the driver still holds is cancelled and told `Aborted` (the
+   * app that would receive it is gone, so AsyncCompletion on it is kIOReturnNotAttached), then
+   * Terminate (its Stop runs) and the opener's reference goes.
+   */
   static async close(userClient: IOUserClient): Promise<void> {
+    const held = kept.get(userClient);
+    kept.delete(userClient);
+    for (const action of held ?? []) {
+      if (action.isFreed()) continue;
+      // Cancelled first, so an aborted handler that tries to complete it learns the app is gone.
+      action.Cancel();
+      try {
+        action.Aborted();
+      } catch (e) {
+        // A driver's handler that throws must not keep its user client from closing.
+        console.error(`${userClient.getClassName()}: an OSAction aborted handler threw: ${errorReason(e)}`);
+      }
+    }
     await userClient.Terminate();
     userClient.release();
   }
@@ -91,6 +111,7 @@ export class IOUserClientRunner {
       return { status: ioReturnFromException(e), message: errorReason(e), scalarOutput: [], structureOutput: null, structureOutputLength: 0 };
     } finally {
       // The driver keeps a completion by retaining it; ours goes now.
+      if (completion && completion.getRetainCount() > 1) keep(userClient, completion);
       completion?.release();
       for (const m of attached) m.close();
     }
@@ -110,6 +131,14 @@ export class IOUserClientRunner {
       memory.release();
     }
   }
+}
+
+function keep(userClient: IOUserClient, completion: OSAction): void {
+  let held = kept.get(userClient);
+  if (!held) kept.set(userClient, (held = new Set()));
+  // Completed and released ones are pruned as the set grows, so a long-lived client does not pile them up.
+  if (held.size >= 64) for (const a of held) if (a.isFreed()) held.delete(a);
+  held.add(completion);
 }
 
 function attach(name: string, attached: IOSharedMemory[]): IOSharedMemory {
