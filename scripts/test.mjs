@@ -58,7 +58,7 @@ for (const w of workspaces) {
 }
 const leaked = await leaksSince(before);
 if (leaked.length) console.log(`leak check: ${leaked.length} thing(s) the run left behind:\n${leaked.map((l) => `  ${l}`).join('\n')}`);
-else console.log('leak check: the run left nothing behind (processes, shared memory, interfaces, namespaces, tty links, audio FIFOs and modules)');
+else console.log('leak check: the run left nothing behind (processes, shared memory, interfaces, namespaces, tty links, audio FIFOs and modules, listening host sockets)');
 if (missing.length) console.log(`no jest results from: ${missing.join(', ')} (their test task did not run to the end)`);
 if (suitesFailed) console.log(`${suitesFailed} test suite(s) failed to run`);
 const ok = turbo.status === 0 && failed === 0 && suitesFailed === 0 && missing.length === 0 && leaked.length === 0;

@@ -1,6 +1,6 @@
 // The leak checker `npm test` ends with: what the system holds that the project's code makes (driver and
 // host processes, /dev/shm regions, network interfaces and namespaces, tty links, audio FIFOs, audio
-// server modules) is listed before the run and after it, and whatever is new after it is a leak: a test,
+// server modules, host sockets still listening) is listed before the run and after it, and whatever is new after it is a leak: a test,
 // a host or a driver left it behind. Each leak is named with what it is, so the test that left it can
 // be found.
 const { execFileSync } = require('node:child_process');
@@ -34,6 +34,21 @@ function processes() {
   return found;
 }
 
+/**
+ * Host sockets something still listens on (the kernel's table of bound Unix sockets): a host, or a
+ * test's in-process IOHostSocket, that was never closed, whatever process holds it.
+ */
+function hostSockets() {
+  let table = '';
+  try {
+    table = readFileSync('/proc/net/unix', 'utf8');
+  } catch {
+    return [];
+  }
+  const paths = table.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[7]).filter((p) => p && /(^|\/)host\.sock$|\/driverkit\/[^/]+\.sock$/.test(p));
+  return [...new Set(paths)];
+}
+
 /** What the system holds of the project's making, by kind. */
 function snapshot(dirs = {}) {
   const tty = dirs.tty ?? process.env.DRIVERKIT_TTY_DIR ?? '/run/driverkit/tty';
@@ -45,6 +60,7 @@ function snapshot(dirs = {}) {
     'network namespace': output('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]).filter(Boolean),
     [`tty link (${tty})`]: list(tty),
     [`audio FIFO (${audio})`]: list(audio),
+    'listening host socket': hostSockets(),
     'audio server module': output('pactl', ['list', 'short', 'modules']).split('\n').filter((l) => /\bdk\.|driverkit/.test(l)).map((l) => l.split('\t').slice(0, 2).join(' ')),
   };
 }

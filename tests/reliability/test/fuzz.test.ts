@@ -7,11 +7,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
-import { IOReturnError, OSSerializeBinary, OSSerializeXML, OSUnserializeBinary, OSUnserializeXML, toOSDictionary } from '@driverkit/driverkit';
+import { IOMessageChannel, IOReturnError, OSDictionary, OSSerializeBinary, OSSerializeXML, OSUnserializeBinary, OSUnserializeXML, toOSDictionary } from '@driverkit/driverkit';
 import { USBCapture, parseBOSDescriptor, parseConfigurationDescriptor, parseDeviceDescriptor } from '@driverkit/usbdriverkit';
-import { parseReportDescriptor } from '@driverkit/hiddriverkit';
+import { HIDRecording, HIDReportProcessor, decodeReport, parseReportDescriptor } from '@driverkit/hiddriverkit';
 import { CaptureFile } from '@driverkit/networkingdriverkit';
+// Internal to the core (what the host runs on each user-client frame), so reached by path.
+import { decodeCall, encodeCall, frame as callFrame } from '../../../packages/driverkit/src/userclient/IOUserClientCall';
+import { record } from '../results.cjs';
 
 const data = join(__dirname, '../../../../shared/data');
 const runs = Number(process.env.FUZZ_RUNS ?? 300);
@@ -22,6 +26,65 @@ const files = (dir: string, pattern: RegExp) =>
 
 const plist = toOSDictionary({ IOKitPersonalities: { Driver: { IOClass: 'IOUserService', idVendor: 0x05ac, big: 2n ** 63n, list: [true, 'x', new Uint8Array([1, 2, 3])] } }, nested: { a: { b: { c: [1, 2, 3] } } } });
 const configuration = Uint8Array.from([9, 2, 32, 0, 1, 1, 0, 0x80, 50, 9, 4, 0, 0, 2, 0xff, 0, 0, 0, 7, 5, 0x81, 2, 64, 0, 0, 7, 5, 1, 2, 64, 0, 0]);
+
+/** A stream of frames as the host's socket reads them: a u32 length, then an OSSerializeBinary dictionary. */
+const framed = (...messages: OSDictionary[]) =>
+  new Uint8Array(
+    Buffer.concat(
+      messages.map((m) => {
+        const body = OSSerializeBinary(m);
+        const h = Buffer.alloc(4);
+        h.writeUInt32LE(body.length);
+        return Buffer.concat([h, body]);
+      }),
+    ),
+  );
+const call = encodeCall(
+  { selector: 3n, scalarInput: [1n, 2n ** 63n], structureInput: new Uint8Array([1, 2, 3, 4]), structureInputMemory: null, structureInputLength: 0, scalarOutputCount: 2, structureOutputMaximumSize: 4096, structureOutputMemory: null, asyncReference: [7n, 8n] },
+  callFrame(),
+);
+call.setObject('op', 'call');
+call.setObject('rid', 9);
+
+/**
+ * The host's reading of a byte stream from an app or a driver process: frames are cut and decoded by
+ * IOMessageChannel (fed in two chunks, as a socket may split them), and each user-client call is read
+ * by decodeCall. A refusal closes the channel with an IOReturnError; anything else is a crash.
+ */
+function readHostStream(bytes: Uint8Array): void {
+  const stream = new PassThrough();
+  const channel = new IOMessageChannel(stream);
+  const half = bytes.length >> 1;
+  let refusal: IOReturnError | null = null;
+  channel.onMessage = (m) => {
+    try {
+      if (m.getObject('op')?.isEqualTo('call')) decodeCall(m);
+    } catch (e) {
+      if (!(e instanceof IOReturnError)) throw e;
+      refusal ??= e;
+    }
+  };
+  channel.onClose = (e) => {
+    if (e && !(e instanceof IOReturnError)) throw e;
+    refusal ??= e;
+  };
+  stream.emit('data', Buffer.from(bytes.subarray(0, half)));
+  stream.emit('data', Buffer.from(bytes.subarray(half)));
+  if (refusal) throw refusal;
+}
+
+// Recorded HID devices: each mutation of a report is processed against its own descriptor.
+const hidDevices = readdirSync(join(data, 'hid/wacom/recordings')).map((f) => HIDRecording.fromHidRecorder(readFileSync(join(data, 'hid/wacom/recordings', f), 'utf8')));
+const hidParsed = hidDevices.map((d) => parseReportDescriptor(d.reportDescriptor));
+const hidProcessors = hidParsed.map((d) => new HIDReportProcessor(d));
+/** A report as [device index, bytes…], so a mutation of the first byte picks another device. */
+const hidSeeds = hidDevices.flatMap((d, i) => d.reports.slice(0, 20).map((r) => Uint8Array.of(i, ...r.report)));
+function processReport(b: Uint8Array): void {
+  const i = (b[0] ?? 0) % hidDevices.length;
+  const report = b.subarray(1);
+  hidProcessors[i]!.process('input', report, 0n);
+  decodeReport(hidParsed[i]!, 'input', report);
+}
 
 /** Each parser, and the real inputs its mutations start from. */
 const parsers: Array<{ name: string; seeds: Uint8Array[]; parse: (bytes: Uint8Array) => unknown }> = [
@@ -34,6 +97,12 @@ const parsers: Array<{ name: string; seeds: Uint8Array[]; parse: (bytes: Uint8Ar
   { name: 'USB captures (usbmon, USBPcap)', seeds: files('usb/usbmon-tools', /\.pcap$/), parse: (b) => USBCapture.fromBytes(b) },
   { name: 'USB captures (USB 2.0 packets)', seeds: files('usb/packetry/captures/mouse', /\.pcap$/), parse: (b) => USBCapture.fromBytes(b) },
   { name: 'Ethernet captures (pcap, pcapng)', seeds: files('net/tcpdump', /\.pcap(ng)?$/).slice(0, 12), parse: (b) => CaptureFile.parse(b) },
+  { name: 'HID input reports (recorded Wacom tablets)', seeds: hidSeeds, parse: processReport },
+  {
+    name: 'host and user-client frames',
+    seeds: [framed(call), framed(toOSDictionary({ op: 'getProperties', rid: 1, service: 1 }), call), framed(toOSDictionary({ op: 'open', rid: 2, service: 1, type: 0 }))],
+    parse: readHostStream,
+  },
 ];
 
 /** One change to an input. */
@@ -69,6 +138,8 @@ describe.each(parsers)('$name', ({ name, seeds, parse }) => {
     expect(seeds.length).toBeGreaterThan(0);
     let refused = 0;
     let slowest = 0;
+    const rss = process.memoryUsage.rss();
+    let peak = rss;
     fc.assert(
       fc.property(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 4 }), (seed, mutations) => {
         const input = apply(seed, mutations);
@@ -81,11 +152,17 @@ describe.each(parsers)('$name', ({ name, seeds, parse }) => {
           refused += 1;
         } finally {
           slowest = Math.max(slowest, performance.now() - started);
+          peak = Math.max(peak, process.memoryUsage.rss());
         }
         if (performance.now() - started > 1000) throw new Error(`${name} took ${Math.round(performance.now() - started)} ms on a ${input.length}-byte input`);
       }),
       { numRuns: runs, seed: Number(process.env.FUZZ_SEED ?? 0x5eed) },
     );
-    process.stdout.write(`fuzz ${name}: ${runs} inputs, 0 crashes, 0 hangs, ${refused} refused with a named reason, slowest ${slowest.toFixed(1)} ms\n`);
+    // A parser that believes a huge count or length would allocate for it: the process would grow by it.
+    const growth = (peak - rss) / 2 ** 20;
+    const figures = `0 crashes, 0 hangs (slowest ${slowest.toFixed(1)} ms), ${refused} refused with a named reason, RSS +${growth.toFixed(0)} MiB`;
+    process.stdout.write(`fuzz ${name}: ${runs} inputs, ${figures}\n`);
+    record({ area: 'fuzzing', check: name, count: runs, of: 'inputs', outcome: growth < 256 ? 'held' : 'FAILED', figures });
+    expect(growth).toBeLessThan(256);
   });
 });

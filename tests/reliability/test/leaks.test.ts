@@ -1,6 +1,7 @@
 // The leak checker against real leftovers of each kind it knows, made and removed by the test.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,12 +23,16 @@ test('what a run adds is a leak, named by kind; what it takes away again is not'
   // A host that was never stopped: the command's script in its arguments.
   const host = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '/opt/app/node_modules/@driverkit/driverkit/bin/driverkit.mjs', 'run'], { stdio: 'ignore' });
   const shm = `/dev/shm/driverkit.${process.pid}.leaktest`;
+  // A host socket nobody closed (an in-process host a test forgot).
+  const server = createServer();
+  const sock = join(mkdtempSync(join(tmpdir(), 'dk-leaks-sock-')), 'host.sock');
   try {
     writeFileSync(shm, 'x');
     execFileSync('ip', ['link', 'add', 'dkleak0', 'type', 'veth', 'peer', 'name', 'dkleak1']);
     writeFileSync(join(dirs.tty, 'cu.leak0'), '');
+    await new Promise<void>((r) => server.listen(sock, r));
     await new Promise((r) => setTimeout(r, 100));
-    const found = leaks(before, snapshot(dirs)).filter(mine(`pid ${host.pid}:`, 'leaktest', 'dkleak', 'cu.leak0'));
+    const found = leaks(before, snapshot(dirs)).filter(mine(`pid ${host.pid}:`, 'leaktest', 'dkleak', 'cu.leak0', sock));
     expect(found).toEqual(
       expect.arrayContaining([
         expect.stringMatching(new RegExp(`^driver or host process: pid ${host.pid}: .*bin/driverkit\\.mjs run$`)),
@@ -35,16 +40,18 @@ test('what a run adds is a leak, named by kind; what it takes away again is not'
         'network interface: dkleak0',
         'network interface: dkleak1',
         `tty link (${dirs.tty}): cu.leak0`,
+        `listening host socket: ${sock}`,
       ]),
     );
-    expect(found).toHaveLength(5);
+    expect(found).toHaveLength(6);
   } finally {
+    await new Promise((r) => server.close(r));
     host.kill('SIGKILL');
     rmSync(shm, { force: true });
     execFileSync('ip', ['link', 'del', 'dkleak0'], { stdio: 'ignore' });
     rmSync(join(dirs.tty, 'cu.leak0'), { force: true });
   }
-  expect(await leaksSince(before, 2000, dirs, mine(`pid ${host.pid}:`, 'leaktest', 'dkleak', 'cu.leak0'))).toEqual([]);
+  expect(await leaksSince(before, 2000, dirs, mine(`pid ${host.pid}:`, 'leaktest', 'dkleak', 'cu.leak0', sock))).toEqual([]);
 });
 
 test('a process still ending when the run ends gets its grace; one that does not is reported', async () => {

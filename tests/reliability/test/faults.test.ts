@@ -1,0 +1,175 @@
+/**
+ * Faults, each repeated FAULT_ROUNDS times (5 in npm test, more in `npm run reliability`), through the
+ * paths users take: drivers in their own processes, apps over the host's socket, the CLI host.
+ * Every pending request must end with the right kIOReturn code, nothing may hang, and nothing may be
+ * left: no driver process outlives its host, the host's descriptors stay flat across crashes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  IOClientPolicy,
+  IOConnectCallAsyncMethod,
+  IOConnectCallScalarMethod,
+  IOHostSocket,
+  IOMainPortCreate,
+  IONotificationPortCreate,
+  IORegistryEntryCreateCFProperties,
+  IOServiceGetMatchingService,
+  IOServiceHost,
+  IOServiceMatching,
+  IOServiceOpen,
+  IOUserClientRouter,
+  kIOReturnNotAttached,
+  toOSDictionary,
+  type IOMainPort,
+} from '@driverkit/driverkit';
+import { alive, waitFor } from '../../../packages/driverkit/test/helpers';
+import { record } from '../results.cjs';
+
+const rounds = Number(process.env.FAULT_ROUNDS ?? 5);
+const root = join(__dirname, '../../..');
+const fixture = join(root, 'packages/driverkit/test/fixtures/drivers/UCDrivers');
+const cli = join(root, 'packages/driverkit/bin/driverkit.mjs');
+const fds = (pid: number | 'self') => readdirSync(`/proc/${pid}/fd`).length;
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+
+async function echo(port: IOMainPort, not?: number): Promise<{ pid: number; ref: NonNullable<Awaited<ReturnType<typeof IOServiceGetMatchingService>>> }> {
+  const matching = IOServiceMatching('IOUserService');
+  matching.setObject('IOPropertyMatch', toOSDictionary({ IOMatchCategory: 'Echo' }));
+  let found: { pid: number; ref: NonNullable<Awaited<ReturnType<typeof IOServiceGetMatchingService>>> } | null = null;
+  const until = Date.now() + 20_000;
+  while (!found) {
+    if (Date.now() > until) throw new Error('no Echo service (re)started within 20 s');
+    const ref = await IOServiceGetMatchingService(port, matching).catch(() => null);
+    const pid = ref ? Number((await IORegistryEntryCreateCFProperties(ref).catch(() => null))?.getObject('DriverPID')?.toString() ?? 0) : 0;
+    if (ref && pid && pid !== not) found = { pid, ref };
+    else await new Promise((r) => setTimeout(r, 10));
+  }
+  return found;
+}
+
+/** How an app's pending call ended: its kIOReturn code and how long after the fault. */
+async function ending(pending: Promise<unknown>, since: () => number): Promise<{ code: number | string; ms: number }> {
+  try {
+    await pending;
+    return { code: 'completed', ms: since() };
+  } catch (e) {
+    return { code: (e as { code?: number }).code ?? String(e), ms: since() };
+  }
+}
+
+test(`a driver SIGKILLed in the middle of user-client calls, ${rounds} times: pending calls end with kIOReturnNotAttached, the driver is relaunched, the host's descriptors stay flat`, async () => {
+  const host = new IOServiceHost({ relaunchDelayMs: 5, relaunchMaxDelayMs: 20, log: () => {} });
+  const socket = new IOHostSocket(host, join(mkdtempSync(join(tmpdir(), 'dk-faults-')), 'host.sock'));
+  new IOUserClientRouter(host, socket, IOClientPolicy.empty());
+  await socket.listen();
+  host.addDriverBundle(fixture);
+  await host.whenIdle();
+  const port = IOMainPortCreate(socket.path);
+  const codes = new Map<string, number>();
+  const endings: number[] = [];
+  const relaunches: number[] = [];
+  let last = 0;
+  let fdsBefore = 0;
+  try {
+    // One round first so that the descriptors counted are those of a host already serving.
+    for (let r = 0; r <= rounds; r++) {
+      const started = Date.now();
+      const { pid, ref } = await echo(port, last);
+      if (r > 0) relaunches.push(Date.now() - started);
+      if (r === 1) fdsBefore = fds('self');
+      const c = await IOServiceOpen(ref, 0);
+      const n = IONotificationPortCreate(port);
+      // A completion the driver keeps (method 8), and a call it is running (a slow method; the user
+      // client's queue is serial, so it goes second).
+      await IOConnectCallAsyncMethod(c, 8, n, { callback: () => {} });
+      const slow = IOConnectCallScalarMethod(c, 3, [60_000], 1);
+      await new Promise((res) => setTimeout(res, 20));
+      const killed = Date.now();
+      process.kill(pid, 'SIGKILL');
+      const end = await ending(slow, () => Date.now() - killed);
+      const after = await ending(IOConnectCallScalarMethod(c, 0, [1, 2], 2), () => Date.now() - killed);
+      for (const e of [end, after]) codes.set(String(e.code), (codes.get(String(e.code)) ?? 0) + 1);
+      endings.push(end.ms);
+      await waitFor(() => !alive(pid), 5000, `driver ${pid} gone`);
+      n.destroy();
+      last = pid;
+    }
+    await echo(port, last);
+    const fdsAfter = fds('self');
+    const figures = `${rounds * 2} pending and later calls: ${[...codes].map(([c, k]) => `${k}× ${c === String(kIOReturnNotAttached) ? 'kIOReturnNotAttached' : c}`).join(', ')}; ended ${median(endings)} ms (median) / ${Math.max(...endings)} ms (max) after the kill; relaunched in ${median(relaunches)} ms (median); host fds ${fdsBefore} → ${fdsAfter}`;
+    const held = codes.size === 1 && codes.has(String(kIOReturnNotAttached)) && fdsAfter <= fdsBefore + 2;
+    record({ area: 'faults', check: 'driver SIGKILL during user-client calls', count: rounds, of: 'kills', outcome: held ? 'held' : 'FAILED', figures });
+    expect([...codes.keys()]).toEqual([String(kIOReturnNotAttached)]);
+    expect(fdsAfter).toBeLessThanOrEqual(fdsBefore + 2);
+  } finally {
+    port.close();
+    await socket.close();
+    await host.stop();
+  }
+}, 60_000 + rounds * 5_000);
+
+/** `driverkit run` on the fixture, as a user starts it; resolves once its socket answers. */
+async function startHost(socketPath: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [cli, 'run', fixture, '--socket', socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const until = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`the host did not start:\n${out}`);
+    const up = await new Promise<boolean>((res) => {
+      const s = connect(socketPath, () => (s.end(), res(true)));
+      s.on('error', () => res(false));
+    });
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test(`the host SIGKILLed with apps connected, ${rounds} times: their calls end with kIOReturnNotAttached, no driver process is orphaned, a new host on the same socket serves them`, async () => {
+  const socketPath = join(mkdtempSync(join(tmpdir(), 'dk-hostkill-')), 'host.sock');
+  const codes = new Map<string, number>();
+  const orphanWaits: number[] = [];
+  let orphans = 0;
+  let served = 0;
+  let host: ChildProcess | null = null;
+  try {
+    for (let r = 0; r < rounds; r++) {
+      host = await startHost(socketPath);
+      const port = IOMainPortCreate(socketPath);
+      const { pid, ref } = await echo(port);
+      const c = await IOServiceOpen(ref, 0);
+      // The new host serves: a call round-trips before the fault.
+      const [a] = await IOConnectCallScalarMethod(c, 0, [r, 0], 2);
+      if (a === BigInt(r + 1)) served++;
+      const slow = IOConnectCallScalarMethod(c, 3, [60_000], 1);
+      await new Promise((res) => setTimeout(res, 20));
+      const killed = Date.now();
+      host.kill('SIGKILL');
+      const end = await ending(slow, () => Date.now() - killed);
+      codes.set(String(end.code), (codes.get(String(end.code)) ?? 0) + 1);
+      // The driver process notices its host is gone and exits.
+      const gone = await waitFor(() => !alive(pid), 10_000).then(() => true, () => false);
+      if (!gone) {
+        orphans++;
+        process.kill(pid, 'SIGKILL');
+      }
+      orphanWaits.push(Date.now() - killed);
+      await new Promise((res) => host!.exitCode !== null || host!.signalCode !== null ? res(null) : host!.once('exit', res));
+      port.close();
+      host = null;
+    }
+    const figures = `${rounds} pending calls: ${[...codes].map(([c, k]) => `${k}× ${c === String(kIOReturnNotAttached) ? 'kIOReturnNotAttached' : c}`).join(', ')}; driver processes gone ${median(orphanWaits)} ms (median) / ${Math.max(...orphanWaits)} ms (max) after the host; ${orphans} orphaned; ${served}/${rounds} restarted hosts served calls on the same socket`;
+    const held = codes.size === 1 && codes.has(String(kIOReturnNotAttached)) && orphans === 0 && served === rounds;
+    record({ area: 'faults', check: 'host SIGKILL with apps connected, then restart', count: rounds, of: 'kills', outcome: held ? 'held' : 'FAILED', figures });
+    expect([...codes.keys()]).toEqual([String(kIOReturnNotAttached)]);
+    expect(orphans).toBe(0);
+    expect(served).toBe(rounds);
+  } finally {
+    host?.kill('SIGKILL');
+  }
+}, 60_000 + rounds * 15_000);

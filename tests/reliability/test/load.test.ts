@@ -1,0 +1,122 @@
+/**
+ * Load: 100 apps (4 processes × 25 connections, each its own socket to the host) calling NullDriver's
+ * CheckedScalar back to back for LOAD_SECONDS (5 in npm test, 60 in `npm run reliability`), through
+ * `driverkit run samples/NullDriver` as a user starts it. Every answer is checked; throughput, latency
+ * percentiles, errors, and the host's and driver's memory trend are recorded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IOMainPortCreate, IORegistryEntryCreateCFProperties, IOServiceGetMatchingService, IOServiceNameMatching } from '@driverkit/driverkit';
+import { record } from '../results.cjs';
+
+const seconds = Number(process.env.LOAD_SECONDS ?? 5);
+const processes = 4;
+const perProcess = 25;
+const root = join(__dirname, '../../..');
+const cli = join(root, 'packages/driverkit/bin/driverkit.mjs');
+const sample = join(root, 'samples/NullDriver');
+
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** Least-squares slope of `ys` over `xs`. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den ? num / den : 0;
+}
+
+test(`${processes * perProcess} apps on NullDriver's user client for ${seconds} s: every answer right, no errors, memory flat`, async () => {
+  const socketPath = join(mkdtempSync(join(tmpdir(), 'dk-load-')), 'host.sock');
+  const host: ChildProcess = spawn(process.execPath, [cli, 'run', sample, '--socket', socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let logBytes = 0;
+  let early = '';
+  host.stdout!.on('data', (d: Buffer) => ((logBytes += d.length), early.length < 4000 && (early += d)));
+  host.stderr!.on('data', (d: Buffer) => early.length < 4000 && (early += d));
+  const workers: ChildProcess[] = [];
+  try {
+    for (const until = Date.now() + 20_000; ; ) {
+      if (host.exitCode !== null || Date.now() > until) throw new Error(`the host did not start:\n${early}`);
+      const up = await new Promise<boolean>((res) => {
+        const s = connect(socketPath, () => (s.end(), res(true)));
+        s.on('error', () => res(false));
+      });
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const port = IOMainPortCreate(socketPath);
+    let driverPid = 0;
+    for (const until = Date.now() + 20_000; !driverPid; await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > until) throw new Error(`NullDriver did not start:\n${early}`);
+      const s = await IOServiceGetMatchingService(port, IOServiceNameMatching('NullDriver'));
+      const pid = s ? (await IORegistryEntryCreateCFProperties(s)).getObject('IOUserServerPID') : null;
+      driverPid = pid ? Number(pid.toString()) : 0;
+    }
+    port.close();
+
+    const results: string[] = [];
+    let ready = 0;
+    for (let i = 0; i < processes; i++) {
+      const w = spawn(process.execPath, [join(__dirname, '../load-client.mjs'), socketPath, String(perProcess), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      w.stdout!.on('data', (d) => {
+        out += d;
+        if (out.startsWith('ready\n') && !(w as { counted?: boolean }).counted) ((w as { counted?: boolean }).counted = true), ready++;
+      });
+      w.on('exit', () => results.push(out.slice(out.indexOf('\n') + 1)));
+      workers.push(w);
+    }
+    // Memory, sampled once a second while the load runs.
+    const samples: Array<{ t: number; host: number; driver: number }> = [];
+    for (const until = Date.now() + 30_000; ready < processes; await new Promise((r) => setTimeout(r, 20))) if (Date.now() > until) throw new Error('the load clients did not connect');
+    const t0 = Date.now();
+    const sampler = setInterval(() => samples.push({ t: (Date.now() - t0) / 1000, host: rssMiB(host.pid!), driver: rssMiB(driverPid) }), 1000);
+    await Promise.all(workers.map((w) => (w.exitCode !== null ? null : new Promise((r) => w.once('exit', r)))));
+    clearInterval(sampler);
+
+    let calls = 0;
+    let wrong = 0;
+    const errors: Record<string, number> = {};
+    const histogram = new Map<number, number>();
+    for (const r of results) {
+      const o = JSON.parse(r) as { calls: number; wrong: number; errors: Record<string, number>; histogram: [number, number][] };
+      calls += o.calls;
+      wrong += o.wrong;
+      for (const [k, v] of Object.entries(o.errors)) errors[k] = (errors[k] ?? 0) + v;
+      for (const [b, n] of o.histogram) histogram.set(b, (histogram.get(b) ?? 0) + n);
+    }
+    const sorted = [...histogram].sort((a, b) => a[0] - b[0]);
+    const percentile = (p: number) => {
+      let seen = 0;
+      for (const [b, n] of sorted) if ((seen += n) >= p * calls) return b / 100;
+      return NaN;
+    };
+    const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
+    // The trend after the first fifth (start-up allocation), in MiB per minute.
+    const steady = samples.slice(Math.floor(samples.length / 5));
+    const trend = (k: 'host' | 'driver') => slope(steady.map((s) => s.t), steady.map((s) => s[k])) * 60;
+    const span = (k: 'host' | 'driver') => `${steady[0]?.[k].toFixed(0)}→${steady.at(-1)?.[k].toFixed(0)} MiB (${trend(k) >= 0 ? '+' : ''}${trend(k).toFixed(1)} MiB/min)`;
+    const figures = `${calls} calls, ${Math.round(calls / seconds)}/s; p50 ${percentile(0.5).toFixed(2)} ms, p99 ${percentile(0.99).toFixed(2)} ms; ${wrong} wrong answers, ${errorCount} errors${errorCount ? ` (${JSON.stringify(errors)})` : ''}; RSS host ${span('host')}, driver ${span('driver')}; host log ${(logBytes / 2 ** 20).toFixed(0)} MiB`;
+    process.stdout.write(`load: ${figures}\n`);
+    // Flat: a steady climb would show as a slope; 32 MiB/min leaves room for the GC's own swings in a short run.
+    const flat = seconds < 20 || (trend('host') < 32 && trend('driver') < 32);
+    const held = calls > 0 && wrong === 0 && errorCount === 0 && flat;
+    record({ area: 'load', check: `${processes * perProcess} apps calling NullDriver's CheckedScalar back to back`, count: seconds, of: 'seconds', outcome: held ? 'held' : 'FAILED', figures });
+    expect({ wrong, errors }).toEqual({ wrong: 0, errors: {} });
+    expect(calls).toBeGreaterThan(0);
+    expect(flat).toBe(true);
+  } finally {
+    for (const w of workers) w.kill('SIGKILL');
+    host.kill('SIGTERM');
+    if (host.exitCode === null) await new Promise((r) => host.once('exit', r));
+  }
+}, 90_000 + seconds * 1000);
