@@ -22,10 +22,14 @@ import {
   IOServiceMatching,
   IOServiceOpen,
   IOUserClientRouter,
+  kIOReturnNoDevice,
   kIOReturnNotAttached,
+  kIOReturnOverrun,
+  kIOReturnTimeout,
   toOSDictionary,
   type IOMainPort,
 } from '@driverkit/driverkit';
+import { kUSBHostReturnPipeStalled } from '@driverkit/usbdriverkit';
 import { alive, waitFor } from '../../../packages/driverkit/test/helpers';
 import { record } from '../results.cjs';
 
@@ -75,8 +79,8 @@ test(`a driver SIGKILLed in the middle of user-client calls, ${rounds} times: pe
   let last = 0;
   let fdsBefore = 0;
   try {
-    // One round first so that the descriptors counted are those of a host already serving.
-    for (let r = 0; r <= rounds; r++) {
+    // The descriptors are counted after the first round, once the host is already serving.
+    for (let r = 0; r < rounds; r++) {
       const started = Date.now();
       const { pid, ref } = await echo(port, last);
       if (r > 0) relaunches.push(Date.now() - started);
@@ -173,3 +177,38 @@ test(`the host SIGKILLed with apps connected, ${rounds} times: their calls end w
     host?.kill('SIGKILL');
   }
 }, 60_000 + rounds * 15_000);
+
+test(`USB faults on the virtual bench, met by a driver in its own process, ${rounds} devices: halted endpoint, timeout, babble, unplug under a pending read`, async () => {
+  const socketPath = join(mkdtempSync(join(tmpdir(), 'dk-usbfaults-')), 'host.sock');
+  const host = spawn(process.execPath, [cli, 'run', join(__dirname, '../fixtures/USBFaults'), '--socket', socketPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, USB_FAULT_ROUNDS: String(rounds) } });
+  let out = '';
+  host.stdout!.on('data', (d) => (out += d));
+  host.stderr!.on('data', (d) => (out += d));
+  const expected: Record<string, [number, number]> = { stall: [kUSBHostReturnPipeStalled, 0], timeout: [kIOReturnTimeout, 0], babble: [kIOReturnOverrun, 4], unplug: [kIOReturnNoDevice, 0] };
+  try {
+    const faults = () => [...out.matchAll(/fault (\w+): status (0x[0-9a-f]+) bytes (\d+)/g)];
+    await waitFor(() => faults().length >= rounds * 4 || /fault script failed|did not start/.test(out), 30_000 + rounds * 2000, `${rounds * 4} faults met:\n${out.slice(-2000)}`);
+    const pids = [...new Set([...out.matchAll(/started USBFaultsDriver on .* pid (\d+)\)/g)].map((m) => Number(m[1])))];
+    // Each driver process ends with its device.
+    const ended = await waitFor(() => pids.every((p) => !alive(p)), 10_000).then(() => true, () => false);
+    const seen = new Map<string, { right: number; wrong: string[] }>();
+    for (const [, fault, status, bytes] of faults()) {
+      const s = seen.get(fault!) ?? { right: 0, wrong: [] };
+      const [code, n] = expected[fault!]!;
+      if (Number(status) === code >>> 0 && Number(bytes) === n) s.right++;
+      else s.wrong.push(`${status} ${bytes} bytes`);
+      seen.set(fault!, s);
+    }
+    const names: Record<string, string> = { stall: 'kUSBHostReturnPipeStalled', timeout: 'kIOReturnTimeout', babble: 'kIOReturnOverrun (4 bytes moved)', unplug: 'kIOReturnNoDevice' };
+    const figures = `${Object.keys(expected).map((f) => `${f} → ${names[f]} ${seen.get(f)?.right ?? 0}/${rounds}${seen.get(f)?.wrong.length ? ` (wrong: ${seen.get(f)!.wrong.join(', ')})` : ''}`).join('; ')}; ${pids.length} driver processes, ${pids.filter((p) => alive(p)).length} left after their devices went`;
+    const held = Object.keys(expected).every((f) => seen.get(f)?.right === rounds && !seen.get(f)!.wrong.length) && pids.length === rounds && ended;
+    record({ area: 'faults', check: 'USB stall, timeout, babble and unplug from a driver process', count: rounds * 4, of: 'faults', outcome: held ? 'held' : 'FAILED', figures });
+    expect(out).not.toMatch(/fault script failed|did not start/);
+    for (const f of Object.keys(expected)) expect({ fault: f, ...seen.get(f) }).toEqual({ fault: f, right: rounds, wrong: [] });
+    expect(pids).toHaveLength(rounds);
+    expect(ended).toBe(true);
+  } finally {
+    host.kill('SIGTERM');
+    if (host.exitCode === null) await new Promise((r) => host.once('exit', r));
+  }
+}, 60_000 + rounds * 3_000);

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IOMainPortCreate, IORegistryEntryCreateCFProperties, IOServiceGetMatchingService, IOServiceNameMatching } from '@driverkit/driverkit';
+import { IODataQueueDispatchSource, IODispatchQueue, IOMainPortCreate, IORegistryEntryCreateCFProperties, IOServiceGetMatchingService, IOServiceNameMatching, kIOReturnSuccess } from '@driverkit/driverkit';
 import { record } from '../results.cjs';
 
 const seconds = Number(process.env.LOAD_SECONDS ?? 5);
@@ -120,3 +120,57 @@ test(`${processes * perProcess} apps on NullDriver's user client for ${seconds} 
     if (host.exitCode === null) await new Promise((r) => host.once('exit', r));
   }
 }, 90_000 + seconds * 1000);
+
+test(`a data queue at full rate for ${seconds} s, producer here and consumer in another process: every record in order and intact, memory flat`, async () => {
+  const producer = IODataQueueDispatchSource.Create(64 * 1024, IODispatchQueue.Create('producer', 0, 0));
+  const name = producer.CopyMemory().sharedMemory.name!;
+  const consumer = spawn(process.execPath, [join(__dirname, '../queue-consumer.mjs'), name], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  consumer.stdout!.on('data', (d) => (out += d));
+  try {
+    for (const until = Date.now() + 20_000; !out.startsWith('ready'); await new Promise((r) => setTimeout(r, 10))) if (Date.now() > until || consumer.exitCode !== null) throw new Error(`the consumer did not start: ${out}`);
+    const samples: Array<{ t: number; producer: number; consumer: number }> = [];
+    const t0 = Date.now();
+    const sampler = setInterval(() => samples.push({ t: (Date.now() - t0) / 1000, producer: rssMiB(process.pid), consumer: rssMiB(consumer.pid!) }), 1000);
+    let seq = 0;
+    let full = 0;
+    const fill = (d: Uint8Array) => {
+      const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+      v.setUint32(0, seq, true);
+      v.setUint32(60, (seq ^ 0x5a5a5a5a) >>> 0, true);
+    };
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) {
+      // A batch between yields, so the sampler and the doorbell run.
+      for (let i = 0; i < 4096; i++) {
+        if (producer.Enqueue(64, fill) === kIOReturnSuccess) seq++;
+        else {
+          full++;
+          break;
+        }
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    const ended = performance.now();
+    clearInterval(sampler);
+    const last = (d: Uint8Array) => new DataView(d.buffer, d.byteOffset, d.byteLength).setUint32(0, 0xffffffff, true);
+    while (producer.Enqueue(64, last) !== kIOReturnSuccess) await new Promise((r) => setImmediate(r));
+    if (consumer.exitCode === null) await new Promise((r) => consumer.once('exit', r));
+    const got = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!) as { records: number; disorder: number; corrupt: number };
+    const steady = samples.slice(Math.floor(samples.length / 5));
+    const trend = (k: 'producer' | 'consumer') => slope(steady.map((x) => x.t), steady.map((x) => x[k])) * 60;
+    const span = (k: 'producer' | 'consumer') => `${steady[0]?.[k].toFixed(0)}→${steady.at(-1)?.[k].toFixed(0)} MiB (${trend(k) >= 0 ? '+' : ''}${trend(k).toFixed(1)} MiB/min)`;
+    const rate = seq / ((ended - (end - seconds * 1000)) / 1000);
+    const figures = `${seq} records of 64 B, ${(rate / 1e6).toFixed(2)} M/s; ${got.records} received, ${got.disorder} out of order, ${got.corrupt} corrupt; queue found full ${full} times; RSS producer ${span('producer')}, consumer ${span('consumer')}`;
+    process.stdout.write(`data queue load: ${figures}\n`);
+    const flat = seconds < 20 || (trend('producer') < 32 && trend('consumer') < 32);
+    const held = got.records === seq && got.disorder === 0 && got.corrupt === 0 && flat;
+    record({ area: 'load', check: 'a data queue at full rate, consumer in another process', count: seconds, of: 'seconds', outcome: held ? 'held' : 'FAILED', figures });
+    expect(got).toEqual({ records: seq, disorder: 0, corrupt: 0 });
+    expect(flat).toBe(true);
+  } finally {
+    consumer.kill('SIGKILL');
+    producer.Cancel();
+    producer.release();
+  }
+}, 60_000 + seconds * 1000);
