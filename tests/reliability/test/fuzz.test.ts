@@ -27,6 +27,25 @@ const files = (dir: string, pattern: RegExp) =>
 const plist = toOSDictionary({ IOKitPersonalities: { Driver: { IOClass: 'IOUserService', idVendor: 0x05ac, big: 2n ** 63n, list: [true, 'x', new Uint8Array([1, 2, 3])] } }, nested: { a: { b: { c: [1, 2, 3] } } } });
 const configuration = Uint8Array.from([9, 2, 32, 0, 1, 1, 0, 0x80, 50, 9, 4, 0, 0, 2, 0xff, 0, 0, 0, 7, 5, 0x81, 2, 64, 0, 0, 7, 5, 1, 2, 64, 0, 0]);
 
+// XNU's binary format by hand (a u32 signature, then u32 items: type | length, bit 31 ending a
+// collection): the shapes of CVE-2016-4656 and its kin, for the mutations to start from.
+const words = (...w: number[]) => new Uint8Array(Uint32Array.from(w).buffer);
+const kArray = 0x02000000;
+const kDictionary = 0x01000000;
+const kSymbol = 0x08000000;
+const kObject = 0x0c000000;
+const kEnd = 0x80000000;
+const hostile = [
+  // An array holding a back-reference to itself, and a dictionary whose one value refers to the dictionary (cycles).
+  words(0xd3, kEnd | kArray | 1, kEnd | kObject | 0),
+  words(0xd3, kEnd | kDictionary | 1, kSymbol | 2, 0x61, kEnd | kObject | 0),
+  // Nesting 200 deep, past the 64 levels XNU allows.
+  words(0xd3, ...Array.from({ length: 200 }, (_, i) => (i === 199 ? kEnd : 0) | kArray | 1), kEnd | kArray | 0),
+  // A collection that claims 2^24 − 1 members and holds one.
+  words(0xd3, kEnd | kArray | 0xffffff, kEnd | kArray | 0),
+];
+const deepXML = new TextEncoder().encode(`<plist version="1.0">${'<array>'.repeat(300)}${'</array>'.repeat(300)}</plist>`);
+
 /** A stream of frames as the host's socket reads them: a u32 length, then an OSSerializeBinary dictionary. */
 const framed = (...messages: OSDictionary[]) =>
   new Uint8Array(
@@ -88,8 +107,8 @@ function processReport(b: Uint8Array): void {
 
 /** Each parser, and the real inputs its mutations start from. */
 const parsers: Array<{ name: string; seeds: Uint8Array[]; parse: (bytes: Uint8Array) => unknown }> = [
-  { name: 'OSUnserializeBinary', seeds: [OSSerializeBinary(plist)], parse: (b) => OSUnserializeBinary(b) },
-  { name: 'OSUnserializeXML', seeds: [new TextEncoder().encode(OSSerializeXML(plist)), new Uint8Array(readFileSync(join(__dirname, '../../../samples/EduDriver/Info.plist')))], parse: (b) => OSUnserializeXML(Buffer.from(b).toString('latin1')) },
+  { name: 'OSUnserializeBinary', seeds: [OSSerializeBinary(plist), ...hostile], parse: (b) => OSUnserializeBinary(b) },
+  { name: 'OSUnserializeXML', seeds: [new TextEncoder().encode(OSSerializeXML(plist)), deepXML, new Uint8Array(readFileSync(join(__dirname, '../../../samples/EduDriver/Info.plist')))], parse: (b) => OSUnserializeXML(Buffer.from(b).toString('latin1')) },
   { name: 'USB configuration descriptors', seeds: [configuration], parse: (b) => parseConfigurationDescriptor(b) },
   { name: 'USB device descriptors', seeds: [Uint8Array.from([18, 1, 0, 2, 0, 0, 0, 64, 0xac, 5, 0x50, 2, 1, 0, 1, 2, 3, 1])], parse: (b) => parseDeviceDescriptor(b) },
   { name: 'USB BOS descriptors', seeds: [Uint8Array.from([5, 15, 12, 0, 1, 7, 16, 2, 2, 0, 0, 0])], parse: (b) => parseBOSDescriptor(b) },
@@ -132,6 +151,19 @@ function apply(seed: Uint8Array, mutations: Mutation[]): Uint8Array {
   }
   return b;
 }
+
+test('the hostile shapes themselves are refused by name: cycles, nesting past 64 levels, counts beyond the input', () => {
+  const refusals = hostile.map((b) => {
+    try {
+      OSUnserializeBinary(b);
+      return 'accepted';
+    } catch (e) {
+      return e instanceof IOReturnError ? 'refused' : `crashed: ${e}`;
+    }
+  });
+  expect(refusals).toEqual(['refused', 'refused', 'refused', 'refused']);
+  expect(() => OSUnserializeXML(Buffer.from(deepXML).toString('latin1'))).toThrow(IOReturnError);
+});
 
 describe.each(parsers)('$name', ({ name, seeds, parse }) => {
   test(`survives mutations of ${seeds.length} real input(s): refusals are IOReturnErrors, nothing takes a second`, () => {
