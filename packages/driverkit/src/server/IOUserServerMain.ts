@@ -224,12 +224,17 @@ export function runUserServer(fd = 3): void {
       })();
     } else if (op === 'terminate') {
       const key = messageString(m, 'service') ?? '';
-      const service = services.get(key);
-      services.delete(key);
-      void (service ? service.Terminate() : Promise.resolve()).then(
-        () => reply(rid),
-        (e) => fail(rid, e),
-      );
+      // A turn of the event loop first: replies read from the same chunk just before (a transfer the
+      // host ended because the device went) resolve through promise chains, and their completions must
+      // reach the driver's queues before Terminate does, as the host sent them.
+      setImmediate(() => {
+        const service = services.get(key);
+        services.delete(key);
+        void (service ? service.Terminate() : Promise.resolve()).then(
+          () => reply(rid),
+          (e) => fail(rid, e),
+        );
+      });
     } else if (op === 'openUserClient') {
       const service = services.get(messageString(m, 'service') ?? '');
       const type = m.getObject('type');
