@@ -145,6 +145,11 @@ export class OSAction extends OSObject {
     this.#abortedHandler = handler;
   }
 
+  /** True once {@link Aborted} ran: the process at the other end of the action is gone. */
+  isAborted(): boolean {
+    return this.#aborted;
+  }
+
   /** Mirrors `OSAction::Aborted`: called by the IPC layer when the peer holding the action died. */
   Aborted(): void {
     if (this.#aborted) return;

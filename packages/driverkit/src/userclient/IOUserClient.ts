@@ -71,7 +71,7 @@ export class IOUserClient extends IOService {
     }
     const sink = sinks.get(action);
     if (!sink) throw new IOReturnError(kIOReturnBadArgument, 'AsyncCompletion: the action is not the completion of an app call');
-    if (action.isCancelled()) throw new IOReturnError(kIOReturnNotAttached, 'AsyncCompletion: the app that made the call is gone');
+    if (action.isCancelled() || action.isAborted()) throw new IOReturnError(kIOReturnNotAttached, 'AsyncCompletion: the app that made the call is gone');
     sink(status >>> 0, asyncData.map((v) => BigInt.asUintN(64, BigInt(v))));
   }
 

@@ -43,8 +43,8 @@ export class IOUserClientRunner {
   }
 
   /**
-   * Ends a user client: each completion the driver still holds is cancelled and told `Aborted` (the
-   * app that would receive it is gone, so AsyncCompletion on it is kIOReturnNotAttached), then
+   * Ends a user client: each completion the driver still holds is told `Aborted` (the app that
+   * would receive it is gone, so AsyncCompletion on it is kIOReturnNotAttached), then
    * Terminate (its Stop runs) and the opener's reference goes.
    */
   static async close(userClient: IOUserClient): Promise<void> {
@@ -52,8 +52,7 @@ export class IOUserClientRunner {
     kept.delete(userClient);
     for (const action of held ?? []) {
       if (action.isFreed()) continue;
-      // Cancelled first, so an aborted handler that tries to complete it learns the app is gone.
-      action.Cancel();
+      // Not cancelled: the driver cancels its own actions (with a handler it may wait on in Stop).
       try {
         action.Aborted();
       } catch (e) {
