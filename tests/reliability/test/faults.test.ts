@@ -78,6 +78,7 @@ test(`a driver SIGKILLed in the middle of user-client calls, ${rounds} times: pe
   const relaunches: number[] = [];
   let last = 0;
   let fdsBefore = 0;
+  let regionsLeft = 0;
   try {
     // The descriptors are counted after the first round, once the host is already serving.
     for (let r = 0; r < rounds; r++) {
@@ -99,16 +100,20 @@ test(`a driver SIGKILLed in the middle of user-client calls, ${rounds} times: pe
       for (const e of [end, after]) codes.set(String(e.code), (codes.get(String(e.code)) ?? 0) + 1);
       endings.push(end.ms);
       await waitFor(() => !alive(pid), 5000, `driver ${pid} gone`);
+      // Its shared memory (the user client's buffer) is the host's to remove: a SIGKILL skips the exit hook.
+      const left = () => readdirSync('/dev/shm').filter((f) => f.startsWith(`driverkit.${pid}.`));
+      if (!(await waitFor(() => left().length === 0, 5000).then(() => true, () => false))) regionsLeft += left().length;
       n.destroy();
       last = pid;
     }
     await echo(port, last);
     const fdsAfter = fds('self');
-    const figures = `${rounds * 2} pending and later calls: ${[...codes].map(([c, k]) => `${k}× ${c === String(kIOReturnNotAttached) ? 'kIOReturnNotAttached' : c}`).join(', ')}; ended ${median(endings)} ms (median) / ${Math.max(...endings)} ms (max) after the kill; relaunched in ${median(relaunches)} ms (median); host fds ${fdsBefore} → ${fdsAfter}`;
-    const held = codes.size === 1 && codes.has(String(kIOReturnNotAttached)) && fdsAfter <= fdsBefore + 2;
+    const figures = `${rounds * 2} pending and later calls: ${[...codes].map(([c, k]) => `${k}× ${c === String(kIOReturnNotAttached) ? 'kIOReturnNotAttached' : c}`).join(', ')}; ended ${median(endings)} ms (median) / ${Math.max(...endings)} ms (max) after the kill; relaunched in ${median(relaunches)} ms (median); host fds ${fdsBefore} → ${fdsAfter}; shared regions the killed drivers left: ${regionsLeft}`;
+    const held = codes.size === 1 && codes.has(String(kIOReturnNotAttached)) && fdsAfter <= fdsBefore + 2 && regionsLeft === 0;
     record({ area: 'faults', check: 'driver SIGKILL during user-client calls', count: rounds, of: 'kills', outcome: held ? 'held' : 'FAILED', figures });
     expect([...codes.keys()]).toEqual([String(kIOReturnNotAttached)]);
     expect(fdsAfter).toBeLessThanOrEqual(fdsBefore + 2);
+    expect(regionsLeft).toBe(0);
   } finally {
     port.close();
     await socket.close();

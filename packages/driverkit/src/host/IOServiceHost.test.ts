@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { IOReturnError, IOService, IOServiceHost, OSNumber, fromOSObject, kIOReturnUnsupported, toOSDictionary, type IOServiceHostEvent, type OSValue } from '../index';
+import { IOReturnError, IOService, IOServiceHost, IOSharedMemory, OSNumber, fromOSObject, kIOReturnUnsupported, toOSDictionary, type IOServiceHostEvent, type OSValue } from '../index';
 import { alive, powerOverrideScenario, waitFor } from '../../test/helpers';
 
 // Driver processes run the built package (dist/), as users' drivers do: `npm test` builds first.
@@ -330,4 +330,7 @@ test('driver processes exit when their host is killed: no orphans', async () => 
   expect(alive(pids[0]!)).toBe(true);
   child.kill('SIGKILL');
   await waitFor(() => !alive(pids[0]!));
+  // The killed host's own shared memory is what the next host's start removes (removeStale); do it here.
+  await waitFor(() => child.exitCode !== null || child.signalCode !== null);
+  IOSharedMemory.removeStale(child.pid!);
 });

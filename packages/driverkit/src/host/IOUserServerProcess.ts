@@ -22,6 +22,7 @@ import type { IOUserClientCompletionSink } from '../userclient/IOUserClient';
 import type { IOUserClientHandle, IOUserServerHandle } from './IOUserServerHandle';
 import { IOUserServiceProxy } from './IOUserServiceProxy';
 import { isRemoteCallTarget, type IORemoteCaller } from '../server/IORemoteProvider';
+import { IOSharedMemory } from '../memory/IOSharedMemory';
 import { IOKernelClassTable, IOKernelServiceSet } from './IOKernelClass';
 import type { IOStateNotificationCenter } from './IOStateNotificationCenter';
 import type { IOHostActivity } from './IOHostActivity';
@@ -110,6 +111,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
     this.#exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
         this.#dead = true;
+        // A driver killed or crashed skipped its exit hook: its shared-memory files are the host's to remove.
+        if (this.#child.pid) IOSharedMemory.removeStale(this.#child.pid);
         const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
         this.#requests.failAll(`the driver process ${why}`);
         this.#completions.clear();

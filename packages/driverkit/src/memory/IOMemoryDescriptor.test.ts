@@ -138,6 +138,15 @@ describe('IOSharedMemory across processes', () => {
     expect(removed).toContain('driverkit.999999999.0badf00d');
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(`/dev/shm/${live.name}`)).toBe(true);
+    // With a pid, only that process's files go (as the host does when a driver process ends).
+    const other = '/dev/shm/driverkit.999999998.0badf00d';
+    writeFileSync(stale, 'x');
+    writeFileSync(other, 'x');
+    expect(IOSharedMemory.removeStale(999999999)).toEqual(['driverkit.999999999.0badf00d']);
+    expect(existsSync(other)).toBe(true);
+    expect(IOSharedMemory.removeStale(process.pid)).toEqual([]);
+    expect(existsSync(`/dev/shm/${live.name}`)).toBe(true);
+    IOSharedMemory.removeStale(999999998);
     live.close();
   });
 });

@@ -24,7 +24,7 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // Files this process created are removed when it exits normally; a crash leaves them for
-  // IOSharedMemory.removeStale(), which the host runs at start.
+  // IOSharedMemory.removeStale(), which the host runs for a driver process that ends and at start.
   process.on('exit', () => {
     for (const name of owned) {
       try {
@@ -148,10 +148,11 @@ export class IOSharedMemory {
   }
 
   /**
-   * Removes shared-memory files left by processes that no longer run (a crash skips the exit hook).
-   * Returns the names removed.
+   * Removes shared-memory files left by processes that no longer run (a crash skips the exit hook),
+   * or with `pid` only that process's (the host calls it when a driver process ends). Returns the
+   * names removed.
    */
-  static removeStale(): string[] {
+  static removeStale(pid?: number): string[] {
     const removed: string[] = [];
     let names: string[] = [];
     try {
@@ -161,7 +162,7 @@ export class IOSharedMemory {
     }
     for (const n of names) {
       const m = /^driverkit\.([0-9]+)\./.exec(n);
-      if (!m || existsSync(`/proc/${m[1]}`)) continue;
+      if (!m || (pid !== undefined && Number(m[1]) !== pid) || existsSync(`/proc/${m[1]}`)) continue;
       try {
         unlinkSync(`${SHM_DIR}/${n}`);
         removed.push(n);
