@@ -123,7 +123,9 @@ test(`${processes * perProcess} apps on NullDriver's user client for ${seconds} 
 
 test(`a data queue at full rate for ${seconds} s, producer here and consumer in another process: every record in order and intact, memory flat`, async () => {
   const producer = IODataQueueDispatchSource.Create(64 * 1024, IODispatchQueue.Create('producer', 0, 0));
-  const name = producer.CopyMemory().sharedMemory.name!;
+  // CopyMemory hands out a reference of its own: released below, or the region outlives the test.
+  const memory = producer.CopyMemory();
+  const name = memory.sharedMemory.name!;
   const consumer = spawn(process.execPath, [join(__dirname, '../queue-consumer.mjs'), name], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   consumer.stdout!.on('data', (d) => (out += d));
@@ -171,6 +173,7 @@ test(`a data queue at full rate for ${seconds} s, producer here and consumer in 
   } finally {
     consumer.kill('SIGKILL');
     producer.Cancel();
+    memory.release();
     producer.release();
   }
 }, 60_000 + seconds * 1000);
