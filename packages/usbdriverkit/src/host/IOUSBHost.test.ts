@@ -225,8 +225,9 @@ test('isochronous IN and OUT through IsochIO fill the frame list', async () => {
   expect([...buf.readBytes(16, 2), ...buf.readBytes(32, 1)]).toEqual([2, 2, 3]);
   const outDone = new Promise<number>((resolve) => (a.isoch = resolve));
   buf.writeBytes(0, new Uint8Array(48).fill(9));
-  // A few frames ahead: the current frame may be over by the time the request is queued (IsoTooOld).
-  (await iface.CopyPipe(0x04)).IsochIO(buf, frames(), (await frame()) + 3n, OSAction.Create(a, 'IsochDone', 0));
+  // Ten frames ahead, and the pipe copied first: 3 frames out passed before the request was queued (IsoTooOld) in a loaded CI run.
+  const outPipe = await iface.CopyPipe(0x04);
+  outPipe.IsochIO(buf, frames(), (await frame()) + 10n, OSAction.Create(a, 'IsochDone', 0));
   expect(await outDone).toBe(kIOReturnSuccess);
   expect(heard.map((f) => f.length)).toEqual([16, 16, 16]);
   // A frame already gone, or one too far ahead, refuses the whole request.
