@@ -206,10 +206,12 @@ export class IOHIDInterface extends IOService {
         this.#dropLogged = false;
       });
     };
+    // Every pool buffer holds at least this (AddReportToPool checks), so it is the one bound a report needs.
+    const maxSize = this.#maxInputReportSize();
     const off = this.#handle.onInputReport((report) => {
       if (!held) return;
-      if (this.#poolMembers.size === 0) for (let i = 0; i < kIOHIDInterfaceDefaultReportPoolSize; i++) this.#addToPool(IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, this.#maxInputReportSize()));
-      if (report.length > this.#maxInputReportSize()) return this.#drop(`a ${report.length}-byte report is longer than the descriptor's input reports`);
+      if (this.#poolMembers.size === 0) for (let i = 0; i < kIOHIDInterfaceDefaultReportPoolSize; i++) this.#addToPool(IOBufferMemoryDescriptor.Create(kIOMemoryDirectionInOut, maxSize));
+      if (report.length > maxSize) return this.#drop(`a ${report.length}-byte report is longer than the descriptor's input reports`);
       const entry = this.#backlog.length ? undefined : this.#pool.pop();
       if (entry) return deliver(report, entry);
       // hidraw, too, keeps the reports that came first and drops the newest.

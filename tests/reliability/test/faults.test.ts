@@ -4,9 +4,7 @@
  * Every pending request must end with the right kIOReturn code, nothing may hang, and nothing may be
  * left: no driver process outlives its host, the host's descriptors stay flat across crashes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -32,11 +30,11 @@ import {
 import { kUSBHostReturnPipeStalled } from '@driverkit/usbdriverkit';
 import { alive, waitFor } from '../../../packages/driverkit/test/helpers';
 import { record } from '../results.cjs';
+import { CLIHost } from './CLIHost';
 
 const rounds = Number(process.env.FAULT_ROUNDS ?? 5);
 const root = join(__dirname, '../../..');
 const fixture = join(root, 'packages/driverkit/test/fixtures/drivers/UCDrivers');
-const cli = join(root, 'packages/driverkit/bin/driverkit.mjs');
 const fds = (pid: number | 'self') => readdirSync(`/proc/${pid}/fd`).length;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 
@@ -121,24 +119,6 @@ test(`a driver SIGKILLed in the middle of user-client calls, ${rounds} times: pe
   }
 }, 60_000 + rounds * 5_000);
 
-/** `driverkit run` on the fixture, as a user starts it; resolves once its socket answers. */
-async function startHost(socketPath: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cli, 'run', fixture, '--socket', socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const until = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`the host did not start:\n${out}`);
-    const up = await new Promise<boolean>((res) => {
-      const s = connect(socketPath, () => (s.end(), res(true)));
-      s.on('error', () => res(false));
-    });
-    if (up) return child;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test(`the host SIGKILLed with apps connected, ${rounds} times: their calls end with kIOReturnNotAttached, no driver process is orphaned, a new host on the same socket serves them`, async () => {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'dk-hostkill-')), 'host.sock');
   const codes = new Map<string, number>();
@@ -146,15 +126,15 @@ test(`the host SIGKILLed with apps connected, ${rounds} times: their calls end w
   let orphans = 0;
   let served = 0;
   let regionsLeft = 0;
-  let host: ChildProcess | null = null;
+  let host: CLIHost | null = null;
   try {
     // One host more than kills: each new host's start removes the shared memory the killed one left.
     let previous: number | null = null;
     for (let r = 0; r <= rounds; r++) {
-      host = await startHost(socketPath);
+      host = await CLIHost.start(fixture, socketPath);
       if (previous !== null) regionsLeft += readdirSync('/dev/shm').filter((f) => f.startsWith(`driverkit.${previous}.`)).length;
       if (r === rounds) break;
-      previous = host.pid!;
+      previous = host.pid;
       const port = IOMainPortCreate(socketPath);
       const { pid, ref } = await echo(port);
       const c = await IOServiceOpen(ref, 0);
@@ -164,7 +144,7 @@ test(`the host SIGKILLed with apps connected, ${rounds} times: their calls end w
       const slow = IOConnectCallScalarMethod(c, 3, [60_000], 1);
       await new Promise((res) => setTimeout(res, 20));
       const killed = Date.now();
-      host.kill('SIGKILL');
+      const killing = host.stop('SIGKILL');
       const end = await ending(slow, () => Date.now() - killed);
       codes.set(String(end.code), (codes.get(String(end.code)) ?? 0) + 1);
       // The driver process notices its host is gone and exits.
@@ -174,7 +154,7 @@ test(`the host SIGKILLed with apps connected, ${rounds} times: their calls end w
         process.kill(pid, 'SIGKILL');
       }
       orphanWaits.push(Date.now() - killed);
-      await new Promise((res) => host!.exitCode !== null || host!.signalCode !== null ? res(null) : host!.once('exit', res));
+      await killing;
       port.close();
       host = null;
     }
@@ -187,24 +167,21 @@ test(`the host SIGKILLed with apps connected, ${rounds} times: their calls end w
     expect(regionsLeft).toBe(0);
   } finally {
     // The last host, which was not killed, stops as a user stops it.
-    if (host && host.exitCode === null && host.signalCode === null) {
-      host.kill('SIGTERM');
-      await new Promise((res) => host!.once('exit', res));
-    }
+    await host?.stop();
   }
 }, 60_000 + rounds * 15_000);
 
 test(`USB faults on the virtual bench, met by a driver in its own process, ${rounds} devices: halted endpoint, timeout, babble, unplug under a pending read`, async () => {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'dk-usbfaults-')), 'host.sock');
-  const host = spawn(process.execPath, [cli, 'run', join(__dirname, '../fixtures/USBFaults'), '--socket', socketPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, USB_FAULT_ROUNDS: String(rounds) } });
-  let out = '';
-  host.stdout!.on('data', (d) => (out += d));
-  host.stderr!.on('data', (d) => (out += d));
+  const host = await CLIHost.start(join(__dirname, '../fixtures/USBFaults'), socketPath, { env: { USB_FAULT_ROUNDS: String(rounds) } });
   const expected: Record<string, [number, number]> = { stall: [kUSBHostReturnPipeStalled, 0], timeout: [kIOReturnTimeout, 0], babble: [kIOReturnOverrun, 4], unplug: [kIOReturnNoDevice, 0] };
   try {
-    const faults = () => [...out.matchAll(/fault (\w+): status (0x[0-9a-f]+) bytes (\d+)/g)];
-    await waitFor(() => faults().length >= rounds * 4 || /fault script failed|did not start/.test(out), 30_000 + rounds * 2000, `${rounds * 4} faults met:\n${out.slice(-2000)}`);
-    const pids = [...new Set([...out.matchAll(/started USBFaultsDriver on .* pid (\d+)\)/g)].map((m) => Number(m[1])))];
+    const faults = () => [...host.output.matchAll(/fault (\w+): status (0x[0-9a-f]+) bytes (\d+)/g)];
+    // The host's output is in the failure's message, as it was when the wait gave up.
+    await waitFor(() => faults().length >= rounds * 4 || /fault script failed|did not start/.test(host.output), 30_000 + rounds * 2000, `${rounds * 4} faults met`).catch((e: Error) => {
+      throw new Error(`${e.message}:\n${host.output.slice(-2000)}`);
+    });
+    const pids = [...new Set([...host.output.matchAll(/started USBFaultsDriver on .* pid (\d+)\)/g)].map((m) => Number(m[1])))];
     // Each driver process ends with its device.
     const ended = await waitFor(() => pids.every((p) => !alive(p)), 10_000).then(() => true, () => false);
     const seen = new Map<string, { right: number; wrong: string[] }>();
@@ -219,12 +196,11 @@ test(`USB faults on the virtual bench, met by a driver in its own process, ${rou
     const figures = `${Object.keys(expected).map((f) => `${f} → ${names[f]} ${seen.get(f)?.right ?? 0}/${rounds}${seen.get(f)?.wrong.length ? ` (wrong: ${seen.get(f)!.wrong.join(', ')})` : ''}`).join('; ')}; ${pids.length} driver processes, ${pids.filter((p) => alive(p)).length} left after their devices went`;
     const held = Object.keys(expected).every((f) => seen.get(f)?.right === rounds && !seen.get(f)!.wrong.length) && pids.length === rounds && ended;
     record({ area: 'faults', check: 'USB stall, timeout, babble and unplug from a driver process', count: rounds * 4, of: 'faults', outcome: held ? 'held' : 'FAILED', figures });
-    expect(out).not.toMatch(/fault script failed|did not start/);
+    expect(host.output).not.toMatch(/fault script failed|did not start/);
     for (const f of Object.keys(expected)) expect({ fault: f, ...seen.get(f) }).toEqual({ fault: f, right: rounds, wrong: [] });
     expect(pids).toHaveLength(rounds);
     expect(ended).toBe(true);
   } finally {
-    host.kill('SIGTERM');
-    if (host.exitCode === null) await new Promise((r) => host.once('exit', r));
+    await host.stop();
   }
 }, 60_000 + rounds * 3_000);

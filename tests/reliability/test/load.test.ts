@@ -6,17 +6,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IODataQueueDispatchSource, IODispatchQueue, IOMainPortCreate, IORegistryEntryCreateCFProperties, IOServiceGetMatchingService, IOServiceNameMatching, kIOReturnSuccess } from '@driverkit/driverkit';
 import { record } from '../results.cjs';
+import { CLIHost } from './CLIHost';
 
 const seconds = Number(process.env.LOAD_SECONDS ?? 5);
 const processes = 4;
 const perProcess = 25;
 const root = join(__dirname, '../../..');
-const cli = join(root, 'packages/driverkit/bin/driverkit.mjs');
 const sample = join(root, 'samples/NullDriver');
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -35,28 +34,55 @@ function slope(xs: number[], ys: number[]): number {
   return den ? num / den : 0;
 }
 
+/**
+ * The resident memory of some processes, sampled once a second while a load runs. Its trend is taken
+ * after the first fifth (start-up allocation), in MiB per minute; flat means under 32 MiB/min for each,
+ * room for the GC's own swings, and is judged only on runs of 20 s or more.
+ */
+class RSSTrend {
+  readonly #samples: Array<{ t: number; rss: Record<string, number> }> = [];
+  readonly #t0 = Date.now();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(readonly pids: Record<string, number>) {
+    this.#timer = setInterval(() => this.#samples.push({ t: (Date.now() - this.#t0) / 1000, rss: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, rssMiB(pid)])) }), 1000);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #steady() {
+    return this.#samples.slice(Math.floor(this.#samples.length / 5));
+  }
+
+  trend(name: string): number {
+    const steady = this.#steady();
+    return slope(steady.map((x) => x.t), steady.map((x) => x.rss[name]!)) * 60;
+  }
+
+  /** `first→last MiB (±trend MiB/min)` for each process, named. */
+  describe(): string {
+    const steady = this.#steady();
+    return Object.keys(this.pids)
+      .map((k) => `${k} ${steady[0]?.rss[k]!.toFixed(0)}→${steady.at(-1)?.rss[k]!.toFixed(0)} MiB (${this.trend(k) >= 0 ? '+' : ''}${this.trend(k).toFixed(1)} MiB/min)`)
+      .join(', ');
+  }
+
+  flat(): boolean {
+    return seconds < 20 || Object.keys(this.pids).every((k) => this.trend(k) < 32);
+  }
+}
+
 test(`${processes * perProcess} apps on NullDriver's user client for ${seconds} s: every answer right, no errors, memory flat`, async () => {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'dk-load-')), 'host.sock');
-  const host: ChildProcess = spawn(process.execPath, [cli, 'run', sample, '--socket', socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let logBytes = 0;
-  let early = '';
-  host.stdout!.on('data', (d: Buffer) => ((logBytes += d.length), early.length < 4000 && (early += d)));
-  host.stderr!.on('data', (d: Buffer) => early.length < 4000 && (early += d));
+  const host = await CLIHost.start(sample, socketPath, { keep: 4000 });
   const workers: ChildProcess[] = [];
   try {
-    for (const until = Date.now() + 20_000; ; ) {
-      if (host.exitCode !== null || Date.now() > until) throw new Error(`the host did not start:\n${early}`);
-      const up = await new Promise<boolean>((res) => {
-        const s = connect(socketPath, () => (s.end(), res(true)));
-        s.on('error', () => res(false));
-      });
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
     const port = IOMainPortCreate(socketPath);
     let driverPid = 0;
     for (const until = Date.now() + 20_000; !driverPid; await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > until) throw new Error(`NullDriver did not start:\n${early}`);
+      if (Date.now() > until) throw new Error(`NullDriver did not start:\n${host.output}`);
       const s = await IOServiceGetMatchingService(port, IOServiceNameMatching('NullDriver'));
       const pid = s ? (await IORegistryEntryCreateCFProperties(s)).getObject('IOUserServerPID') : null;
       driverPid = pid ? Number(pid.toString()) : 0;
@@ -76,12 +102,10 @@ test(`${processes * perProcess} apps on NullDriver's user client for ${seconds} 
       workers.push(w);
     }
     // Memory, sampled once a second while the load runs.
-    const samples: Array<{ t: number; host: number; driver: number }> = [];
     for (const until = Date.now() + 30_000; ready < processes; await new Promise((r) => setTimeout(r, 20))) if (Date.now() > until) throw new Error('the load clients did not connect');
-    const t0 = Date.now();
-    const sampler = setInterval(() => samples.push({ t: (Date.now() - t0) / 1000, host: rssMiB(host.pid!), driver: rssMiB(driverPid) }), 1000);
+    const memory = new RSSTrend({ host: host.pid, driver: driverPid });
     await Promise.all(workers.map((w) => (w.exitCode !== null ? null : new Promise((r) => w.once('exit', r)))));
-    clearInterval(sampler);
+    memory.stop();
 
     let calls = 0;
     let wrong = 0;
@@ -101,14 +125,9 @@ test(`${processes * perProcess} apps on NullDriver's user client for ${seconds} 
       return NaN;
     };
     const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
-    // The trend after the first fifth (start-up allocation), in MiB per minute.
-    const steady = samples.slice(Math.floor(samples.length / 5));
-    const trend = (k: 'host' | 'driver') => slope(steady.map((s) => s.t), steady.map((s) => s[k])) * 60;
-    const span = (k: 'host' | 'driver') => `${steady[0]?.[k].toFixed(0)}→${steady.at(-1)?.[k].toFixed(0)} MiB (${trend(k) >= 0 ? '+' : ''}${trend(k).toFixed(1)} MiB/min)`;
-    const figures = `${calls} calls, ${Math.round(calls / seconds)}/s; p50 ${percentile(0.5).toFixed(2)} ms, p99 ${percentile(0.99).toFixed(2)} ms; ${wrong} wrong answers, ${errorCount} errors${errorCount ? ` (${JSON.stringify(errors)})` : ''}; RSS host ${span('host')}, driver ${span('driver')}; host log ${(logBytes / 2 ** 20).toFixed(0)} MiB`;
+    const figures = `${calls} calls, ${Math.round(calls / seconds)}/s; p50 ${percentile(0.5).toFixed(2)} ms, p99 ${percentile(0.99).toFixed(2)} ms; ${wrong} wrong answers, ${errorCount} errors${errorCount ? ` (${JSON.stringify(errors)})` : ''}; RSS ${memory.describe()}; host log ${(host.bytes / 2 ** 20).toFixed(0)} MiB`;
     process.stdout.write(`load: ${figures}\n`);
-    // Flat: a steady climb would show as a slope; 32 MiB/min leaves room for the GC's own swings in a short run.
-    const flat = seconds < 20 || (trend('host') < 32 && trend('driver') < 32);
+    const flat = memory.flat();
     const held = calls > 0 && wrong === 0 && errorCount === 0 && flat;
     record({ area: 'load', check: `${processes * perProcess} apps calling NullDriver's CheckedScalar back to back`, count: seconds, of: 'seconds', outcome: held ? 'held' : 'FAILED', figures });
     expect({ wrong, errors }).toEqual({ wrong: 0, errors: {} });
@@ -116,8 +135,7 @@ test(`${processes * perProcess} apps on NullDriver's user client for ${seconds} 
     expect(flat).toBe(true);
   } finally {
     for (const w of workers) w.kill('SIGKILL');
-    host.kill('SIGTERM');
-    if (host.exitCode === null) await new Promise((r) => host.once('exit', r));
+    await host.stop();
   }
 }, 90_000 + seconds * 1000);
 
@@ -131,9 +149,7 @@ test(`a data queue at full rate for ${seconds} s, producer here and consumer in 
   consumer.stdout!.on('data', (d) => (out += d));
   try {
     for (const until = Date.now() + 20_000; !out.startsWith('ready'); await new Promise((r) => setTimeout(r, 10))) if (Date.now() > until || consumer.exitCode !== null) throw new Error(`the consumer did not start: ${out}`);
-    const samples: Array<{ t: number; producer: number; consumer: number }> = [];
-    const t0 = Date.now();
-    const sampler = setInterval(() => samples.push({ t: (Date.now() - t0) / 1000, producer: rssMiB(process.pid), consumer: rssMiB(consumer.pid!) }), 1000);
+    const memory = new RSSTrend({ producer: process.pid, consumer: consumer.pid! });
     let seq = 0;
     let full = 0;
     const fill = (d: Uint8Array) => {
@@ -154,18 +170,15 @@ test(`a data queue at full rate for ${seconds} s, producer here and consumer in 
       await new Promise((r) => setImmediate(r));
     }
     const ended = performance.now();
-    clearInterval(sampler);
+    memory.stop();
     const last = (d: Uint8Array) => new DataView(d.buffer, d.byteOffset, d.byteLength).setUint32(0, 0xffffffff, true);
     while (producer.Enqueue(64, last) !== kIOReturnSuccess) await new Promise((r) => setImmediate(r));
     if (consumer.exitCode === null) await new Promise((r) => consumer.once('exit', r));
     const got = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!) as { records: number; disorder: number; corrupt: number };
-    const steady = samples.slice(Math.floor(samples.length / 5));
-    const trend = (k: 'producer' | 'consumer') => slope(steady.map((x) => x.t), steady.map((x) => x[k])) * 60;
-    const span = (k: 'producer' | 'consumer') => `${steady[0]?.[k].toFixed(0)}→${steady.at(-1)?.[k].toFixed(0)} MiB (${trend(k) >= 0 ? '+' : ''}${trend(k).toFixed(1)} MiB/min)`;
     const rate = seq / ((ended - (end - seconds * 1000)) / 1000);
-    const figures = `${seq} records of 64 B, ${(rate / 1e6).toFixed(2)} M/s; ${got.records} received, ${got.disorder} out of order, ${got.corrupt} corrupt; queue found full ${full} times; RSS producer ${span('producer')}, consumer ${span('consumer')}`;
+    const figures = `${seq} records of 64 B, ${(rate / 1e6).toFixed(2)} M/s; ${got.records} received, ${got.disorder} out of order, ${got.corrupt} corrupt; queue found full ${full} times; RSS ${memory.describe()}`;
     process.stdout.write(`data queue load: ${figures}\n`);
-    const flat = seconds < 20 || (trend('producer') < 32 && trend('consumer') < 32);
+    const flat = memory.flat();
     const held = got.records === seq && got.disorder === 0 && got.corrupt === 0 && flat;
     record({ area: 'load', check: 'a data queue at full rate, consumer in another process', count: seconds, of: 'seconds', outcome: held ? 'held' : 'FAILED', figures });
     expect(got).toEqual({ records: seq, disorder: 0, corrupt: 0 });

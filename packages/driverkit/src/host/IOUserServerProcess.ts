@@ -195,6 +195,9 @@ export class IOUserServerProcess implements IOUserServerHandle {
   async #stopRemote(key: string): Promise<void> {
     this.#forget(key);
     if (this.#dead) return;
+    // A turn of the event loop first: replies to provider calls the nub has just ended (a device gone ends
+    // its transfers) settle through promise chains, and must reach the driver ahead of the terminate.
+    await new Promise((r) => setImmediate(r));
     try {
       await this.#call('terminate', { service: key });
     } catch (e) {

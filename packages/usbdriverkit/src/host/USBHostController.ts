@@ -109,12 +109,8 @@ export class USBHostController {
   }
 
   async #unpublish(p: Published): Promise<void> {
-    // Transfers end with kIOReturnNoDevice before the drivers are told to stop: a driver process's
-    // replies go out through promise chains of their own, so they get a turn of the event loop to be
-    // sent ahead of the terminate on the same channel (without it, a loaded host's driver could meet
-    // Stop first and never see its read's completion).
+    // Transfers end with kIOReturnNoDevice before the drivers are told to stop.
     await p.session.terminate();
-    await new Promise((r) => setImmediate(r));
     await Promise.all(p.interfaces.map((n) => n.Terminate()));
     await p.device.Terminate();
   }
