@@ -213,9 +213,9 @@ test('isochronous IN and OUT through IsochIO fill the frame list', async () => {
   const frame = async () => (await iface.GetFrameNumber()).frame;
   const done = new Promise<number>((resolve) => (a.isoch = resolve));
   const list = frames();
-  // Ten frames ahead: on a loaded machine a start only a few frames out can pass before the request is queued (IsoTooOld).
+  // 100 frames (ms) ahead: on a loaded CI machine even 10 frames out passed before the request was queued (IsoTooOld).
   const inPipe = await iface.CopyPipe(0x83);
-  const start = (await frame()) + 10n;
+  const start = (await frame()) + 100n;
   inPipe.IsochIO(buf, list, start, OSAction.Create(a, 'IsochDone', 0));
   expect(await done).toBe(kIOReturnSuccess);
   // It began on the frame asked for, and each frame has its own time stamp, one frame (1 ms) apart.
@@ -225,9 +225,9 @@ test('isochronous IN and OUT through IsochIO fill the frame list', async () => {
   expect([...buf.readBytes(16, 2), ...buf.readBytes(32, 1)]).toEqual([2, 2, 3]);
   const outDone = new Promise<number>((resolve) => (a.isoch = resolve));
   buf.writeBytes(0, new Uint8Array(48).fill(9));
-  // Ten frames ahead, and the pipe copied first: 3 frames out passed before the request was queued (IsoTooOld) in a loaded CI run.
+  // 100 frames ahead, and the pipe copied first, as above.
   const outPipe = await iface.CopyPipe(0x04);
-  outPipe.IsochIO(buf, frames(), (await frame()) + 10n, OSAction.Create(a, 'IsochDone', 0));
+  outPipe.IsochIO(buf, frames(), (await frame()) + 100n, OSAction.Create(a, 'IsochDone', 0));
   expect(await outDone).toBe(kIOReturnSuccess);
   expect(heard.map((f) => f.length)).toEqual([16, 16, 16]);
   // A frame already gone, or one too far ahead, refuses the whole request.
