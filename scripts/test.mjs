@@ -51,6 +51,21 @@ let passed = 0;
 let failed = 0;
 let suitesFailed = 0;
 const missing = [];
+const failures = [];
+// CI keeps only the end of the run's output: what failed is repeated there, each with the first lines of why.
+const plain = (text) => text.replace(/\u001b\[[0-9;]*m/g, '');
+const firstLines = (text, n) => plain(text).split('\n').filter((l) => l.trim() && !/node_modules|node:internal|<anonymous>/.test(l)).slice(0, n).map((l) => `      ${l.trim()}`).join('\n');
+function failuresOf(results) {
+  const out = [];
+  for (const suite of results.testResults ?? []) {
+    if (suite.status !== 'failed') continue;
+    const file = suite.name.startsWith(root) ? suite.name.slice(root.length) : suite.name;
+    const failedTests = (suite.assertionResults ?? []).filter((a) => a.status === 'failed');
+    if (!failedTests.length) out.push(`  ${file}: the suite failed to run\n${firstLines(suite.message ?? '', 12)}`);
+    for (const a of failedTests) out.push(`  ${file}: ${a.fullName}\n${firstLines(a.failureMessages.join('\n'), 12)}`);
+  }
+  return out;
+}
 for (const w of workspaces) {
   const pkg = JSON.parse(readFileSync(join(w, 'package.json'), 'utf8'));
   if (!pkg.scripts?.test) continue;
@@ -63,12 +78,14 @@ for (const w of workspaces) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   suitesFailed += r.numFailedTestSuites + (r.numRuntimeErrorTestSuites ?? 0);
+  failures.push(...failuresOf(r));
 }
 const leaked = await leaksSince(before);
 if (leaked.length) console.log(`leak check: ${leaked.length} thing(s) the run left behind:\n${leaked.map((l) => `  ${l}`).join('\n')}`);
 else console.log('leak check: the run left nothing behind (processes, shared memory, interfaces, namespaces, tty links, audio FIFOs and modules, listening host sockets)');
 if (missing.length) console.log(`no jest results from: ${missing.join(', ')} (their test task did not run to the end)`);
-if (suitesFailed) console.log(`${suitesFailed} test suite(s) failed to run`);
+if (failures.length) console.log(`what failed:\n${failures.join('\n')}`);
+if (suitesFailed) console.log(`${suitesFailed} test suite(s) failed`);
 const ok = turbo.status === 0 && failed === 0 && suitesFailed === 0 && missing.length === 0 && leaked.length === 0;
 // A suite that could not run, or a package whose tests never reported, counts as a failure so that the
 // closing line can never read "0 failed" on a red run.
