@@ -71,6 +71,8 @@ describe('real descriptors parse (wacom and libinput collections)', () => {
 
   test('every one, leniently, with reports whose lengths cover their fields', () => {
     expect(files.length).toBeGreaterThan(60);
+    // Collected and asserted once: an expect per element (~150,000 of them) took 36 s of a loaded CI run.
+    const overruns: string[] = [];
     for (const f of files) {
       const bytes = readFileSync(join(data, f));
       let d: HIDReportDescriptor;
@@ -80,8 +82,14 @@ describe('real descriptors parse (wacom and libinput collections)', () => {
         throw new Error(`${f}: ${(e as Error).message}`);
       }
       expect(d.reports.length).toBeGreaterThan(0);
-      for (const r of d.reports) for (const e of r.elements) expect(e.bitOffset + e.getReportSize() * e.getReportCount()).toBeLessThanOrEqual(r.bits);
+      for (const r of d.reports) {
+        for (const e of r.elements) {
+          const end = e.bitOffset + e.getReportSize() * e.getReportCount();
+          if (end > r.bits) overruns.push(`${f}: ${r.type} report ${r.reportID} is ${r.bits} bits, an element ends at bit ${end}`);
+        }
+      }
     }
+    expect(overruns).toEqual([]);
   });
 });
 
