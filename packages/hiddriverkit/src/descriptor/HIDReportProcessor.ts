@@ -1,6 +1,6 @@
 import type { HIDReportDescriptor, HIDReportInfo } from './HIDReportDescriptor';
 import { readBits, signExtend } from './HIDBits';
-import type { IOHIDElement, IOHIDReportType } from './IOHIDElement';
+import type { HIDReportClock, IOHIDElement, IOHIDReportType } from './IOHIDElement';
 import { kHIDPage_KeyboardOrKeypad, kHIDUsage_KeyboardErrorRollOver } from '../events/HIDUsages';
 
 interface VariableOp {
@@ -26,8 +26,14 @@ interface ArrayOp {
   logicalMin: number;
   logicalMax: number;
   signed: boolean;
-  /** The items reported by the last report, to clear the ones the next one leaves out. */
-  active: IOHIDElement[];
+  /** Indexes into items of those the last report held (the first activeCount), to clear the ones the next leaves out. */
+  active: Int32Array;
+  activeCount: number;
+  /** The same for the report being processed; swapped with active after it. */
+  next: Int32Array;
+  /** Per item, the generation of the last report that held it: no per-report array or search. */
+  held: Uint32Array;
+  generation: number;
   /** The value that means ErrorRollOver (keyboard usage 1) in this array, or NaN when it has none. */
   rollover: number;
   /** The last report's values, reused. */
@@ -36,11 +42,14 @@ interface ArrayOp {
 
 interface Plan {
   info: HIDReportInfo;
+  /** Stamps every variable element of the report at once (see IOHIDElement.clock). */
+  clock: HIDReportClock;
   variables: VariableOp[];
   arrays: ArrayOp[];
 }
 
-const TYPES: Record<IOHIDReportType, number> = { input: 0, output: 1, feature: 2 };
+// A switch, not an object keyed by the string: a keyed load per report showed in profiles.
+const typeIndex = (type: IOHIDReportType): number => (type === 'input' ? 0 : type === 'output' ? 1 : 2);
 
 /**
  * Applies reports to a descriptor's elements, as IOHIDInterface::processReport does: every element
@@ -59,7 +68,9 @@ export class HIDReportProcessor {
     this.#numbered = descriptor.numbered;
     for (const info of descriptor.reports) {
       const head = info.reportID ? 8 : 0;
-      const plan: Plan = { info, variables: [], arrays: [] };
+      // Another processor of the same descriptor may have clocked these elements already: share its clock.
+      const clock = info.elements.find((e) => e.clock !== null)?.clock ?? { timestamp: 0n };
+      const plan: Plan = { info, clock, variables: [], arrays: [] };
       for (const e of info.elements) {
         if (e.isConstant() || e.getReportSize() === 0) continue;
         if (e.arrayItems) {
@@ -72,7 +83,11 @@ export class HIDReportProcessor {
             logicalMin: e.getLogicalMin(),
             logicalMax: e.getLogicalMax(),
             signed: e.isSigned(),
-            active: [],
+            active: new Int32Array(e.getReportCount()),
+            activeCount: 0,
+            next: new Int32Array(e.getReportCount()),
+            held: new Uint32Array(e.arrayItems.length),
+            generation: 0,
             rollover: rollover < 0 ? NaN : e.getLogicalMin() + rollover,
             values: new Float64Array(e.getReportCount()),
           });
@@ -80,6 +95,7 @@ export class HIDReportProcessor {
           const size = e.getReportSize();
           const bit = head + e.bitOffset;
           const word = size + (bit & 7) <= 32 && size < 32;
+          e.clock = clock;
           plan.variables.push({
             element: e,
             bit,
@@ -93,7 +109,7 @@ export class HIDReportProcessor {
           });
         }
       }
-      this.#plans[TYPES[info.type] * 256 + info.reportID] = plan;
+      this.#plans[typeIndex(info.type) * 256 + info.reportID] = plan;
     }
   }
 
@@ -107,9 +123,11 @@ export class HIDReportProcessor {
    * descriptor does not define. A short report reads as if zero-padded, as Linux's hid-core does.
    */
   process(type: IOHIDReportType, data: Uint8Array, timestamp: bigint): HIDReportInfo | null {
-    const plan = this.#plans[TYPES[type] * 256 + this.reportIDOf(data)];
+    const plan = this.#plans[typeIndex(type) * 256 + (this.#numbered ? (data[0] ?? 0) : 0)];
     const changed = this.changed;
-    changed.length = 0;
+    // Popped, not `length = 0`: that frees the backing store, and the next push allocates a new one
+    // (~45 ns a report).
+    while (changed.length !== 0) changed.pop();
     if (!plan) return null;
     if (data.length < plan.info.length) {
       if (this.#scratch.length < plan.info.length) this.#scratch = new Uint8Array(plan.info.length);
@@ -117,6 +135,7 @@ export class HIDReportProcessor {
       this.#scratch.set(data);
       data = this.#scratch;
     }
+    plan.clock.timestamp = timestamp;
     for (const op of plan.variables) {
       let raw: number;
       if (op.bytes === 0) raw = readBits(data, op.bit, op.size);
@@ -131,44 +150,61 @@ export class HIDReportProcessor {
       }
       const v = op.signShift ? (raw << op.signShift) >> op.signShift : op.signed ? signExtend(raw, op.size) : raw;
       const e = op.element;
-      e.previous = e.value;
+      const previous = e.value;
+      e.previous = previous;
       e.value = v;
-      e.timestamp = timestamp;
-      if (v !== e.previous) changed.push(e);
+      if (v !== previous) changed.push(e);
     }
-    for (const op of plan.arrays) {
-      // ErrorRollOver in any slot (too many keys down to tell which) says nothing about the keys: the
-      // field keeps its state, as Linux's hid-core does.
-      let rolledOver = false;
-      for (let n = 0; n < op.count; n++) {
-        const raw = readBits(data, op.bit + n * op.size, op.size);
-        const v = op.signed ? signExtend(raw, op.size) : raw;
-        op.values[n] = v;
-        if (v === op.rollover) rolledOver = true;
-      }
-      if (rolledOver) continue;
-      const next: IOHIDElement[] = [];
-      for (let n = 0; n < op.count; n++) {
-        const v = op.values[n]!;
-        // Outside the logical range, or usage ID 0 (reserved on every page): no control.
-        if (v < op.logicalMin || v > op.logicalMax) continue;
-        const item = op.items[v - op.logicalMin];
-        if (!item || item.usage === 0 || next.includes(item)) continue;
-        item.previous = item.value;
-        item.value = 1;
-        item.timestamp = timestamp;
-        if (item.previous !== 1) changed.push(item);
-        next.push(item);
-      }
-      for (const item of op.active) {
-        if (next.includes(item)) continue;
-        item.previous = item.value;
-        item.value = 0;
-        item.timestamp = timestamp;
-        if (item.previous !== 0) changed.push(item);
-      }
-      op.active = next;
-    }
+    for (const op of plan.arrays) this.#processArray(op, data, timestamp, changed);
     return plan.info;
+  }
+
+  #processArray(op: ArrayOp, data: Uint8Array, timestamp: bigint, changed: IOHIDElement[]): void {
+    // ErrorRollOver in any slot (too many keys down to tell which) says nothing about the keys: the
+    // field keeps its state, as Linux's hid-core does.
+    const bytewise = op.size === 8 && (op.bit & 7) === 0 && !op.signed;
+    for (let n = 0; n < op.count; n++) {
+      const v = bytewise ? data[(op.bit >> 3) + n]! : op.signed ? signExtend(readBits(data, op.bit + n * op.size, op.size), op.size) : readBits(data, op.bit + n * op.size, op.size);
+      if (v === op.rollover) return;
+      op.values[n] = v;
+    }
+    let generation = op.generation + 1;
+    if (generation > 0xffffffff) {
+      op.held.fill(0);
+      generation = 1;
+    }
+    op.generation = generation;
+    const held = op.held;
+    const next = op.next;
+    let nextCount = 0;
+    for (let n = 0; n < op.count; n++) {
+      const v = op.values[n]!;
+      // Outside the logical range, or usage ID 0 (reserved on every page): no control.
+      if (v < op.logicalMin || v > op.logicalMax) continue;
+      const index = v - op.logicalMin;
+      const item = op.items[index];
+      if (item === undefined || item.usage === 0 || held[index] === generation) continue;
+      held[index] = generation;
+      const previous = item.value;
+      item.previous = previous;
+      item.value = 1;
+      item.stamp = timestamp;
+      if (previous !== 1) changed.push(item);
+      next[nextCount++] = index;
+    }
+    const active = op.active;
+    for (let k = 0; k < op.activeCount; k++) {
+      const index = active[k]!;
+      if (held[index] === generation) continue;
+      const item = op.items[index]!;
+      const previous = item.value;
+      item.previous = previous;
+      item.value = 0;
+      item.stamp = timestamp;
+      if (previous !== 0) changed.push(item);
+    }
+    op.active = next;
+    op.next = active;
+    op.activeCount = nextCount;
   }
 }

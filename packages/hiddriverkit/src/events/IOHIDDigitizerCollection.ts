@@ -107,7 +107,7 @@ export class IOHIDDigitizerCollection {
 
   /** True when `reportID`'s report at `timestamp` carried this transducer's elements. */
   updatedBy(timestamp: bigint, reportID: number): boolean {
-    return this.#witness[reportID]?.timestamp === timestamp;
+    return this.#witness[reportID]?.getTimeStamp() === timestamp;
   }
 
   /** True when the transducer has a position to report. */
