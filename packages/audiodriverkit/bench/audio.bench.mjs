@@ -7,8 +7,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+const { figure } = createRequire(import.meta.url)('../../../scripts/bench/figures.cjs');
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '../../..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -74,6 +76,7 @@ const device = await stream('dk.Bench', 'dk.Bench.input', 1024, [pulse, host.pid
 const baseline = await stream('dk_null_baseline', 'dk_null_baseline.monitor', 1024, [pulse]);
 console.log(`CPU per second of audio at 1024 frames: device ${(device.cpuPerSecond * 1000).toFixed(1)} ms, null sink ${(baseline.cpuPerSecond * 1000).toFixed(1)} ms`);
 console.log(`  ratio ${(device.cpuPerSecond / baseline.cpuPerSecond).toFixed(2)} of the baseline; goal ≤ 1.5: ${device.cpuPerSecond / baseline.cpuPerSecond <= 1.5 ? 'met' : 'not met'}`);
+figure({ figure: 'CPU per second of 48 kHz stereo at 1024 frames', value: device.cpuPerSecond * 1000, unit: 'ms', baseline: "the audio server's null sink", baselineValue: baseline.cpuPerSecond * 1000, goal: '≤ 1.5× baseline', met: device.cpuPerSecond / baseline.cpuPerSecond <= 1.5 });
 
 // The other core busy, as the goal asks.
 const busy = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
@@ -87,6 +90,7 @@ for (const frames of [1024, 512, 256, 128]) {
   if (counted + d.clientXruns === 0) smallest = frames;
 }
 busy.kill();
+figure({ figure: `smallest buffer with zero xruns over ${seconds} s, other core busy`, value: smallest ?? NaN, unit: 'frames', goal: '≤ 256 frames', met: smallest !== null && smallest <= 256 });
 console.log(`smallest buffer with zero xruns over ${seconds} s, other core busy: ${smallest ?? 'none'} frames; goal 256 (stretch 128): ${smallest !== null && smallest <= 256 ? 'met' : 'not met'}`);
 host.kill('SIGINT');
 await new Promise((r) => host.once('exit', r));

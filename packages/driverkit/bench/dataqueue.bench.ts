@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { IODataQueueDispatchSource, IODispatchQueue, OSAction, OSObject, type IOSharedMemoryKind } from '@driverkit/driverkit';
-import { formatTime, target } from './harness';
+import { figure, formatTime, target } from './harness';
 
 const PEER = fileURLToPath(new URL('./dataqueue.peer.mjs', import.meta.url));
 const RING = 1 << 20;
@@ -230,20 +230,24 @@ export async function run(): Promise<void> {
   console.log(`  64 B records, worker thread → main thread       ${rate(thread64).padStart(18)}`);
   console.log(`    vs postMessage of the same records            ${rate(posted).padStart(18)}   ratio ${(thread64 / posted).toFixed(1)}× faster`);
   target('≥ 7 M records/s and ≥ 8× postMessage', thread64 >= 7e6 && thread64 / posted >= 8, `${rate(thread64)}, ${(thread64 / posted).toFixed(1)}×`);
+  figure({ figure: 'data queue: 64 B records, thread → thread', value: thread64 / 1e6, unit: 'M rec/s', baseline: 'postMessage', baselineValue: posted / 1e6, goal: '≥ 7 M rec/s', met: thread64 >= 7e6 });
 
   const process64 = await smallRecords('process', 64, 2_000_000);
   console.log(`  64 B records, child process → this process      ${rate(process64).padStart(18)}`);
   target('process-to-process ≥ 7 M records/s', process64 >= 7e6, rate(process64));
+  figure({ figure: 'data queue: 64 B records, process → process', value: process64 / 1e6, unit: 'M rec/s', goal: '≥ 7 M rec/s', met: process64 >= 7e6 });
 
   const gbThread = (await pooledRecords('thread', 500_000)) / 1e9;
   const gbProcess = (await pooledRecords('process', 500_000)) / 1e9;
   console.log(`  4 KiB records by pool index, thread → thread    ${gbThread.toFixed(2).padStart(13)} GB/s`);
   console.log(`  4 KiB records by pool index, process → process  ${gbProcess.toFixed(2).padStart(13)} GB/s`);
   target('4 KiB records ≥ 2 GB/s', gbThread >= 2 && gbProcess >= 2, `${gbThread.toFixed(2)} and ${gbProcess.toFixed(2)} GB/s`);
+  figure({ figure: 'data queue: 4 KiB records by pool index, process → process', value: gbProcess, unit: 'GB/s', goal: '≥ 2 GB/s', met: gbProcess >= 2 });
 
   const [ours, raw, blocked] = await roundTrips([await dataQueueRoundTrip(), await atomicsRoundTrip('atomicsAsyncEcho'), await atomicsRoundTrip('atomicsEcho')], 20, 200);
   console.log(`  cross-thread round trip, p50 (DataAvailable both ways)  ${formatTime(ours).padStart(10)}`);
   console.log(`    vs raw Atomics, worker in Atomics.waitAsync            ${formatTime(raw).padStart(10)}   ratio ${(ours / raw).toFixed(2)}×`);
   console.log(`    vs raw Atomics, worker blocked in Atomics.wait         ${formatTime(blocked).padStart(10)}   ratio ${(ours / blocked).toFixed(2)}×`);
   target('cross-thread wake ≤ 1.2× raw Atomics (event-loop threads: waitAsync)', ours / raw <= 1.2, `${(ours / raw).toFixed(2)}×`);
+  figure({ figure: 'data queue: cross-thread round trip p50 (DataAvailable both ways)', value: ours / 1e3, unit: 'µs', baseline: 'Atomics.waitAsync echo', baselineValue: raw / 1e3, goal: '≤ 1.2× baseline', met: ours / raw <= 1.2 });
 }

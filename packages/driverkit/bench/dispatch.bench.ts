@@ -1,5 +1,5 @@
 import { IODispatchQueue } from '@driverkit/driverkit';
-import { formatTime, target } from './harness';
+import { figure, formatTime, target } from './harness';
 
 /** Median of `rounds` timings of `once()`, in ns per `per` operations. */
 async function median(rounds: number, per: number, once: () => Promise<void>): Promise<number> {
@@ -27,6 +27,7 @@ export async function run(): Promise<void> {
   });
   console.log(`  a block on a busy queue (dispatch + run)          ${formatTime(queued).padStart(10)}   ${(1e3 / queued).toFixed(1)} M blocks/s`);
   target('≤ 100 ns per block, ≥ 10 M blocks/s', queued <= 100, `${queued.toFixed(0)} ns`);
+  figure({ figure: 'dispatch queue: a block on a busy queue', value: queued, unit: 'ns', goal: '≤ 100 ns', met: queued <= 100 });
 
   const hops = 2_000;
   const wake = await median(15, hops, async () => {
@@ -38,5 +39,6 @@ export async function run(): Promise<void> {
   console.log(`  waking an idle queue                              ${formatTime(wake).padStart(10)}`);
   console.log(`    vs a bare setImmediate hop                      ${formatTime(immediate).padStart(10)}   ratio ${(wake / immediate).toFixed(2)}×`);
   target('idle-queue wake ≤ 1.1× a setImmediate hop', wake / immediate <= 1.1, `${(wake / immediate).toFixed(2)}×`);
+  figure({ figure: 'dispatch queue: waking an idle queue', value: wake, unit: 'ns', baseline: 'setImmediate hop', baselineValue: immediate, goal: '≤ 1.1× baseline', met: wake / immediate <= 1.1 });
   queue.Cancel();
 }

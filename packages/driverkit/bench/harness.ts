@@ -1,3 +1,5 @@
+export { figure } from '../../../scripts/bench/figures.cjs';
+
 /**
  * A small benchmark harness: each case runs in timed batches after a warm-up, and the median batch
  * gives the time per operation. Results are printed as ratios against baselines measured in the same

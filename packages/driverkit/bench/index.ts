@@ -3,7 +3,7 @@
 // queue's wake time, through the garbage collector).
 import { spawnSync } from 'node:child_process';
 
-const benches = ['serialization', 'dispatch', 'timer', 'dataqueue'];
+const benches = ['serialization', 'dispatch', 'timer', 'dataqueue', 'userclient'];
 let failed = false;
 for (const name of benches) {
   const runner = new URL('./run.ts', import.meta.url).pathname;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { Packr } from 'msgpackr';
 import { OSSerializeBinary, OSUnserializeBinary, OSUnserializeXML, fromOSObject, toOSDictionary, type OSDictionary } from '@driverkit/driverkit';
-import { formatTime, measure, report, target } from './harness';
+import { figure, formatTime, measure, report, target } from './harness';
 
 /** A personality as Apple's dexts declare them: 30 keys, strings, integers, booleans, one nested dictionary. */
 function personality(): OSDictionary {
@@ -83,9 +83,11 @@ export function run(): void {
   const p = compare('personality-like dictionary', personality());
   target('30-key personality encode+decode ≤ 15 µs', p.ours <= 15_000, formatTime(p.ours));
   target('within 1.5× of msgpackr', p.ours <= 1.5 * p.msgpackr, `${(p.ours / p.msgpackr).toFixed(2)}×`);
+  figure({ figure: 'OSSerialization: 30-key personality encode + decode', value: p.ours / 1e3, unit: 'µs', baseline: 'msgpackr pack + unpack', baselineValue: p.msgpackr / 1e3, goal: '≤ 15 µs and ≤ 1.5× baseline', met: p.ours <= 15_000 && p.ours <= 1.5 * p.msgpackr });
   console.log();
   const r = compare('registry-like dictionary', registryEntry());
   target('within 1.5× of msgpackr', r.ours <= 1.5 * r.msgpackr, `${(r.ours / r.msgpackr).toFixed(2)}×`);
+  figure({ figure: 'OSSerialization: 200-key registry entry encode + decode', value: r.ours / 1e3, unit: 'µs', baseline: 'msgpackr pack + unpack', baselineValue: r.msgpackr / 1e3, goal: '≤ 1.5× baseline', met: r.ours <= 1.5 * r.msgpackr });
   console.log();
 
   console.log('Property lists');
@@ -93,4 +95,5 @@ export function run(): void {
   const parse = measure('OSUnserializeXML (Apple-style Info.plist)', () => OSUnserializeXML(xml));
   report(parse, [measure('JSON.parse of the same data as JSON', ((s) => () => JSON.parse(s))(JSON.stringify(plain(OSUnserializeXML(xml) as OSDictionary, true))))]);
   target('Info.plist parse ≤ 1 ms', parse.nsPerOp <= 1e6, formatTime(parse.nsPerOp));
+  figure({ figure: 'OSUnserializeXML: an Apple-style Info.plist', value: parse.nsPerOp / 1e3, unit: 'µs', goal: '≤ 1000 µs', met: parse.nsPerOp <= 1e6 });
 }

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { figure } from '../../../scripts/bench/figures.cjs';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = join(root, 'packages/driverkit/bin/driverkit.mjs');
@@ -112,9 +113,11 @@ async function main(): Promise<void> {
     let output = '';
     host.stdout!.on('data', (b: Buffer) => { output += b.toString(); if (process.env.BENCH_ECHO) process.stdout.write(b.toString().split('\n').filter((l) => /calls/.test(l)).map((l) => l + '\n').join('')); });
     const registered = new RegExp(`EthernetBridgeDriver: (dk\\d+) \\(.*\\) drives ${d.rootEnd},`);
-    await until('the driver', () => registered.test(output));
+    // The driver says it registered during its Start; the host says it started it once Start returns.
+    const started = new RegExp(`started EthernetBridgeDriver on ${d.rootEnd} .*pid (\\d+)\\)`);
+    await until('the driver', () => registered.test(output) && started.test(output));
     const tap = registered.exec(output)![1]!;
-    const driverPid = Number(new RegExp(`started EthernetBridgeDriver on ${d.rootEnd} .*pid (\\d+)\\)`).exec(output)![1]);
+    const driverPid = Number(started.exec(output)![1]);
     sh('ip', 'addr', 'add', '10.210.0.1/24', 'dev', tap);
     sh('ip', 'link', 'set', tap, 'up');
     await until('carrier', () => readFileSync(`/sys/class/net/${tap}/carrier`, 'utf8').trim() === '1');
@@ -178,6 +181,9 @@ async function main(): Promise<void> {
       for (const p of paths) r[p.name] = await measure(p, payload);
       for (const p of paths) console.log(`  ${label.padEnd(14)} ${p.name.padEnd(8)} ${(r[p.name]!.pps / 1000).toFixed(1).padStart(7)} kpps ${r[p.name]!.mbps.toFixed(0).padStart(6)} Mbit/s   (sender ${(r[p.name]!.sent / 1000).toFixed(1)} kpps)`);
       console.log(`  ${label.padEnd(14)} driver/bridge ${(r.driver!.pps / r.bridge!.pps).toFixed(2)}×${label.startsWith('64') ? ' (goal ≥ 0.8)' : ''}   driver/forward ${(r.driver!.pps / r.forward!.pps).toFixed(2)}× (goal ≥ 1.0)`);
+      const short = label.startsWith('64');
+      figure({ figure: `UDP ${label} through the driver, against the kernel bridge`, value: r.driver!.pps / 1000, unit: 'kpps', baseline: 'kernel bridge', baselineValue: r.bridge!.pps / 1000, ...(short ? { goal: '≥ 0.8× baseline', met: r.driver!.pps >= 0.8 * r.bridge!.pps } : {}) });
+      figure({ figure: `UDP ${label} through the driver, against a Node forwarder`, value: r.driver!.pps / 1000, unit: 'kpps', baseline: 'plain Node forwarder', baselineValue: r.forward!.pps / 1000, goal: '≥ 1.0× baseline', met: r.driver!.pps >= r.forward!.pps });
       if (r.bridge!.pps > 0.9 * r.bridge!.sent) console.log(`  ${label.padEnd(14)} (the bridge kept up with the sender: its figure is the sender's limit, so driver/bridge is an upper bound)`);
     }
     // Memory at full rate: the driver process's resident set over a longer flood.
@@ -185,6 +191,7 @@ async function main(): Promise<void> {
     const rss0 = rssKiB(driverPid);
     await send(d.path.target, 18, long);
     const rss1 = rssKiB(driverPid);
+    figure({ figure: `driver process RSS growth over ${long} s of 64 B frames`, value: ((rss1 - rss0) / rss0) * 100, unit: '%' });
     console.log(`  memory: the driver process's RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB over ${long} s of 64 B frames (${(((rss1 - rss0) / rss0) * 100).toFixed(1)}%)`);
     host.kill('SIGINT');
     await new Promise((r) => host.once('exit', r));

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { IOServiceHost, OSString } from '@driverkit/driverkit';
 import { PCIHostController, PCIMatchingFamily, VirtualPCIBus } from '../src/index';
+import { figure } from '../../../scripts/bench/figures.cjs';
 
 async function main() {
   const host = new IOServiceHost({ log: () => {} });
@@ -29,6 +30,8 @@ async function main() {
   line('DataView.setUint32 (baseline)', r.DataViewWrite32!);
   line('IOPCIDevice.MemoryWrite32', r.MemoryWrite32!, r.DataViewWrite32, 2);
   line('IOPCIDevice.ConfigurationRead32', r.ConfigurationRead32!);
+  figure({ figure: 'BAR MemoryRead32 from a driver process', value: r.MemoryRead32!, unit: 'ns', baseline: 'DataView.getUint32', baselineValue: r.DataViewRead32!, goal: '≤ 2× baseline', met: r.MemoryRead32! <= 2 * r.DataViewRead32! });
+  figure({ figure: 'BAR MemoryWrite32 from a driver process', value: r.MemoryWrite32!, unit: 'ns', baseline: 'DataView.setUint32', baselineValue: r.DataViewWrite32!, goal: '≤ 2× baseline', met: r.MemoryWrite32! <= 2 * r.DataViewWrite32! });
   await controller.stop();
   await host.stop();
 }

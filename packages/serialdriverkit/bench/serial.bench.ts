@@ -8,6 +8,7 @@ import { ReadStream } from 'node:tty';
 import { IOServiceHost, LinuxNative, OSString } from '@driverkit/driverkit';
 import { SerialPort } from 'serialport';
 import { IOUserSerial } from '../src/index';
+import { figure } from '../../../scripts/bench/figures.cjs';
 import { TCGETS2, TCSETS2, TERMIOS2_SIZE, makeRaw } from '../src/pty/Termios';
 
 const TOTAL = 32 * 1024 * 1024;
@@ -191,6 +192,9 @@ async function main() {
   console.log(`  published tty → IOUserSerial:   ${r.published.mbps.toFixed(1)} MB/s  (${(r.published.mbps / r.raw.mbps).toFixed(2)} of raw; target ≥ 0.90: ${r.published.mbps >= 0.9 * r.raw.mbps ? 'met' : 'not met'})`);
   console.log(`  serialport on a raw pty pair:   ${r.serialport.mbps.toFixed(1)} MB/s  (published is ${(r.published.mbps / r.serialport.mbps).toFixed(2)}× serialport; target ≥ 1.2×: ${r.published.mbps >= 1.2 * r.serialport.mbps ? 'met' : 'not met'})`);
   console.log(`1-byte echo round trip p50 (${ECHOES} echoes): raw ${r.raw.p50.toFixed(1)} µs, published ${r.published.p50.toFixed(1)} µs (${(r.published.p50 / r.raw.p50).toFixed(2)}× raw; target ≤ 1.3×: ${r.published.p50 <= 1.3 * r.raw.p50 ? 'met' : 'not met'})`);
+  figure({ figure: 'published tty echo throughput', value: r.published.mbps, unit: 'MB/s', baseline: 'raw pty pair', baselineValue: r.raw.mbps, goal: '≥ 0.9× baseline', met: r.published.mbps >= 0.9 * r.raw.mbps });
+  figure({ figure: 'published tty echo throughput, against serialport', value: r.published.mbps, unit: 'MB/s', baseline: 'serialport on a raw pty', baselineValue: r.serialport.mbps, goal: '≥ 1.2× baseline', met: r.published.mbps >= 1.2 * r.serialport.mbps });
+  figure({ figure: 'published tty 1-byte echo round trip p50', value: r.published.p50, unit: 'µs', baseline: 'raw pty pair', baselineValue: r.raw.p50, goal: '≤ 1.3× baseline', met: r.published.p50 <= 1.3 * r.raw.p50 });
   process.exit(0);
 }
 
