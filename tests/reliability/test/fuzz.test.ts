@@ -15,6 +15,7 @@ import { HIDRecording, HIDReportProcessor, decodeReport, parseReportDescriptor }
 import { CaptureFile } from '@driverkit/networkingdriverkit';
 // Internal to the core (what the host runs on each user-client frame), so reached by path.
 import { decodeCall, encodeCall, frame as callFrame } from '../../../packages/driverkit/src/userclient/IOUserClientCall';
+import { decodeUserServerMessage, encodeUserServerMessage, kDriverToHostOps, kHostToDriverOps, type IOUserServerMessage } from '../../../packages/driverkit/src/ipc/IOUserServerProtocol';
 import { record } from '../results.cjs';
 
 const data = join(__dirname, '../../../../shared/data');
@@ -70,14 +71,15 @@ call.setObject('rid', 9);
  * IOMessageChannel (fed in two chunks, as a socket may split them), and each user-client call is read
  * by decodeCall. A refusal closes the channel with an IOReturnError; anything else is a crash.
  */
-function readHostStream(bytes: Uint8Array): void {
+/** Frames read as a channel reads them (fed in two chunks), each handed to `decode`. */
+function readFrames(bytes: Uint8Array, decode: (m: OSDictionary) => void): void {
   const stream = new PassThrough();
   const channel = new IOMessageChannel(stream);
   const half = bytes.length >> 1;
   let refusal: IOReturnError | null = null;
   channel.onMessage = (m) => {
     try {
-      if (m.getObject('op')?.isEqualTo('call')) decodeCall(m);
+      decode(m);
     } catch (e) {
       if (!(e instanceof IOReturnError)) throw e;
       refusal ??= e;
@@ -91,6 +93,16 @@ function readHostStream(bytes: Uint8Array): void {
   stream.emit('data', Buffer.from(bytes.subarray(half)));
   if (refusal) throw refusal;
 }
+
+const readHostStream = (bytes: Uint8Array) => readFrames(bytes, (m) => m.getObject('op')?.isEqualTo('call') && decodeCall(m));
+
+// What the host and a driver process send each other, as each side decodes it (both directions).
+const userServerFrames = (...messages: IOUserServerMessage[]) => framed(...messages.map((m) => encodeUserServerMessage(m)));
+const readUserServerStream = (bytes: Uint8Array) =>
+  readFrames(bytes, (m) => {
+    const op = m.getObject('op');
+    decodeUserServerMessage(m, op?.isEqualTo('reply') || kHostToDriverOps.some((o) => op?.isEqualTo(o)) ? kHostToDriverOps : kDriverToHostOps);
+  });
 
 // Recorded HID devices: each mutation of a report is processed against its own descriptor.
 const hidDevices = readdirSync(join(data, 'hid/wacom/recordings')).map((f) => HIDRecording.fromHidRecorder(readFileSync(join(data, 'hid/wacom/recordings', f), 'utf8')));
@@ -121,6 +133,15 @@ const parsers: Array<{ name: string; seeds: Uint8Array[]; parse: (bytes: Uint8Ar
     name: 'host and user-client frames',
     seeds: [framed(call), framed(toOSDictionary({ op: 'getProperties', rid: 1, service: 1 }), call), framed(toOSDictionary({ op: 'open', rid: 2, service: 1, type: 0 }))],
     parse: readHostStream,
+  },
+  {
+    name: 'host and driver-process frames',
+    seeds: [
+      userServerFrames({ op: 'start', rid: 1, properties: plist, provider: toOSDictionary({ id: 4, name: 'nub', classes: ['IOService'], properties: {} }) }, { op: 'call', rid: 2, userClient: '9', call: encodeCall({ selector: 0n, scalarInput: [1n, 2n], structureInput: null, structureInputMemory: null, structureInputLength: 0, scalarOutputCount: 2, structureOutputMaximumSize: 0, structureOutputMemory: null, asyncReference: null }, callFrame()) }),
+      userServerFrames({ op: 'providerCall', rid: 3, provider: 4n, method: 'AsyncIO', args: toOSDictionary({ length: 8 }) }, { op: 'completion', userClient: '9', call: 2, status: 0, data: [1n, 2n] }),
+      userServerFrames({ op: 'stateItem', rid: 4, action: 'watch', watch: 1, names: ['a', 'b'] }, { op: 'reply', rid: 1, status: 0, result: plist }),
+    ],
+    parse: readUserServerStream,
   },
 ];
 

@@ -5,14 +5,22 @@ import { createInterface } from 'node:readline';
 import { IOReturnError, errorReason, ioReturnFromException, isIOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnNotPermitted, kIOReturnTimeout, kIOReturnUnsupported } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
-import { messageNumber, messageString } from '../ipc/IOMessageFields';
-import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
+import { IORequestTracker } from '../ipc/IORequestTracker';
 import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
+import {
+  decodeUserServerMessage,
+  dispatchUserServerMessage,
+  encodeUserServerMessage,
+  kDriverToHostOps,
+  type IODriverToHostMessage,
+  type IOHostToDriverMessage,
+  type IOUserServerHandlers,
+  type IOUserServerMessage,
+} from '../ipc/IOUserServerProtocol';
 import { OSArray } from '../os/OSArray';
 import { OSBoolean } from '../os/OSBoolean';
 import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
-import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
 import { toOSDictionary } from '../os/OSValue';
 import type { IODriverModule } from '../server/IOUserServerRuntime';
@@ -26,6 +34,8 @@ import { IOSharedMemory } from '../memory/IOSharedMemory';
 import { IOKernelClassTable, IOKernelServiceSet } from './IOKernelClass';
 import type { IOStateNotificationCenter } from './IOStateNotificationCenter';
 import type { IOHostActivity } from './IOHostActivity';
+
+type Message<Op extends IOUserServerMessage['op']> = IOUserServerMessage<Op>;
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -106,7 +116,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const kernelCleanups: Array<() => void> = [];
     this.#kernelCaller = { caller: { key: `${name}:${this.#child.pid}`, onGone: (f) => void kernelCleanups.push(f) }, cleanups: kernelCleanups };
     this.#channel = new IOMessageChannel(this.#child.stdio[3] as Socket);
-    this.#channel.onMessage = (m) => this.#receive(m);
+    this.#channel.onMessage = (frame) => this.#receive(frame);
     this.#channel.onClose = (e) => e && options.log(`[${name}] channel closed: ${e.message}`);
     this.#exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
@@ -131,14 +141,35 @@ export class IOUserServerProcess implements IOUserServerHandle {
       });
     });
     this.#child.once('error', (e) => options.log(`[${name}] cannot start the driver process: ${e.message}`));
-    const init = OSDictionary.withCapacity(4);
-    init.setObject('op', 'init');
-    init.setObject('name', name);
-    init.setObject('bundleIdentifier', driver.bundleIdentifier);
-    if (driver.modulePath) init.setObject('modulePath', driver.modulePath);
-    if (driver.directory) init.setObject('bundlePath', driver.directory);
-    this.#channel.send(init);
-    init.release();
+    this.#send({
+      op: 'init',
+      name,
+      bundleIdentifier: driver.bundleIdentifier,
+      ...(driver.modulePath ? { modulePath: driver.modulePath } : {}),
+      ...(driver.directory ? { bundlePath: driver.directory } : {}),
+    });
+  }
+
+  /** Sends one message; a closed channel drops it (the process is going, and its exit cleans up). */
+  #send(message: IOHostToDriverMessage): void {
+    if (this.#dead || this.#channel.isClosed()) return;
+    const m = encodeUserServerMessage(message);
+    try {
+      this.#channel.send(m);
+    } finally {
+      m.release();
+    }
+  }
+
+  /** One request of the driver process, built for a fresh rid; resolves with its reply's result. */
+  #request(what: string, timeoutMs: number, build: (rid: number) => IOHostToDriverMessage): Promise<OSDictionary> {
+    if (this.#dead || this.#channel.isClosed()) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`));
+    const { rid, reply } = this.#requests.begin(`${what} in ${this.name}`, timeoutMs);
+    this.#send(build(rid));
+    return reply.then((r) => {
+      const result = r.getObject('result');
+      return result instanceof OSDictionary ? result : OSDictionary.withCapacity(0);
+    });
   }
 
   get pid(): number | null {
@@ -151,34 +182,25 @@ export class IOUserServerProcess implements IOUserServerHandle {
 
   async startService(properties: OSDictionary, provider: IOService): Promise<IOService> {
     if (this.#dead) throw new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`);
-    const { rid, reply } = this.#requests.begin(`starting ${String((properties.getObject('IOUserClass') as OSString | null)?.getCStringNoCopy())} in ${this.name}`, START_TIMEOUT_MS);
     const p = describeService(provider);
-    const m = requestMessage('start', rid, { properties, provider: p });
-    p.release();
     this.#startedAs.push(properties.copyCollection());
     this.#useProvider(provider);
     let answer: OSDictionary;
     try {
-      this.#channel.send(m);
-      answer = await reply;
+      answer = await this.#request(`starting ${String((properties.getObject('IOUserClass') as OSString | null)?.getCStringNoCopy())}`, START_TIMEOUT_MS, (rid) => ({ op: 'start', rid, properties, provider: p }));
     } catch (e) {
       this.#unuseProvider(provider);
       throw e;
     } finally {
-      m.release();
+      p.release();
     }
     const desc = readServiceDescription(answer.getObject('service'));
     const ioClass = properties.getObject('IOClass');
     const key = desc.id.toString();
     const proxy = new IOUserServiceProxy(ioClass instanceof OSString ? ioClass.getCStringNoCopy() : 'IOUserService', {
       stop: () => this.#stopRemote(key),
-      setPowerState: (flags) => this.#call('power', { service: key, flags }).then(() => {}),
-      clientPowerChanged: () => {
-        if (this.#dead || this.#channel.isClosed()) return;
-        const note = requestMessage('clientPower', 0, { service: key });
-        this.#channel.send(note);
-        note.release();
-      },
+      setPowerState: (flags) => this.#request('power', STOP_TIMEOUT_MS, (rid) => ({ op: 'power', rid, service: key, flags })).then(() => {}),
+      clientPowerChanged: () => this.#send({ op: 'clientPower', service: key }),
     });
     proxy.setName(desc.name);
     proxy.setProperties(desc.properties);
@@ -199,7 +221,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     // its transfers) settle through promise chains, and must reach the driver ahead of the terminate.
     await new Promise((r) => setImmediate(r));
     try {
-      await this.#call('terminate', { service: key });
+      await this.#request('terminate', STOP_TIMEOUT_MS, (rid) => ({ op: 'terminate', rid, service: key }));
     } catch (e) {
       if (!this.#dead) this.options.log(`[${this.name}] ${(e as Error).message}`);
     }
@@ -245,15 +267,10 @@ export class IOUserServerProcess implements IOUserServerHandle {
   }
 
   /** A driver's call on its provider's nub (IORemoteCallTarget); only providers of this process's services answer. */
-  #providerCall(m: OSDictionary): void {
-    const rid = messageNumber(m, 'rid') ?? 0;
-    const id = m.getObject('provider');
-    const method = messageString(m, 'method');
-    const args = m.getObject('args');
-    const nub = id instanceof OSNumber ? this.#callable.get(id.unsigned64BitValue())?.nub : undefined;
-    this.#answer(rid, async () => {
+  #providerCall(m: Message<'providerCall'>): void {
+    const nub = this.#callable.get(m.provider)?.nub;
+    this.#answer(m.rid, async () => {
       if (!nub) throw new IOReturnError(kIOReturnNotPermitted, 'providerCall: that service is not a provider of this driver process');
-      if (!method || !(args instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'providerCall: no method name or arguments');
       if (!isRemoteCallTarget(nub)) throw new IOReturnError(kIOReturnUnsupported, `${nub.getName()} (${nub.getClassName()}) takes no calls from driver processes`);
       let entry = this.#callers.get(nub);
       if (!entry) {
@@ -261,8 +278,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
         entry = { caller: { key: `${this.name}:${this.pid}`, onGone: (f) => void cleanups.push(f) }, cleanups };
         this.#callers.set(nub, entry);
       }
-      this.options.activity?.count('provider calls', `${nub.getName()}.${method}`);
-      return nub.handleRemoteCall(method, args, entry.caller);
+      this.options.activity?.count('provider calls', `${nub.getName()}.${m.method}`);
+      return nub.handleRemoteCall(m.method, m.args, entry.caller);
     });
   }
 
@@ -271,70 +288,51 @@ export class IOUserServerProcess implements IOUserServerHandle {
    * service names the IOClass and IOUserClass it was started as; only a pair this process was asked to
    * start is believed.
    */
-  #serviceCall(m: OSDictionary): void {
-    const rid = messageNumber(m, 'rid') ?? 0;
-    const key = messageString(m, 'service');
-    const method = messageString(m, 'method');
-    const ioClass = messageString(m, 'ioClass');
-    const userClass = messageString(m, 'userClass');
-    const args = m.getObject('args');
-    this.#answer(rid, async () => {
-      if (!key || !method || !ioClass || !(args instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'serviceCall: no service, IOClass, method name or arguments');
+  #serviceCall(m: Message<'serviceCall'>): void {
+    this.#answer(m.rid, async () => {
       const describe = () => {
-        const properties = this.#startedAs.find((p) => (p.getObject('IOClass') as OSString | null)?.getCStringNoCopy?.() === ioClass && (p.getObject('IOUserClass') as OSString | null)?.getCStringNoCopy?.() === userClass);
-        return properties ? { ioClass, properties, entitlements: this.options.entitlements ?? OSDictionary.withCapacity(0) } : null;
+        const properties = this.#startedAs.find((p) => (p.getObject('IOClass') as OSString | null)?.getCStringNoCopy?.() === m.ioClass && (p.getObject('IOUserClass') as OSString | null)?.getCStringNoCopy?.() === m.userClass);
+        return properties ? { ioClass: m.ioClass, properties, entitlements: this.options.entitlements ?? OSDictionary.withCapacity(0) } : null;
       };
-      return this.#kernel.call(key, method, args, this.#kernelCaller.caller, describe);
+      return this.#kernel.call(m.service, m.method, m.args, this.#kernelCaller.caller, describe);
     });
   }
 
   /** StateNotificationItemCreate/Set/Copy and the watches of this process's state notification sources. */
-  #stateItem(m: OSDictionary): void {
-    const action = messageString(m, 'action');
-    const name = messageString(m, 'name') ?? '';
-    const value = m.getObject('value');
+  #stateItem(m: Message<'stateItem'>): void {
+    const name = m.name ?? '';
     const caller = { name: this.name, entitlements: this.options.entitlements ?? OSDictionary.withCapacity(0) };
-    this.#answer(messageNumber(m, 'rid') ?? 0, async () => {
+    this.#answer(m.rid, async () => {
       const states = this.options.stateNotifications;
       if (!states) throw new IOReturnError(kIOReturnUnsupported, 'this host keeps no state notification items');
-      const dictionary = value instanceof OSDictionary ? value : null;
       const result = OSDictionary.withCapacity(1);
-      if (action === 'create') states.create(name, dictionary, caller);
-      else if (action === 'set') states.set(name, dictionary ?? OSDictionary.withCapacity(0), caller);
-      else if (action === 'copy') {
+      if (m.action === 'create') states.create(name, m.value ?? null, caller);
+      else if (m.action === 'set') states.set(name, m.value ?? OSDictionary.withCapacity(0), caller);
+      else if (m.action === 'copy') {
         const v = states.copy(name, caller);
         result.setObject('value', v);
         v.release();
-      } else if (action === 'watch' || action === 'unwatch') {
-        const watch = messageNumber(m, 'watch') ?? 0;
+      } else if (m.action === 'watch' || m.action === 'unwatch') {
+        const watch = m.watch ?? 0;
         this.#watches.get(watch)?.();
         this.#watches.delete(watch);
-        const names = m.getObject('names');
-        if (action === 'watch' && names instanceof OSArray) {
-          const list = [...names].filter((n): n is OSString => n instanceof OSString).map((n) => n.getCStringNoCopy());
+        if (m.action === 'watch' && m.names) {
           this.#watches.set(
             watch,
-            states.watch(list, (changed) => {
-              if (this.#dead || this.#channel.isClosed()) return;
-              const note = requestMessage('stateChanged', 0, { watch, name: changed });
-              this.#channel.send(note);
-              note.release();
-            }),
+            states.watch([...m.names], (changed) => this.#send({ op: 'stateChanged', watch, name: changed })),
           );
         }
-      } else throw new IOReturnError(kIOReturnBadArgument, `state notification: no action ${action}`);
+      } else throw new IOReturnError(kIOReturnBadArgument, `state notification: no action ${m.action}`);
       return result;
     });
   }
 
   /** CopyProviderProperties for a provider of this process's services: it and each provider above it. */
-  #providerChain(m: OSDictionary): void {
-    const id = m.getObject('provider');
-    const keys = m.getObject('keys');
-    const nub = id instanceof OSNumber ? this.#callable.get(id.unsigned64BitValue())?.nub : undefined;
-    this.#answer(messageNumber(m, 'rid') ?? 0, async () => {
+  #providerChain(m: Message<'providerChain'>): void {
+    const nub = this.#callable.get(m.provider)?.nub;
+    this.#answer(m.rid, async () => {
       if (!nub) throw new IOReturnError(kIOReturnNotPermitted, 'CopyProviderProperties: that service is not a provider of this driver process');
-      const wanted = keys instanceof OSArray ? [...keys].filter((k): k is OSString => k instanceof OSString).map((k) => k.getCStringNoCopy()) : null;
+      const wanted = m.keys ?? null;
       const chain = OSArray.withCapacity(4);
       for (let e: IOService | null = nub; e; e = e.GetProvider()) {
         const props = e.copyProperties();
@@ -352,10 +350,9 @@ export class IOUserServerProcess implements IOUserServerHandle {
   }
 
   /** The highest power state among the power-managed clients of one of this process's services. */
-  #clientPowerState(m: OSDictionary): void {
-    const key = messageString(m, 'service');
-    this.#answer(messageNumber(m, 'rid') ?? 0, async () => {
-      const proxy = key ? this.#proxies.get(key) : undefined;
+  #clientPowerState(m: Message<'clientPowerState'>): void {
+    this.#answer(m.rid, async () => {
+      const proxy = this.#proxies.get(m.service);
       // A service still in its Start has no clients yet.
       const state = proxy ? highestPowerState(proxy.getChildEntries().map((c) => publishedPowerState(c))) : null;
       return state === null ? null : toOSDictionary({ state });
@@ -364,35 +361,13 @@ export class IOUserServerProcess implements IOUserServerHandle {
 
   /** Runs a driver process's call and sends its reply: the result, or the error's kIOReturn and reason. */
   #answer(rid: number, work: () => Promise<OSDictionary | null>): void {
-    const send = (fields: Record<string, OSObject | string | number>) => {
-      if (this.#dead || this.#channel.isClosed()) return;
-      const r = requestMessage('reply', rid, fields);
-      this.#channel.send(r);
-      r.release();
-    };
     work().then(
       (result) => {
-        send({ status: 0, result: result ?? OSDictionary.withCapacity(0) });
+        this.#send({ op: 'reply', rid, status: 0, result: result ?? OSDictionary.withCapacity(0) });
         result?.release();
       },
-      (e) => send({ status: ioReturnFromException(e), message: errorReason(e) }),
+      (e) => this.#send({ op: 'reply', rid, status: ioReturnFromException(e), message: errorReason(e) }),
     );
-  }
-
-  /** One request about a service or user client (named in `fields`), answered by the driver process. */
-  #call(op: string, fields: Record<string, OSObject | string | number | bigint>): Promise<OSDictionary> {
-    if (this.#dead) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`));
-    const m = requestMessage(op, 0, fields);
-    const { rid, reply } = this.#requests.begin(`${op} in ${this.name}`, STOP_TIMEOUT_MS);
-    m.setObject('rid', rid);
-    try {
-      this.#channel.send(m);
-    } catch (e) {
-      this.#requests.failAll(`the driver process is unreachable (${(e as Error).message})`);
-    } finally {
-      m.release();
-    }
-    return reply;
   }
 
   /** Keeps the driver process's copy of the provider's properties current. */
@@ -401,109 +376,103 @@ export class IOUserServerProcess implements IOUserServerHandle {
     if (!registry) return;
     const unlisten = registry.listen({
       propertiesChanged: (entry) => {
-        if (entry !== provider || this.#dead || this.#channel.isClosed()) return;
-        const m = OSDictionary.withCapacity(3);
-        m.setObject('op', 'providerProperties');
-        m.setObject('provider', provider.GetRegistryEntryID());
-        const props = provider.copyProperties();
-        m.setObject('properties', props);
-        props.release();
-        this.#channel.send(m);
-        m.release();
+        if (entry !== provider) return;
+        const properties = provider.copyProperties();
+        this.#send({ op: 'providerProperties', provider: provider.GetRegistryEntryID(), properties });
+        properties.release();
       },
     });
     this.#unfollow.set(key, unlisten);
   }
 
-  #receive(m: OSDictionary): void {
-    const op = messageString(m, 'op');
-    if (op === 'reply') {
-      this.#requests.settle(m);
-      return;
-    }
-    if (op === 'providerCall') {
-      this.#providerCall(m);
-      return;
-    }
-    if (op === 'serviceCall') {
-      this.#serviceCall(m);
-      return;
-    }
-    if (op === 'providerChain') {
-      this.#providerChain(m);
-      return;
-    }
-    if (op === 'stateItem') {
-      this.#stateItem(m);
-      return;
-    }
-    if (op === 'clientPowerState') {
-      this.#clientPowerState(m);
-      return;
-    }
-    if (op === 'completion') {
-      const id = `${messageString(m, 'userClient')}/${messageNumber(m, 'call')}`;
-      const sink = this.#completions.get(id);
-      const status = m.getObject('status');
-      const data = m.getObject('data');
-      if (sink && status instanceof OSNumber) sink(status.unsigned32BitValue(), data instanceof OSArray ? [...data].filter((n) => n instanceof OSNumber).map((n) => n.unsigned64BitValue()) : []);
-      return;
-    }
-    const key = messageString(m, 'service');
-    const proxy = key ? this.#proxies.get(key) : undefined;
-    if (!proxy) return;
-    if (op === 'properties' && m.getObject('properties') instanceof OSDictionary) {
+  /** What the driver process sends, one handler each (replies settle requests before dispatch). */
+  readonly #handlers: IOUserServerHandlers<IODriverToHostMessage> = {
+    reply: () => {},
+    providerCall: (m) => this.#providerCall(m),
+    serviceCall: (m) => this.#serviceCall(m),
+    providerChain: (m) => this.#providerChain(m),
+    stateItem: (m) => this.#stateItem(m),
+    clientPowerState: (m) => this.#clientPowerState(m),
+    completion: (m) => this.#completions.get(`${m.userClient}/${m.call}`)?.(m.status >>> 0, [...m.data]),
+    properties: (m) => {
+      const proxy = this.#proxies.get(m.service);
+      if (!proxy) return;
       const before = publishedPowerState(proxy);
-      proxy.setProperties(m.getObject('properties') as OSDictionary);
+      proxy.setProperties(m.properties);
       // The driver's power state changed: its provider's power management decides again.
       if (publishedPowerState(proxy) !== before) proxy.GetProvider()?.clientPowerChanged();
-    }
-    else if (op === 'registered') proxy.RegisterService();
-    else if (op === 'terminated') {
-      this.#forget(key!);
+    },
+    registered: (m) => this.#proxies.get(m.service)?.RegisterService(),
+    terminated: (m) => {
+      const proxy = this.#proxies.get(m.service);
+      if (!proxy) return;
+      this.#forget(m.service);
       void proxy.Terminate();
+    },
+  };
+
+  #receive(frame: OSDictionary): void {
+    let message: IODriverToHostMessage;
+    try {
+      message = decodeUserServerMessage(frame, kDriverToHostOps);
+    } catch (e) {
+      // A driver process is not trusted: a malformed frame is never acted on. A request among them is
+      // answered with the reason, so that its caller fails instead of waiting.
+      this.options.log(`[${this.name}] a frame from the driver process was refused: ${(e as Error).message}`);
+      const rid = frame.getObject('rid');
+      const op = frame.getObject('op');
+      if (rid instanceof OSNumber && !(op instanceof OSString && op.getCStringNoCopy() === 'reply')) {
+        this.#send({ op: 'reply', rid: Number(rid.unsigned32BitValue()), status: ioReturnFromException(e), message: errorReason(e) });
+      }
+      return;
     }
+    if (message.op === 'reply') this.#requests.settle(frame);
+    else dispatchUserServerMessage(this.#handlers, message);
   }
 
   async openUserClient(service: IOService, type: number, entitlements: OSDictionary): Promise<IOUserClientHandle> {
     const key = [...this.#proxies].find(([, p]) => p === service)?.[0];
     if (!key) throw new IOReturnError(kIOReturnNotAttached, `${service.getName()} is not a service of driver server ${this.name}`);
-    const answer = await this.#call('openUserClient', { service: key, type, entitlements });
-    const ucKey = messageString(answer, 'userClient');
+    const answer = await this.#request('openUserClient', STOP_TIMEOUT_MS, (rid) => ({ op: 'openUserClient', rid, service: key, type, entitlements }));
+    const ucKey = answer.getObject('userClient');
     const properties = answer.getObject('properties');
-    if (!ucKey || !(properties instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} answered openUserClient without a user client`);
+    if (!(ucKey instanceof OSString) || !(properties instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} answered openUserClient without a user client`);
+    const userClient = ucKey.getCStringNoCopy();
     let closed = false;
     return {
       properties,
       call: async (call, onCompletion) => {
-        const m = encodeCall(call, requestMessage('call', 0, { userClient: ucKey }));
-        const { rid, reply } = this.#requests.begin(`selector ${call.selector} of user client ${ucKey} in ${this.name}`, CALL_TIMEOUT_MS);
-        m.setObject('rid', rid);
-        if (onCompletion) this.#completions.set(`${ucKey}/${rid}`, onCompletion);
-        try {
-          this.#channel.send(m);
-        } finally {
-          m.release();
-        }
+        const fields = encodeCall(call, OSDictionary.withCapacity(8));
+        let rid = 0;
+        const reply = this.#request(`selector ${call.selector} of user client ${userClient}`, CALL_TIMEOUT_MS, (r) => {
+          rid = r;
+          if (onCompletion) this.#completions.set(`${userClient}/${r}`, onCompletion);
+          return { op: 'call', rid: r, userClient, call: fields };
+        });
+        fields.release();
         try {
           return decodeResult(await reply);
         } catch (e) {
-          this.#completions.delete(`${ucKey}/${rid}`);
+          this.#completions.delete(`${userClient}/${rid}`);
           if (isIOReturnError(e) && e.code !== kIOReturnNotAttached && e.code !== kIOReturnTimeout) return { status: e.code, message: e.message, scalarOutput: [], structureOutput: null, structureOutputLength: 0 };
           throw e;
         }
       },
       copyMemory: async (memoryType) => {
-        const r = await this.#call('copyMemory', { userClient: ucKey, memoryType });
-        const name = messageString(r, 'name');
-        if (!name) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} shared memory without a name`);
-        return { name, offset: messageNumber(r, 'offset') ?? 0, length: messageNumber(r, 'length') ?? 0, options: BigInt(messageNumber(r, 'options') ?? 0) };
+        const r = await this.#request('copyMemory', STOP_TIMEOUT_MS, (rid) => ({ op: 'copyMemory', rid, userClient, memoryType }));
+        const name = r.getObject('name');
+        if (!(name instanceof OSString)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} shared memory without a name`);
+        const n = (k: string) => {
+          const v = r.getObject(k);
+          return v instanceof OSNumber ? v.unsigned64BitValue() : 0n;
+        };
+        return { name: name.getCStringNoCopy(), offset: Number(n('offset')), length: Number(n('length')), options: n('options') };
       },
       close: async () => {
         if (closed) return;
         closed = true;
-        for (const k of [...this.#completions.keys()]) if (k.startsWith(`${ucKey}/`)) this.#completions.delete(k);
-        if (!this.#dead) await this.#call('closeUserClient', { userClient: ucKey }).catch(() => {});
+        for (const k of [...this.#completions.keys()]) if (k.startsWith(`${userClient}/`)) this.#completions.delete(k);
+        if (!this.#dead) await this.#request('closeUserClient', STOP_TIMEOUT_MS, (rid) => ({ op: 'closeUserClient', rid, userClient })).catch(() => {});
       },
     };
   }
@@ -513,10 +482,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     if (this.#dead) return;
     this.#exiting = true;
     try {
-      const m = OSDictionary.withCapacity(1);
-      m.setObject('op', 'exit');
-      this.#channel.send(m);
-      m.release();
+      this.#send({ op: 'exit' });
     } catch {
       // The channel is already gone; the kill below ends the process.
     }

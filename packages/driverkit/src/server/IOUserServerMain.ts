@@ -1,30 +1,38 @@
 import { Socket } from 'node:net';
 import { IOReturnError, errorReason, ioReturnFromException } from '../IOReturn/IOReturnError';
 import { kIOReturnNotAttached } from '../IOReturn/IOReturn';
-import { OSArray } from '../os/OSArray';
 import type { IOUserClient } from '../userclient/IOUserClient';
 import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
 import { IOUserClientRunner } from '../userclient/IOUserClientRunner';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
-import { messageFields, messageString } from '../ipc/IOMessageFields';
 import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
+import {
+  decodeUserServerMessage,
+  dispatchUserServerMessage,
+  encodeUserServerMessage,
+  kHostToDriverOps,
+  type IODriverToHostMessage,
+  type IOHostToDriverMessage,
+  type IOUserServerHandlers,
+} from '../ipc/IOUserServerProtocol';
+import { OSArray } from '../os/OSArray';
+import { OSBoolean } from '../os/OSBoolean';
 import { OSDictionary } from '../os/OSDictionary';
-import type { OSObject } from '../os/OSObject';
 import { OSNumber } from '../os/OSNumber';
 import { OSString } from '../os/OSString';
 import { IORegistry } from '../registry/IORegistry';
 import { IOService, type IOStateNotificationPort } from '../service/IOService';
 import { IOProviderProxy } from './IOProviderProxy';
-import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
+import { IORequestTracker } from '../ipc/IORequestTracker';
 import { isLinkedProvider, type IOProviderLink } from './IORemoteProvider';
 import { IOUserServerRuntime } from './IOUserServerRuntime';
-
 
 /**
  * The main loop of a driver process: receives start/terminate/exit from the host on descriptor 3,
  * runs the driver package's classes through an {@link IOUserServerRuntime} against stand-ins of
  * their providers, and reports property changes, registrations and self-termination back. If the
- * host goes away, the process stops its services and exits: no driver outlives its host.
+ * host goes away, the process stops its services and exits: no driver outlives its host. Every frame
+ * either way is a message of {@link IOUserServerProtocol}.
  * @internal (the `@driverkit/driverkit/server` entry runs it)
  */
 export function runUserServer(fd = 3): void {
@@ -36,93 +44,91 @@ export function runUserServer(fd = 3): void {
   const userClients = new Map<string, IOUserClient>();
   let runtime: IOUserServerRuntime | null = null;
   let exiting = false;
-  // Calls this process makes on its providers' nubs in the host.
+  // Requests this process makes of the host (calls on providers' nubs and on kernel halves, state items).
   const calls = new IORequestTracker();
+
+  const send = (message: IODriverToHostMessage) => {
+    if (channel.isClosed()) return;
+    const m = encodeUserServerMessage(message);
+    channel.send(m);
+    m.release();
+  };
+  /** Sends a request built for a fresh rid; resolves with the reply's result. */
+  const request = (what: string, timeoutMs: number, build: (rid: number) => IODriverToHostMessage): Promise<OSDictionary> => {
+    if (channel.isClosed()) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `${what}: the host is gone`));
+    const { rid, reply } = calls.begin(what, timeoutMs);
+    send(build(rid));
+    return reply.then((r) => {
+      const result = r.getObject('result');
+      return result instanceof OSDictionary ? result : OSDictionary.withCapacity(0);
+    });
+  };
+  const reply = (rid: number, result?: OSDictionary) => send(result ? { op: 'reply', rid, status: 0, result } : { op: 'reply', rid, status: 0 });
+  const fail = (rid: number, e: unknown) => send({ op: 'reply', rid, status: ioReturnFromException(e), message: errorReason(e) });
+  /** Runs a request's work and replies with its result, or with the error's kIOReturn and reason. */
+  const answer = (rid: number, work: () => Promise<OSDictionary | void>) =>
+    void work().then(
+      (result) => {
+        reply(rid, result ?? undefined);
+        result?.release();
+      },
+      (e) => fail(rid, e),
+    );
+
+  // A driver's calls on its provider's nub in the host.
   const linkTo = (id: bigint, name: string): IOProviderLink => ({
-    call: (method, args, timeoutMs = 0) => {
-      if (channel.isClosed()) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `${name}.${method}: the host is gone`));
-      const { rid, reply } = calls.begin(`${name}.${method}`, timeoutMs);
-      const m = requestMessage('providerCall', rid, { provider: OSNumber.withNumber(id, 64), method, args });
-      channel.send(m);
-      m.release();
-      return reply.then((r) => {
-        const result = r.getObject('result');
-        return result instanceof OSDictionary ? result : OSDictionary.withCapacity(0);
-      });
-    },
+    call: (method, args, timeoutMs = 0) => request(`${name}.${method}`, timeoutMs, (rid) => ({ op: 'providerCall', rid, provider: id, method, args })),
   });
 
   // A service's calls on its own kernel half in the host; it says which IOClass and IOUserClass it was
   // started as, which the host checks against what it asked this process to start.
   const kernelLinkFor = (service: IOService): IOProviderLink => ({
     call: (method, args, timeoutMs = 0) => {
-      const what = `${service.getName()}.${method}`;
-      if (channel.isClosed()) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `${what}: the host is gone`));
-      const { rid, reply } = calls.begin(what, timeoutMs);
       const ioClass = service.getProperty('IOClass');
       const userClass = service.getProperty('IOUserClass');
-      const m = requestMessage('serviceCall', rid, {
+      return request(`${service.getName()}.${method}`, timeoutMs, (rid) => ({
+        op: 'serviceCall',
+        rid,
         service: service.GetRegistryEntryID().toString(),
         ioClass: ioClass instanceof OSString ? ioClass.getCStringNoCopy() : '',
         userClass: userClass instanceof OSString ? userClass.getCStringNoCopy() : '',
         method,
         args,
-      });
-      channel.send(m);
-      m.release();
-      return reply.then((r) => {
-        const result = r.getObject('result');
-        return result instanceof OSDictionary ? result : OSDictionary.withCapacity(0);
-      });
+      }));
     },
   });
 
   // The host's state notification items: each call a request; changes to watched items come as
-  // 'stateChanged' frames naming the watch.
+  // 'stateChanged' messages naming the watch.
   const stateWatchers = new Map<number, (name: string) => void>();
   let nextWatch = 1;
-  const stateCall = (action: string, fields: Record<string, OSObject | string | number>) => {
-    if (channel.isClosed()) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `state notification ${action}: the host is gone`));
-    const { rid, reply } = calls.begin(`state notification ${action}${typeof fields.name === 'string' ? ` of ${fields.name}` : ''}`, 10_000);
-    const m = requestMessage('stateItem', rid, { action, ...fields });
-    channel.send(m);
-    m.release();
-    return reply.then((r) => (r.getObject('result') as OSDictionary | null) ?? OSDictionary.withCapacity(0));
-  };
+  type StateItem = Omit<Extract<IODriverToHostMessage, { op: 'stateItem' }>, 'op' | 'rid'>;
+  const stateCall = (item: StateItem) => request(`state notification ${item.action}${item.name !== undefined ? ` of ${item.name}` : ''}`, 10_000, (rid) => ({ op: 'stateItem', rid, ...item }));
   const statePort: IOStateNotificationPort = {
-    create: async (name, value) => void (await stateCall('create', value ? { name, value } : { name })),
-    set: async (name, value) => void (await stateCall('set', { name, value })),
+    create: async (name, value) => void (await stateCall(value ? { action: 'create', name, value } : { action: 'create', name })),
+    set: async (name, value) => void (await stateCall({ action: 'set', name, value })),
     copy: async (name) => {
-      const v = (await stateCall('copy', { name })).getObject('value');
+      const v = (await stateCall({ action: 'copy', name })).getObject('value');
       return v instanceof OSDictionary ? (v.retain() as OSDictionary) : OSDictionary.withCapacity(0);
     },
     watch: async (names, listener) => {
       const watch = nextWatch++;
       stateWatchers.set(watch, listener);
-      await stateCall('watch', { watch, names: OSArray.withObjects(names.map((n) => OSString.withCString(n))) });
+      await stateCall({ action: 'watch', watch, names });
       return () => {
         stateWatchers.delete(watch);
-        void stateCall('unwatch', { watch }).catch(() => {});
+        void stateCall({ action: 'unwatch', watch }).catch(() => {});
       };
     },
   };
-
-  const send = (fields: Record<string, OSObject | string | number | boolean>) => {
-    if (channel.isClosed()) return;
-    const m = messageFields(fields);
-    channel.send(m);
-    m.release();
-  };
-  const reply = (rid: number, fields: Record<string, OSObject | string | number | boolean> = {}) => send({ op: 'reply', rid, status: 0, ...fields });
-  const fail = (rid: number, e: unknown) => send({ op: 'reply', rid, status: ioReturnFromException(e), message: errorReason(e) });
 
   registry.listen({
     propertiesChanged: (e) => {
       const key = e.GetRegistryEntryID().toString();
       if (!services.has(key)) return;
-      const p = e.copyProperties();
-      send({ op: 'properties', service: key, properties: p });
-      p.release();
+      const properties = e.copyProperties();
+      send({ op: 'properties', service: key, properties });
+      properties.release();
     },
     registered: (e) => services.has(e.GetRegistryEntryID().toString()) && send({ op: 'registered', service: e.GetRegistryEntryID().toString() }),
     terminated: (e) => {
@@ -156,20 +162,17 @@ export function runUserServer(fd = 3): void {
     process.exit(code);
   };
 
-  channel.onMessage = (m) => {
-    const op = messageString(m, 'op');
-    const ridObject = m.getObject('rid');
-    const rid = ridObject instanceof OSNumber ? Number(ridObject.unsigned32BitValue()) : 0;
-    if (op === 'reply') {
-      calls.settle(m);
-    } else if (op === 'stateChanged') {
-      const watch = m.getObject('watch');
-      const name = messageString(m, 'name');
-      if (watch instanceof OSNumber && name) stateWatchers.get(Number(watch.unsigned32BitValue()))?.(name);
-    } else if (op === 'init') {
-      const modulePath = messageString(m, 'modulePath');
-      const directory = messageString(m, 'bundlePath');
-      runtime = new IOUserServerRuntime(messageString(m, 'name') ?? 'driver', { bundleIdentifier: messageString(m, 'bundleIdentifier') ?? 'unknown', modulePath, ...(directory ? { directory } : {}) });
+  const userClientOf = (key: string): IOUserClient => {
+    const uc = userClients.get(key);
+    if (!uc) throw new IOReturnError(kIOReturnNotAttached, 'the user client is closed');
+    return uc;
+  };
+
+  const handlers: IOUserServerHandlers<IOHostToDriverMessage> = {
+    reply: () => {}, // settled from the frame itself, below
+    stateChanged: (m) => stateWatchers.get(m.watch)?.(m.name),
+    init: (m) => {
+      runtime = new IOUserServerRuntime(m.name, { bundleIdentifier: m.bundleIdentifier, modulePath: m.modulePath ?? null, ...(m.bundlePath ? { directory: m.bundlePath } : {}) });
       runtime.onError = (s, what, e) => process.stderr.write(`${s.getName()}.${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
       runtime.kernelLinkFor = kernelLinkFor;
       runtime.stateNotificationsFor = () => statePort;
@@ -177,14 +180,8 @@ export function runUserServer(fd = 3): void {
       runtime.providerChainFor = (provider, keys) => {
         const id = [...providers].find(([, p]) => p === provider)?.[0];
         if (id === undefined || channel.isClosed()) return null;
-        const { rid, reply } = calls.begin(`CopyProviderProperties of ${provider.getName()}`, 10_000);
-        const fields: Record<string, OSObject> = { provider: OSNumber.withNumber(id, 64) };
-        if (keys) fields.keys = OSArray.withObjects(keys.map((k) => OSString.withCString(k)));
-        const m = requestMessage('providerChain', rid, fields);
-        channel.send(m);
-        m.release();
-        return reply.then((r) => {
-          const chain = (r.getObject('result') as OSDictionary | null)?.getObject('chain');
+        return request(`CopyProviderProperties of ${provider.getName()}`, 10_000, (rid) => (keys ? { op: 'providerChain', rid, provider: id, keys } : { op: 'providerChain', rid, provider: id })).then((r) => {
+          const chain = r.getObject('chain');
           return chain instanceof OSArray ? (chain.retain() as OSArray) : OSArray.withCapacity(0);
         });
       };
@@ -192,121 +189,96 @@ export function runUserServer(fd = 3): void {
       runtime.clientPowerStateFor = (service) => {
         const key = service.GetRegistryEntryID().toString();
         if (!services.has(key) || channel.isClosed()) return null;
-        const { rid, reply } = calls.begin(`the power state of ${service.getName()}'s clients`, 10_000);
-        const m = requestMessage('clientPowerState', rid, { service: key });
-        channel.send(m);
-        m.release();
-        return reply.then((r) => {
-          const state = (r.getObject('result') as OSDictionary | null)?.getObject('state');
+        return request(`the power state of ${service.getName()}'s clients`, 10_000, (rid) => ({ op: 'clientPowerState', rid, service: key })).then((r) => {
+          const state = r.getObject('state');
           return state instanceof OSNumber ? Number(state.unsigned32BitValue()) : null;
         });
       };
-    } else if (op === 'start') {
-      void (async () => {
-        try {
-          if (!runtime) throw new Error('start before init');
-          const properties = m.getObject('properties');
-          if (!(properties instanceof OSDictionary)) throw new TypeError('start: no properties dictionary');
-          // Load the driver's module first: the families it imports register their provider classes.
-          const userClass = properties.getObject('IOUserClass');
-          if (userClass instanceof OSString) await runtime.loadClass(userClass.getCStringNoCopy());
-          const provider = providerFor(m.getObject('provider') as OSDictionary);
-          const service = await runtime.startService(properties, provider);
-          const key = service.GetRegistryEntryID().toString();
-          services.set(key, service);
-          const description = describeService(service);
-          description.setObject('id', service.GetRegistryEntryID());
-          reply(rid, { service: description, registered: service.isRegistered() });
-          description.release();
-        } catch (e) {
-          fail(rid, e);
-        }
-      })();
-    } else if (op === 'terminate') {
-      const key = messageString(m, 'service') ?? '';
+    },
+    start: (m) =>
+      answer(m.rid, async () => {
+        if (!runtime) throw new Error('start before init');
+        // Load the driver's module first: the families it imports register their provider classes.
+        const userClass = m.properties.getObject('IOUserClass');
+        if (userClass instanceof OSString) await runtime.loadClass(userClass.getCStringNoCopy());
+        const provider = providerFor(m.provider);
+        const service = await runtime.startService(m.properties, provider);
+        services.set(service.GetRegistryEntryID().toString(), service);
+        const description = describeService(service);
+        const result = OSDictionary.withCapacity(2);
+        result.setObject('service', description);
+        result.setObject('registered', OSBoolean.withBoolean(service.isRegistered()));
+        description.release();
+        return result;
+      }),
+    terminate: (m) => {
       // A turn of the event loop first: replies read from the same chunk just before (a transfer the
       // host ended because the device went) resolve through promise chains, and their completions must
       // reach the driver's queues before Terminate does, as the host sent them.
       setImmediate(() => {
-        const service = services.get(key);
-        services.delete(key);
-        void (service ? service.Terminate() : Promise.resolve()).then(
-          () => reply(rid),
-          (e) => fail(rid, e),
-        );
+        const service = services.get(m.service);
+        services.delete(m.service);
+        answer(m.rid, async () => void (await service?.Terminate()));
       });
-    } else if (op === 'openUserClient') {
-      const service = services.get(messageString(m, 'service') ?? '');
-      const type = m.getObject('type');
-      const entitlements = m.getObject('entitlements');
-      void (async () => {
+    },
+    openUserClient: (m) =>
+      answer(m.rid, async () => {
+        const service = services.get(m.service);
         if (!service) throw new IOReturnError(kIOReturnNotAttached, 'openUserClient: the service is gone');
-        const uc = await IOUserClientRunner.open(service, type instanceof OSNumber ? Number(type.unsigned32BitValue()) : 0, entitlements instanceof OSDictionary ? entitlements : OSDictionary.withCapacity(0));
+        const uc = await IOUserClientRunner.open(service, m.type, m.entitlements);
         const key = uc.GetRegistryEntryID().toString();
         userClients.set(key, uc);
+        const result = OSDictionary.withCapacity(2);
+        result.setObject('userClient', key);
         const properties = uc.copyProperties();
-        reply(rid, { userClient: key, properties });
+        result.setObject('properties', properties);
         properties.release();
-      })().catch((e) => fail(rid, e));
-    } else if (op === 'call') {
-      const key = messageString(m, 'userClient') ?? '';
-      const uc = userClients.get(key);
-      void (async () => {
-        if (!uc) throw new IOReturnError(kIOReturnNotAttached, 'the user client is closed');
-        const call = decodeCall(m);
-        const sink = (status: number, data: bigint[]) => {
-          const note = OSDictionary.withCapacity(5);
-          note.setObject('op', 'completion');
-          note.setObject('userClient', key);
-          note.setObject('call', rid);
-          note.setObject('status', OSNumber.withNumber(status, 32));
-          note.setObject('data', OSArray.withObjects(data.map((d) => OSNumber.withNumber(d, 64))));
-          if (!channel.isClosed()) channel.send(note);
-          note.release();
-        };
-        const result = await IOUserClientRunner.call(uc, call, call.asyncReference ? sink : null);
-        const out = encodeResult(result, OSDictionary.withCapacity(6));
-        out.setObject('op', 'reply');
-        out.setObject('rid', rid);
-        if (!channel.isClosed()) channel.send(out);
-        out.release();
-      })().catch((e) => fail(rid, e));
-    } else if (op === 'copyMemory') {
-      const uc = userClients.get(messageString(m, 'userClient') ?? '');
-      const type = m.getObject('memoryType');
-      void (async () => {
-        if (!uc) throw new IOReturnError(kIOReturnNotAttached, 'the user client is closed');
-        const g = await IOUserClientRunner.copyMemory(uc, type instanceof OSNumber ? type.unsigned64BitValue() : 0n);
-        reply(rid, { name: g.name, offset: g.offset, length: g.length, options: Number(g.options) });
-      })().catch((e) => fail(rid, e));
-    } else if (op === 'closeUserClient') {
-      const key = messageString(m, 'userClient') ?? '';
-      const uc = userClients.get(key);
-      userClients.delete(key);
-      void (uc ? IOUserClientRunner.close(uc) : Promise.resolve()).then(
-        () => reply(rid),
-        (e) => fail(rid, e),
-      );
-    } else if (op === 'power') {
-      const service = services.get(messageString(m, 'service') ?? '');
-      const flags = m.getObject('flags');
-      void (async () => {
-        if (!service || !(flags instanceof OSNumber)) throw new Error('power: unknown service or no flags');
-        await service.SetPowerState(Number(flags.unsigned32BitValue()));
-      })().then(
-        () => reply(rid),
-        (e) => fail(rid, e),
-      );
-    } else if (op === 'clientPower') {
-      services.get(messageString(m, 'service') ?? '')?.clientPowerChanged();
-    } else if (op === 'providerProperties') {
-      const id = m.getObject('provider');
-      const properties = m.getObject('properties');
-      const provider = id instanceof OSNumber ? providers.get(id.unsigned64BitValue()) : undefined;
-      if (provider && properties instanceof OSDictionary) provider.setProperties(properties);
-    } else if (op === 'exit') {
-      void exit(0);
+        return result;
+      }),
+    call: (m) =>
+      answer(m.rid, async () => {
+        const uc = userClientOf(m.userClient);
+        const call = decodeCall(m.call);
+        const sink = (status: number, data: bigint[]) => send({ op: 'completion', userClient: m.userClient, call: m.rid, status, data });
+        // The reply's status says the call ran; the method's own status is in the result.
+        return encodeResult(await IOUserClientRunner.call(uc, call, call.asyncReference ? sink : null), OSDictionary.withCapacity(6));
+      }),
+    copyMemory: (m) =>
+      answer(m.rid, async () => {
+        const g = await IOUserClientRunner.copyMemory(userClientOf(m.userClient), m.memoryType);
+        const result = OSDictionary.withCapacity(4);
+        result.setObject('name', g.name);
+        result.setObject('offset', g.offset);
+        result.setObject('length', g.length);
+        result.setObject('options', OSNumber.withNumber(g.options, 64));
+        return result;
+      }),
+    closeUserClient: (m) => {
+      const uc = userClients.get(m.userClient);
+      userClients.delete(m.userClient);
+      answer(m.rid, async () => void (uc && (await IOUserClientRunner.close(uc))));
+    },
+    power: (m) =>
+      answer(m.rid, async () => {
+        const service = services.get(m.service);
+        if (!service) throw new IOReturnError(kIOReturnNotAttached, 'power: the service is gone');
+        await service.SetPowerState(m.flags);
+      }),
+    clientPower: (m) => services.get(m.service)?.clientPowerChanged(),
+    providerProperties: (m) => providers.get(m.provider)?.setProperties(m.properties),
+    exit: () => void exit(0),
+  };
+
+  channel.onMessage = (frame) => {
+    let message: IOHostToDriverMessage;
+    try {
+      message = decodeUserServerMessage(frame, kHostToDriverOps);
+    } catch (e) {
+      process.stderr.write(`a frame from the host was refused: ${(e as Error).message}\n`);
+      return;
     }
+    if (message.op === 'reply') calls.settle(frame);
+    else dispatchUserServerMessage(handlers, message);
   };
   channel.onClose = () => {
     calls.failAll('the host is gone');
