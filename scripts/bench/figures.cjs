@@ -1,8 +1,9 @@
 // The benchmarks' figures: each bench records what it measured here, as well as printing it, and the
 // root `npm run bench` (scripts/bench.mjs) ends with them as one table and writes bench-results.json.
 // Rows go to a JSON-lines file so that every package's bench, each its own process, can add to it.
-const { appendFileSync, mkdirSync, readFileSync, rmSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { appendRow, clearRows, readRows } = require('../lib/jsonlRows.cjs');
 
 const file = process.env.DRIVERKIT_BENCH_FIGURES ?? join(__dirname, '..', '..', '.bench', 'figures.jsonl');
 
@@ -22,23 +23,10 @@ function packageName() {
  */
 function figure(row) {
   const ratio = row.baselineValue ? row.value / row.baselineValue : undefined;
-  mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify({ package: packageName(), ...row, ratio })}\n`);
+  appendRow(file, { package: packageName(), ...row, ratio });
 }
 
-function clear() {
-  rmSync(file, { force: true });
-}
-
-function read() {
-  try {
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
-  } catch {
-    return [];
-  }
-}
+const clear = () => clearRows(file);
+const read = () => readRows(file);
 
 module.exports = { figure, clear, read, file };

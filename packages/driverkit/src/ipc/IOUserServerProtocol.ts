@@ -104,25 +104,23 @@ function take(o: OSObject | null, kind: BaseKind): unknown {
       return o instanceof OSNumber ? o.unsigned64BitValue() : undefined;
     case 'dictionary':
       return o instanceof OSDictionary ? o : undefined;
-    case 'strings': {
-      if (!(o instanceof OSArray)) return undefined;
-      const out: string[] = [];
-      for (const s of o) {
-        if (!(s instanceof OSString)) return undefined;
-        out.push(s.getCStringNoCopy());
-      }
-      return out;
-    }
-    case 'u64s': {
-      if (!(o instanceof OSArray)) return undefined;
-      const out: bigint[] = [];
-      for (const n of o) {
-        if (!(n instanceof OSNumber)) return undefined;
-        out.push(n.unsigned64BitValue());
-      }
-      return out;
-    }
+    case 'strings':
+      return arrayOf(o, 'string');
+    case 'u64s':
+      return arrayOf(o, 'u64');
   }
+}
+
+/** An array whose every member reads as `kind`, or undefined. */
+function arrayOf(o: OSObject | null, kind: 'string' | 'u64'): unknown[] | undefined {
+  if (!(o instanceof OSArray)) return undefined;
+  const out: unknown[] = [];
+  for (const member of o) {
+    const v = take(member, kind);
+    if (v === undefined) return undefined;
+    out.push(v);
+  }
+  return out;
 }
 
 const fieldsOf = (op: IOUserServerOp) => Object.entries(schema[op]) as [string, FieldKind][];
