@@ -33,3 +33,9 @@ fi
 # The audio server the audio family's devices appear in (headless, no sound card).
 source "$(dirname "$0")/lib/audio-server.sh"
 ensure_audio_server
+
+# The account driver processes run as when the host is root and their backend needs nothing of root
+# (macOS runs dexts as _driverkit too). Without it, the host keeps drivers as root and says so.
+if ! getent passwd _driverkit > /dev/null; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group _driverkit
+fi

@@ -5,7 +5,9 @@ import type { IOServiceHost } from '@driverkit/driverkit';
 import { AudioServerKernel } from './kernel/AudioServerKernel';
 
 export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
-  host.registerKernelClass('IOUserAudioDriver', (context) => new AudioServerKernel(context));
+  host.registerKernelClass('IOUserAudioDriver', (context) => new AudioServerKernel(context), {
+    rootReason: "the audio server's FIFOs for each stream, which the driver opens, are root's",
+  });
   await AudioServerKernel.removeLeftovers(host.options.log);
   return async () => {
     AudioServerKernel.backend?.close();

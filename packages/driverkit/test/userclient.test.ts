@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,10 @@ import {
   IOConnectCallScalarMethod,
   IOConnectCallStructMethod,
   IOConnectMapMemory64,
+  IODriverAccount,
+  IOHostConnection,
   IOHostSocket,
+  IOSharedMemory,
   IOMainPortCreate,
   IONotificationPortCreate,
   IORegistryEntryCreateCFProperties,
@@ -31,6 +34,8 @@ import {
   kIOReturnNotPermitted,
   kIOReturnSuccess,
   kIOReturnUnsupported,
+  kIODriverAccountName,
+  kIOUserServerRootReasonKey,
   kIOTerminatedNotification,
   kIOFirstMatchNotification,
   toOSDictionary,
@@ -135,6 +140,45 @@ describe('user clients: calls, checks, async, memory', () => {
     expect(Buffer.from(structureOutput).equals(Buffer.from(Uint8Array.from(big).reverse()))).toBe(true);
     await expect(IOConnectCallMethod(c, 1, { structureInput: big, structureOutputSize: 10 })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/100000-byte structure; the app's buffer holds 10/) });
     await IOServiceClose(c);
+  });
+
+  test('the driver process runs as _driverkit, and memory a call names is opened to it only when it is the caller\'s', async () => {
+    const account = IODriverAccount.lookup(kIODriverAccountName)!;
+    expect(account).not.toBeNull();
+    const props = await IORegistryEntryCreateCFProperties(await bench.service('Echo'));
+    const pid = Number(props.getObject('DriverPID')!.toString());
+    expect(Number(props.getObject('IOUserServerUID')!.toString())).toBe(account.uid);
+    // Real, effective, saved and filesystem uids and gids, as the kernel reports them; no supplementary groups.
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    expect(/^Uid:\s+(.*)$/m.exec(status)![1]!.split(/\s+/).map(Number)).toEqual([account.uid, account.uid, account.uid, account.uid]);
+    expect(/^Gid:\s+(.*)$/m.exec(status)![1]!.split(/\s+/).map(Number)).toEqual([account.gid, account.gid, account.gid, account.gid]);
+    expect(/^Groups:[ \t]*(.*)$/m.exec(status)![1]!.trim()).toBe('');
+
+    const host = await IOHostConnection.connect(bench.socket.path);
+    try {
+      const echo = await bench.service('Echo');
+      const opened = await host.request('open', { service: echo.registryEntryID, type: 0 });
+      const connection = Number(opened.getObject('connection')!.toString());
+      const call = (name: string) => host.request('call', { connection, selector: 1n, structureInputMemory: name, structureInputLength: 16, structureOutputMaximumSize: 16 }, true);
+      // Memory this app made: opened to the driver's group (0660), still the app's, and the call runs.
+      const mine = IOSharedMemory.allocate(16, 'process');
+      new Uint8Array(mine.buffer).set(Array.from({ length: 16 }, (_, i) => i));
+      const ok = await call(mine.name!);
+      expect(Number(ok.getObject('status')!.toString())).toBe(kIOReturnSuccess);
+      const st = statSync(`/dev/shm/${mine.name}`);
+      expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, account.gid, 0o660]);
+      // Memory another user made (here: handed to nobody): refused before the driver sees the call.
+      const theirs = IOSharedMemory.allocate(16, 'process');
+      chownSync(`/dev/shm/${theirs.name}`, 65534, 65534);
+      const refused = await call(theirs.name!);
+      expect(Number(refused.getObject('status')!.toString())).toBe(kIOReturnNotPermitted);
+      expect(refused.getObject('message')!.toString()).toMatch(/is not the caller's \(it belongs to uid 65534; the caller is uid 0\)/);
+      expect(statSync(`/dev/shm/${theirs.name}`).mode & 0o777).toBe(0o600);
+      mine.close();
+      theirs.close();
+    } finally {
+      host.close();
+    }
   });
 
   test('async completions come back through the notification port, each with its data', async () => {

@@ -4,12 +4,13 @@
  * Each refusal must carry the kIOReturn code and name what was missing.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   IOClientPolicy,
+  IODriverAccount,
   IOConnectCallScalarMethod,
   IOConnectMapMemory64,
   IOHostSocket,
@@ -22,6 +23,7 @@ import {
   IOUserClientRouter,
   OSDictionary,
   OSNumber,
+  kIODriverAccountName,
   kIOReturnNotAttached,
   kIOReturnNotPermitted,
   kIOReturnUnsupported,
@@ -167,15 +169,34 @@ test(`an app cannot call or map through another app's connection, or map memory 
   // Memory the driver offers (type 0) maps; a type it does not is refused by its CopyClientMemoryForType.
   await IOConnectMapMemory64(mine, 0);
   const unoffered = await IOConnectMapMemory64(mine, 9).then(() => 0, (e: { code?: number }) => e.code ?? -1);
-  // The regions apps map are files only their owner can open.
+  // The regions apps map are files only their owner can open (and, for memory an app named in a call, the
+  // drivers' group).
+  const driverGid = IODriverAccount.lookup(kIODriverAccountName)?.gid;
   const regions = readdirSync('/dev/shm').filter((f) => f.startsWith('driverkit.'));
-  const open = regions.filter((f) => (statSync(join('/dev/shm', f)).mode & 0o077) !== 0);
+  const open = regions.filter((f) => {
+    const st = statSync(join('/dev/shm', f));
+    return (st.mode & 0o007) !== 0 || ((st.mode & 0o070) !== 0 && st.gid !== driverGid);
+  });
   const fmt = (c: number) => (c === kIOReturnNotAttached ? 'kIOReturnNotAttached' : `0x${c.toString(16)}`);
-  const figures = `${ids.length * 2} calls and maps on others' connections: ${[...codes].map(([c, n]) => `${n}× ${fmt(c)}`).join(', ')}; unoffered memory type: ${unoffered === kIOReturnUnsupported ? 'kIOReturnUnsupported' : fmt(unoffered)}; ${regions.length} shared regions, ${open.length} readable by group or others`;
+  const figures = `${ids.length * 2} calls and maps on others' connections: ${[...codes].map(([c, n]) => `${n}× ${fmt(c)}`).join(', ')}; unoffered memory type: ${unoffered === kIOReturnUnsupported ? 'kIOReturnUnsupported' : fmt(unoffered)}; ${regions.length} shared regions, ${open.length} readable by others or a group not the drivers'`;
   const held = codes.size === 1 && codes.has(kIOReturnNotAttached) && unoffered === kIOReturnUnsupported && open.length === 0;
   record({ area: 'security', check: "calls and maps on another app's connection; memory not offered", count: ids.length * 2 + 1, of: 'attempts', outcome: held ? 'held' : 'FAILED', figures });
   expect([...codes.keys()]).toEqual([kIOReturnNotAttached]);
   expect(unoffered).toBe(kIOReturnUnsupported);
   expect(open).toEqual([]);
   expect(await IOConnectCallScalarMethod(mine, 0, [1, 2], 2)).toEqual([2n, 3n]);
+});
+
+test('driver processes run as _driverkit, with no supplementary groups, where their backend allows; the host says why where it does not', async () => {
+  const account = IODriverAccount.lookup(kIODriverAccountName);
+  const ids = (pid: number, key: string) => new RegExp(`^${key}:[ \\t]*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!.trim();
+  const pids = host.servers().map((s) => s.pid!);
+  const accounts = pids.map((pid) => `${ids(pid, 'Uid')} / ${ids(pid, 'Gid')} / groups [${ids(pid, 'Groups')}]`);
+  const expected = account ? `${Array(4).fill(account.uid).join('\t')} / ${Array(4).fill(account.gid).join('\t')} / groups []` : null;
+  const dropped = accounts.filter((a) => a === expected).length;
+  const held = account !== null && dropped === pids.length && !lines.some((l) => / runs as root: /.test(l));
+  record({ area: 'security', check: 'driver processes run as _driverkit (no root, no groups)', count: pids.length, of: 'driver processes', outcome: held ? 'held' : 'FAILED', figures: `${dropped}/${pids.length} as ${kIODriverAccountName} (uid ${account?.uid}); the host logged no driver kept as root` });
+  expect(account).not.toBeNull();
+  expect(pids.length).toBeGreaterThan(0);
+  expect(accounts).toEqual(pids.map(() => expected));
 });

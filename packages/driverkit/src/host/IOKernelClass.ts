@@ -39,9 +39,18 @@ export type IOKernelClassFactory = (context: IOKernelServiceContext) => IOKernel
 /** The kernel classes families registered with a host, by IOClass. @internal */
 export class IOKernelClassTable {
   readonly #classes = new Map<string, IOKernelClassFactory>();
+  readonly #rootReasons = new Map<string, string>();
 
-  register(ioClass: string, factory: IOKernelClassFactory): void {
+  /** `rootReason`: why drivers of this IOClass must keep root in their process (see IODriverAccount). */
+  register(ioClass: string, factory: IOKernelClassFactory, rootReason?: string): void {
     this.#classes.set(ioClass, factory);
+    if (rootReason) this.#rootReasons.set(ioClass, rootReason);
+    else this.#rootReasons.delete(ioClass);
+  }
+
+  /** Why drivers whose personality names `ioClass` keep root, or null. */
+  rootReason(ioClass: string): string | null {
+    return this.#rootReasons.get(ioClass) ?? null;
   }
 
   /** A new kernel half for a service of `context.ioClass`; refuses a class no loaded family provides. */

@@ -1,3 +1,5 @@
+import { OSString } from '../os/OSString';
+import { IODriverAccount, kIOUserServerRootReasonKey } from './IODriverAccount';
 import { kIOPropertyHashTypeKey, kIOPropertySHA3256Key } from '../bundle/IOPropertyHash';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnNotFound } from '../IOReturn/IOReturn';
@@ -129,9 +131,11 @@ export class IOServiceHost {
    * Makes this host the kernel for services whose personality's IOClass is `ioClass` (as
    * IOSkywalkFamily is for IOUserNetworkEthernet): `factory` makes the kernel half of each such
    * service, which the driver reaches with `IOService.kernelLink()`. Families call it from their host plugin.
+   * `options.rootReason` says why drivers of this class must keep root in their process (they otherwise
+   * run as `_driverkit`, see IODriverAccount).
    */
-  registerKernelClass(ioClass: string, factory: IOKernelClassFactory): void {
-    this.#kernelClasses.register(ioClass, factory);
+  registerKernelClass(ioClass: string, factory: IOKernelClassFactory, options: { rootReason?: string } = {}): void {
+    this.#kernelClasses.register(ioClass, factory, options.rootReason);
   }
 
   publishResource(name: string): void {
@@ -348,16 +352,34 @@ export class IOServiceHost {
     }
   }
 
+  /** Why a driver process for `personality` keeps root: its kernel class's family says so, or the personality does. */
+  #rootReasons(personality: IOPersonality): string[] {
+    const reasons: string[] = [];
+    const ioClass = personality.dictionary.getObject('IOClass');
+    const byClass = ioClass instanceof OSString ? this.#kernelClasses.rootReason(ioClass.getCStringNoCopy()) : null;
+    if (byClass) reasons.push(`its family's ${(ioClass as OSString).getCStringNoCopy()} needs root in the driver process: ${byClass}`);
+    const own = personality.dictionary.getObject(kIOUserServerRootReasonKey);
+    if (own instanceof OSString) reasons.push(`its personality says it needs root: ${own.getCStringNoCopy()}`);
+    return reasons;
+  }
+
   /** Apple's rule: one server per matched service, unless IOUserServerOneProcess shares one per IOUserServerName. */
   #serverFor(personality: IOPersonality, nub: IOService): IOUserServerHandle {
     const key = personality.oneProcess ? personality.userServerName : `${personality.userServerName}#${nub.GetRegistryEntryID().toString(16)}.${personality.matchCategory}`;
     let server = this.#servers.get(key);
-    if (server && !server.isDead()) return server;
+    if (server && !server.isDead()) {
+      // IOUserServerOneProcess: the process's account was settled by its first service.
+      const needs = IODriverAccount.forDriver(nub, [], this.#rootReasons(personality));
+      if (server instanceof IOUserServerProcess && server.account && !needs.account && needs.why) {
+        this.options.log(`${personality.userClass} shares ${key}, which runs as ${server.account.name}, though ${needs.why}`);
+      }
+      return server;
+    }
     const onError = (s: IOService, what: string, e: unknown) => this.options.log(`${s.getName()}.${what}: ${(e as Error).message ?? String(e)}`);
     server =
       this.options.mode === 'in-process'
         ? new IOInProcessUserServer(key, personality.bundle, onError, { classes: this.#kernelClasses, entitlements: personality.bundle.entitlements, log: this.options.log, states: this.stateNotifications, activity: this.activity })
-        : new IOUserServerProcess(key, personality.bundle, { log: this.options.log, activity: this.activity, onExit: (s, why) => this.#serverDied(s, why), kernelClasses: this.#kernelClasses, entitlements: personality.bundle.entitlements, stateNotifications: this.stateNotifications });
+        : new IOUserServerProcess(key, personality.bundle, { provider: nub, rootReasons: this.#rootReasons(personality), log: this.options.log, activity: this.activity, onExit: (s, why) => this.#serverDied(s, why), kernelClasses: this.#kernelClasses, entitlements: personality.bundle.entitlements, stateNotifications: this.stateNotifications });
     this.#servers.set(key, server);
     return server;
   }

@@ -11,6 +11,7 @@ import { OSString } from '../os/OSString';
 import { IOService } from '../service/IOService';
 import { messageFields, messageNumber, messageString } from '../ipc/IOMessageFields';
 import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
+import { IOSharedMemory } from '../memory/IOSharedMemory';
 import { describeIdentity, type IOClientIdentity } from './IOClientIdentity';
 import { IOClientPolicy } from './IOClientPolicy';
 import type { IOHostClient, IOHostSocket } from './IOHostSocket';
@@ -178,6 +179,10 @@ export class IOUserClientRouter {
           }
         : null;
     if (call.asyncReference && asyncID === null) throw new IOReturnError(kIOReturnBadArgument, 'an async call needs an asyncCall id');
+    // Memory a call names must be the caller's own, and is opened to the driver's account.
+    for (const name of [call.structureInputMemory, call.structureOutputMemory]) {
+      if (name) IOSharedMemory.grant(name, client.identity?.uid ?? -1, c.handle.account?.gid ?? null);
+    }
     const result = await c.handle.call(call, onCompletion);
     return encodeResult(result, OSDictionary.withCapacity(6));
   }

@@ -1,4 +1,5 @@
 import type { OSDictionary } from '../os/OSDictionary';
+import type { IODriverAccount } from './IODriverAccount';
 import type { IOService } from '../service/IOService';
 import type { IOUserClientCompletionSink } from '../userclient/IOUserClient';
 import type { IOUserClientCall, IOUserClientCallResult } from '../userclient/IOUserClientCall';
@@ -8,6 +9,8 @@ import type { IOUserClientMemoryGrant } from '../userclient/IOUserClientRunner';
 export interface IOUserClientHandle {
   /** The user client's properties (its IOServiceDEXTEntitlements among them). */
   readonly properties: OSDictionary;
+  /** The account the user client's driver runs as, when not the host's own: memory a call names is granted to it. */
+  readonly account?: IODriverAccount | null;
   call(call: IOUserClientCall, onCompletion: IOUserClientCompletionSink | null): Promise<IOUserClientCallResult>;
   copyMemory(type: bigint): Promise<IOUserClientMemoryGrant>;
   close(): Promise<void>;

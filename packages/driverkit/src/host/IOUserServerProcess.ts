@@ -32,6 +32,7 @@ import { IOUserServiceProxy } from './IOUserServiceProxy';
 import { isRemoteCallTarget, type IORemoteCaller } from '../server/IORemoteProvider';
 import { IOSharedMemory } from '../memory/IOSharedMemory';
 import { IOKernelClassTable, IOKernelServiceSet } from './IOKernelClass';
+import { IODriverAccount } from './IODriverAccount';
 import type { IOStateNotificationCenter } from './IOStateNotificationCenter';
 import type { IOHostActivity } from './IOHostActivity';
 
@@ -54,6 +55,10 @@ export interface IOUserServerProcessOptions {
   stateNotifications?: IOStateNotificationCenter;
   /** Where the host counts the calls the process's drivers make on their providers. */
   activity?: IOHostActivity;
+  /** The nub the process is started for: its family says whether its drivers must keep root. */
+  provider?: IOService;
+  /** The host's reasons to keep the process as root (its kernel class's, its personality's). */
+  rootReasons?: readonly string[];
 }
 
 /** The driver-process entry point, through the package's own exports so it shares the driver's copy of the core. */
@@ -91,6 +96,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
   readonly #kernelCaller: { caller: IORemoteCaller; cleanups: Array<() => void> };
   /** The state notification watches this process holds, by its watch id. */
   readonly #watches = new Map<number, () => void>();
+  /** The account the process runs as; null for the host's own (root, when it could not drop). */
+  readonly account: IODriverAccount | null;
   #dead = false;
   #exiting = false;
   readonly #exited: Promise<void>;
@@ -100,7 +107,12 @@ export class IOUserServerProcess implements IOUserServerHandle {
     driver: IODriverModule,
     private readonly options: IOUserServerProcessOptions,
   ) {
-    this.#child = spawn(process.execPath, [serverMainPath()], {
+    const main = serverMainPath();
+    // Least privilege: as an unprivileged account unless the nub's backend needs root (said in the log).
+    const { account, why } = options.provider ? IODriverAccount.forDriver(options.provider, [driver.modulePath ?? driver.directory ?? main, main], options.rootReasons) : { account: null, why: null };
+    this.account = account;
+    this.#child = spawn(process.execPath, [main], {
+      ...(account ? { uid: account.uid, gid: account.gid } : {}),
       // A session of its own: a terminal's Ctrl-C (or a signal to the host's process group) must reach
       // the host only, which then stops each driver in Apple's order. A driver never outlives the host:
       // it exits, after terminating its services, when its channel to the host closes.
@@ -109,6 +121,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
       // Its data-queue listeners each park a threadpool thread (see bin/driverkit.mjs).
       env: { UV_THREADPOOL_SIZE: '32', ...process.env, DRIVERKIT_SERVER_NAME: name },
     });
+    if (why) options.log(`[${name} ${this.#child.pid}] runs as root: ${why}`);
     for (const stream of [this.#child.stdout!, this.#child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => options.log(`[${name} ${this.#child.pid}] ${line}`));
     }
@@ -205,6 +218,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     proxy.setName(desc.name);
     proxy.setProperties(desc.properties);
     proxy.setProperty('IOUserServerPID', OSNumber.withNumber(this.#child.pid ?? 0, 32));
+    proxy.setProperty('IOUserServerUID', OSNumber.withNumber(this.account?.uid ?? process.getuid?.() ?? 0, 32));
     await proxy.startWithProvider(provider, null);
     this.#proxies.set(key, proxy);
     this.#providerOf.set(key, provider);
@@ -441,6 +455,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     let closed = false;
     return {
       properties,
+      account: this.account,
       call: async (call, onCompletion) => {
         const fields = encodeCall(call, OSDictionary.withCapacity(8));
         let rid = 0;

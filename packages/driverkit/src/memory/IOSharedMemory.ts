@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNoMemory, kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
@@ -34,6 +34,12 @@ function installExitHook(): void {
       }
     }
   });
+}
+
+/** The file of a driverkit shared-memory name, refusing anything else (a path, another file's name). */
+function pathOf(name: string): string {
+  if (!/^driverkit\.[0-9]+\.[0-9a-f]+$/.test(name)) throw new IOReturnError(kIOReturnBadArgument, `"${name}" is not a driverkit shared-memory name`);
+  return `${SHM_DIR}/${name}`;
 }
 
 /**
@@ -121,10 +127,7 @@ export class IOSharedMemory {
    * reach it (how an app maps memory a driver shares read-only).
    */
   static attach(name: string, options: { copyOnWrite?: boolean } = {}): IOSharedMemory {
-    if (!/^driverkit\.[0-9]+\.[0-9a-f]+$/.test(name)) {
-      throw new IOReturnError(kIOReturnBadArgument, `"${name}" is not a driverkit shared-memory name`);
-    }
-    const path = `${SHM_DIR}/${name}`;
+    const path = pathOf(name);
     let fd: number;
     try {
       fd = openSync(path, options.copyOnWrite ? 'r' : 'r+');
@@ -140,6 +143,29 @@ export class IOSharedMemory {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * Lets a driver process running as another account (group `gid`) map memory a client named: the
+   * file must be the client's (`ownerUid`, from its socket's credentials), so that a client can never
+   * hand a driver memory it does not own; it then becomes group `gid` and mode 0660, and stays the
+   * client's to remove. Run by the host (root), between a client and a driver.
+   */
+  static grant(name: string, ownerUid: number, gid: number | null): void {
+    const path = pathOf(name);
+    let st;
+    try {
+      st = lstatSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new IOReturnError(code === 'ENOENT' ? kIOReturnNotFound : kIOReturnNotPermitted, `cannot find shared memory ${path} (${code})`, { osError: code, cause: e });
+    }
+    if (!st.isFile() || st.uid !== ownerUid) {
+      throw new IOReturnError(kIOReturnNotPermitted, `shared memory ${name} is not the caller's (it belongs to uid ${st.uid}; ${ownerUid < 0 ? "the caller's uid is unknown" : `the caller is uid ${ownerUid}`})`);
+    }
+    if (gid === null || st.gid === gid) return;
+    chownSync(path, st.uid, gid);
+    chmodSync(path, 0o660);
   }
 
   /** Wraps a SharedArrayBuffer received from another thread. */

@@ -1,4 +1,4 @@
-import type { IOServiceHost, OSValue } from '@driverkit/driverkit';
+import { kIOUserServerRootReasonKey, type IOServiceHost, type OSValue } from '@driverkit/driverkit';
 import type { PCIEnumerator, PCIFunctionInfo } from '../backend/PCIBackend';
 import { decodePCIConfig, type PCIConfigDecode } from '../config/PCIConfigDecode';
 import { PCIConfigSnapshot } from '../config/PCIConfigSpace';
@@ -9,6 +9,12 @@ const le32 = (v: number) => {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, v >>> 0, true);
   return b;
+};
+
+// The driver process opens its function itself (see PCIDeviceOpeners); through these backends only root may.
+const ROOT_REASONS: Record<string, string> = {
+  sysfs: "a function's config space past 64 bytes needs CAP_SYS_ADMIN, and its BARs' resource files are root's",
+  vfio: "the function's VFIO group and container are root's, and mapping DMA locks memory",
 };
 
 /**
@@ -33,6 +39,7 @@ export function pciNubProperties(info: PCIFunctionInfo, backend: string, d: PCIC
       IOPCIBARSize: b.size ?? 0n,
     })),
     [kIOPCIBackendKey]: backend,
+    ...(ROOT_REASONS[backend] ? { [kIOUserServerRootReasonKey]: ROOT_REASONS[backend] } : {}),
     [kIOPCILocatorKey]: { ...info.locator },
     IOServiceDEXTEntitlements: [[kIOPCITransportEntitlement]],
   };
