@@ -1,5 +1,5 @@
-import { figure } from './harness';
 import { IODispatchQueue, IOTimerDispatchSource, OSAction, OSObject, kIOTimerClockMonotonicRaw, mach_absolute_time } from '@driverkit/driverkit';
+import { figure } from './harness';
 
 const PERIOD = 1_000_000n;
 const TICKS = 1_000;

@@ -35,7 +35,6 @@ import {
   kIOReturnSuccess,
   kIOReturnUnsupported,
   kIODriverAccountName,
-  kIOUserServerRootReasonKey,
   kIOTerminatedNotification,
   kIOFirstMatchNotification,
   toOSDictionary,
@@ -159,28 +158,28 @@ describe('user clients: calls, checks, async, memory', () => {
     if (drops) expect(/^Groups:[ \t]*(.*)$/m.exec(status)![1]!.trim()).toBe('');
 
     const host = await IOHostConnection.connect(bench.socket.path);
+    const mine = IOSharedMemory.allocate(16, 'process');
+    const theirs = IOSharedMemory.allocate(16, 'process');
     try {
       const echo = await bench.service('Echo');
       const opened = await host.request('open', { service: echo.registryEntryID, type: 0 });
       const connection = Number(opened.getObject('connection')!.toString());
       const call = (name: string) => host.request('call', { connection, selector: 1n, structureInputMemory: name, structureInputLength: 16, structureOutputMaximumSize: 16 }, true);
       // Memory this app made: opened to the driver's group (0660), still the app's, and the call runs.
-      const mine = IOSharedMemory.allocate(16, 'process');
       new Uint8Array(mine.buffer).set(Array.from({ length: 16 }, (_, i) => i));
       const ok = await call(mine.name!);
       expect(Number(ok.getObject('status')!.toString())).toBe(kIOReturnSuccess);
       const st = statSync(`/dev/shm/${mine.name}`);
       expect([st.uid, st.gid, st.mode & 0o777]).toEqual(drops ? [0, account.gid, 0o660] : [0, 0, 0o600]);
       // Memory another user made (here: handed to nobody): refused before the driver sees the call.
-      const theirs = IOSharedMemory.allocate(16, 'process');
       chownSync(`/dev/shm/${theirs.name}`, 65534, 65534);
       const refused = await call(theirs.name!);
       expect(Number(refused.getObject('status')!.toString())).toBe(kIOReturnNotPermitted);
       expect(refused.getObject('message')!.toString()).toMatch(/is not the caller's \(it belongs to uid 65534; the caller is uid 0\)/);
       expect(statSync(`/dev/shm/${theirs.name}`).mode & 0o777).toBe(0o600);
+    } finally {
       mine.close();
       theirs.close();
-    } finally {
       host.close();
     }
   });

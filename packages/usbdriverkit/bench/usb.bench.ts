@@ -23,8 +23,8 @@ class Reader extends IOService {
   }
 }
 
-async function setup() {
-  const host = new IOServiceHost({ mode: 'in-process', log: () => {} });
+/** A host with the bench device on the virtual bus: interrupt IN 0x81 (8-byte reports), bulk IN 0x82. */
+async function benchHost(host: IOServiceHost): Promise<USBHostController> {
   host.registerFamily(USBMatchingFamily);
   const usb = new VirtualUSBHost();
   const controller = new USBHostController(host, [usb]);
@@ -34,6 +34,12 @@ async function setup() {
     configurations: [{ interfaces: [{ bInterfaceNumber: 0, bInterfaceClass: 0xff, endpoints: [{ bEndpointAddress: 0x81, bmAttributes: kIOUSBEndpointTypeInterrupt, wMaxPacketSize: 8, bInterval: 1 }, { bEndpointAddress: 0x82, bmAttributes: kIOUSBEndpointTypeBulk, wMaxPacketSize: 512 }] }] }],
     in: (ep) => (ep === 0x81 ? report : payload),
   });
+  return controller;
+}
+
+async function setup() {
+  const host = new IOServiceHost({ mode: 'in-process', log: () => {} });
+  const controller = await benchHost(host);
   await new Promise((r) => setTimeout(r, 10));
   const iface = controller.nubs().find((n) => n instanceof IOUSBHostInterface) as IOUSBHostInterface;
   const reader = new Reader();
@@ -104,15 +110,7 @@ await host.stop();
  */
 async function fromDriverProcess(): Promise<{ perIO: number; driverUs: number; hostUs: number; wallUs: number }> {
   const h = new IOServiceHost({ log: process.env.BENCH_LOG ? (l) => console.log(l) : () => {} });
-  h.registerFamily(USBMatchingFamily);
-  const usb = new VirtualUSBHost();
-  const c = new USBHostController(h, [usb]);
-  await c.start();
-  usb.attach({
-    device: { idVendor: 0x1209, idProduct: 0xbe0c },
-    configurations: [{ interfaces: [{ bInterfaceNumber: 0, bInterfaceClass: 0xff, endpoints: [{ bEndpointAddress: 0x81, bmAttributes: kIOUSBEndpointTypeInterrupt, wMaxPacketSize: 8, bInterval: 1 }] }] }],
-    in: () => report,
-  });
+  const c = await benchHost(h);
   let hostCpu0: NodeJS.CpuUsage | null = null;
   const results = new Promise<{ count: number; ns: number; cpuUs: number; hostUs: number }>((resolve, reject) => {
     h.onEvent((e) => e.kind === 'failed' && reject(new Error(e.message)));

@@ -66,6 +66,13 @@ export class IODriverAccount {
     }
   }
 
+  /** Why a driver process on `nub` must keep root (its nub's reason, or the host's `reasons`), or null. */
+  static rootReason(nub: IOService, reasons: readonly string[]): string | null {
+    const reason = nub.getProperty(kIOUserServerRootReasonKey);
+    if (reason instanceof OSString) return `${nub.getName()}'s backend needs root in the driver process: ${reason.getCStringNoCopy()}`;
+    return reasons.length ? reasons.join('; ') : null;
+  }
+
   /**
    * Decides the account for a driver process on `nub` whose files are `paths`: the account, or null
    * with the reason it runs as the host's own user (null reason: the host is not root, nothing to drop).
@@ -75,9 +82,8 @@ export class IODriverAccount {
     if (process.geteuid?.() !== 0) return { account: null, why: null };
     const wanted = process.env[ACCOUNT_ENV] ?? kIODriverAccountName;
     if (wanted === 'root') return { account: null, why: `${ACCOUNT_ENV}=root` };
-    const reason = nub.getProperty(kIOUserServerRootReasonKey);
-    if (reason instanceof OSString) return { account: null, why: `${nub.getName()}'s backend needs root in the driver process: ${reason.getCStringNoCopy()}` };
-    if (reasons.length) return { account: null, why: reasons.join('; ') };
+    const needsRoot = IODriverAccount.rootReason(nub, reasons);
+    if (needsRoot) return { account: null, why: needsRoot };
     const account = IODriverAccount.lookup(wanted);
     if (!account) return { account: null, why: `there is no account ${wanted} to run it as (scripts/setup.sh creates ${kIODriverAccountName})` };
     const unreadable = paths.find((p) => !account.canRead(p));

@@ -1,5 +1,3 @@
-import { OSString } from '../os/OSString';
-import { IODriverAccount, kIOUserServerRootReasonKey } from './IODriverAccount';
 import { kIOPropertyHashTypeKey, kIOPropertySHA3256Key } from '../bundle/IOPropertyHash';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnNotFound } from '../IOReturn/IOReturn';
@@ -7,6 +5,7 @@ import { kOSBooleanTrue } from '../os/OSBoolean';
 import { OSArray } from '../os/OSArray';
 import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
+import { OSString } from '../os/OSString';
 import { IODriverBundle } from '../matching/IODriverBundle';
 import type { IOMatchingFamily } from '../matching/IOMatchingFamily';
 import { explainCandidates, matchPersonality, rankCandidates, type IOMatchCandidate } from '../matching/IOMatchingEngine';
@@ -16,6 +15,7 @@ import type { IORegistryEntry } from '../registry/IORegistryEntry';
 import { IOResources } from '../service/IOResources';
 import { IOService, kIOPMAssertionsKey, kIOServicePMAssertionCPUBit, kIOServicePMAssertionForceFullWakeupBit, kIOServicePowerCapabilityOff, kIOServicePowerCapabilityOn } from '../service/IOService';
 import { IOUserResources } from '../service/IOUserResources';
+import { IODriverAccount, kIOUserServerRootReasonKey } from './IODriverAccount';
 import { IOInProcessUserServer } from './IOInProcessUserServer';
 import { IOHostActivity } from './IOHostActivity';
 import { IOKernelClassTable, type IOKernelClassFactory } from './IOKernelClass';
@@ -369,10 +369,8 @@ export class IOServiceHost {
     let server = this.#servers.get(key);
     if (server && !server.isDead()) {
       // IOUserServerOneProcess: the process's account was settled by its first service.
-      const needs = IODriverAccount.forDriver(nub, [], this.#rootReasons(personality));
-      if (server instanceof IOUserServerProcess && server.account && !needs.account && needs.why) {
-        this.options.log(`${personality.userClass} shares ${key}, which runs as ${server.account.name}, though ${needs.why}`);
-      }
+      const why = server instanceof IOUserServerProcess && server.account ? IODriverAccount.rootReason(nub, this.#rootReasons(personality)) : null;
+      if (why) this.options.log(`${personality.userClass} shares ${key}, which runs as ${(server as IOUserServerProcess).account!.name}, though ${why}`);
       return server;
     }
     const onError = (s: IOService, what: string, e: unknown) => this.options.log(`${s.getName()}.${what}: ${(e as Error).message ?? String(e)}`);

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { IOReturnError, errorReason, ioReturnFromException, isIOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNotAttached, kIOReturnNotPermitted, kIOReturnTimeout, kIOReturnUnsupported } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
+import { messageNumber, messageString } from '../ipc/IOMessageFields';
 import { IORequestTracker } from '../ipc/IORequestTracker';
 import { describeService, readServiceDescription } from '../ipc/IOServiceDescription';
 import {
@@ -390,7 +391,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     if (!registry) return;
     const unlisten = registry.listen({
       propertiesChanged: (entry) => {
-        if (entry !== provider) return;
+        if (entry !== provider || this.#dead) return;
         const properties = provider.copyProperties();
         this.#send({ op: 'providerProperties', provider: provider.GetRegistryEntryID(), properties });
         properties.release();
@@ -399,9 +400,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
     this.#unfollow.set(key, unlisten);
   }
 
-  /** What the driver process sends, one handler each (replies settle requests before dispatch). */
+  /** What the driver process sends, one handler each (replies settle their requests in #receive). */
   readonly #handlers: IOUserServerHandlers<IODriverToHostMessage> = {
-    reply: () => {},
     providerCall: (m) => this.#providerCall(m),
     serviceCall: (m) => this.#serviceCall(m),
     providerChain: (m) => this.#providerChain(m),
@@ -448,10 +448,9 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const key = [...this.#proxies].find(([, p]) => p === service)?.[0];
     if (!key) throw new IOReturnError(kIOReturnNotAttached, `${service.getName()} is not a service of driver server ${this.name}`);
     const answer = await this.#request('openUserClient', STOP_TIMEOUT_MS, (rid) => ({ op: 'openUserClient', rid, service: key, type, entitlements }));
-    const ucKey = answer.getObject('userClient');
+    const userClient = messageString(answer, 'userClient');
     const properties = answer.getObject('properties');
-    if (!(ucKey instanceof OSString) || !(properties instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} answered openUserClient without a user client`);
-    const userClient = ucKey.getCStringNoCopy();
+    if (!userClient || !(properties instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} answered openUserClient without a user client`);
     let closed = false;
     return {
       properties,
@@ -475,13 +474,9 @@ export class IOUserServerProcess implements IOUserServerHandle {
       },
       copyMemory: async (memoryType) => {
         const r = await this.#request('copyMemory', STOP_TIMEOUT_MS, (rid) => ({ op: 'copyMemory', rid, userClient, memoryType }));
-        const name = r.getObject('name');
-        if (!(name instanceof OSString)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} shared memory without a name`);
-        const n = (k: string) => {
-          const v = r.getObject(k);
-          return v instanceof OSNumber ? v.unsigned64BitValue() : 0n;
-        };
-        return { name: name.getCStringNoCopy(), offset: Number(n('offset')), length: Number(n('length')), options: n('options') };
+        const name = messageString(r, 'name');
+        if (!name) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} shared memory without a name`);
+        return { name, offset: messageNumber(r, 'offset') ?? 0, length: messageNumber(r, 'length') ?? 0, options: BigInt(messageNumber(r, 'options') ?? 0) };
       },
       close: async () => {
         if (closed) return;

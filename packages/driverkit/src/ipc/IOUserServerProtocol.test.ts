@@ -66,7 +66,6 @@ describe('IOUserServerProtocol', () => {
   test('the dispatcher runs the handler of the message’s op, with the message typed', () => {
     const seen: string[] = [];
     const handlers: IOUserServerHandlers<IODriverToHostMessage> = {
-      reply: (m) => seen.push(`reply ${m.rid}`),
       providerCall: (m) => seen.push(`providerCall ${m.method}`),
       serviceCall: (m) => seen.push(`serviceCall ${m.ioClass}`),
       providerChain: (m) => seen.push(`providerChain ${m.provider}`),

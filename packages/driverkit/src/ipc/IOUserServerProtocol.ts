@@ -66,8 +66,8 @@ export const kDriverToHostOps = ['providerCall', 'serviceCall', 'providerChain',
 export type IOHostToDriverMessage = IOUserServerMessage<(typeof kHostToDriverOps)[number]>;
 export type IODriverToHostMessage = IOUserServerMessage<(typeof kDriverToHostOps)[number]>;
 
-/** One handler per message a side receives: the dispatcher table. */
-export type IOUserServerHandlers<M extends IOUserServerMessage> = { [Op in M['op']]: (message: Extract<M, { op: Op }>) => void };
+/** One handler per message a side receives, replies aside (they settle the request they answer): the dispatcher table. */
+export type IOUserServerHandlers<M extends IOUserServerMessage> = { [Op in Exclude<M['op'], 'reply'>]: (message: Extract<M, { op: Op }>) => void };
 
 function put(d: OSDictionary, key: string, kind: BaseKind, v: unknown): void {
   switch (kind) {
@@ -123,18 +123,21 @@ function arrayOf(o: OSObject | null, kind: 'string' | 'u64'): unknown[] | undefi
   return out;
 }
 
-const fieldsOf = (op: IOUserServerOp) => Object.entries(schema[op]) as [string, FieldKind][];
+// Each message's fields, parsed once: encoding and decoding run for every frame (every USB transfer today).
+const fieldsOf = Object.fromEntries(
+  Object.entries(schema).map(([op, fields]) => [op, Object.entries(fields as Record<string, FieldKind>).map(([key, kind]) => ({ key, kind: kind.replace('?', '') as BaseKind, optional: kind.endsWith('?') }))]),
+) as Record<IOUserServerOp, { key: string; kind: BaseKind; optional: boolean }[]>;
+const kindNames: Record<BaseKind, string> = { string: 'a string', number: 'a number', u64: 'a number', dictionary: 'a dictionary', strings: 'an array of strings', u64s: 'an array of numbers' };
 
 /** Writes a message as the dictionary a frame carries; the caller sends and releases it. */
 export function encodeUserServerMessage(message: IOUserServerMessage): OSDictionary {
-  const fields = fieldsOf(message.op);
+  const fields = fieldsOf[message.op];
   const d = OSDictionary.withCapacity(fields.length + 1);
   d.setObject('op', message.op);
   const values = message as unknown as Record<string, unknown>;
-  for (const [key, kind] of fields) {
+  for (const { key, kind } of fields) {
     const v = values[key];
-    if (v === undefined) continue;
-    put(d, key, kind.replace('?', '') as BaseKind, v);
+    if (v !== undefined) put(d, key, kind, v);
   }
   return d;
 }
@@ -151,22 +154,20 @@ export function decodeUserServerMessage<const Ops extends readonly IOUserServerO
     throw new IOReturnError(kIOReturnBadArgument, name === null ? 'a message without an op' : `a message of op ${name}, which this side does not take`);
   }
   const out: Record<string, unknown> = { op: name };
-  for (const [key, kind] of fieldsOf(name as IOUserServerOp)) {
-    const optional = kind.endsWith('?');
-    const base = (optional ? kind.slice(0, -1) : kind) as BaseKind;
+  for (const { key, kind, optional } of fieldsOf[name as IOUserServerOp]) {
     const raw = frame.getObject(key);
     if (raw === null) {
       if (optional) continue;
       throw new IOReturnError(kIOReturnBadArgument, `${name}: no ${key}`);
     }
-    const v = take(raw, base);
-    if (v === undefined) throw new IOReturnError(kIOReturnBadArgument, `${name}: ${key} is not ${base === 'u64s' ? 'an array of numbers' : base === 'strings' ? 'an array of strings' : `a ${base === 'u64' ? 'number' : base}`}`);
+    const v = take(raw, kind);
+    if (v === undefined) throw new IOReturnError(kIOReturnBadArgument, `${name}: ${key} is not ${kindNames[kind]}`);
     out[key] = v;
   }
   return out as IOUserServerMessage<Ops[number]>;
 }
 
-/** Runs the handler of `message.op`. */
-export function dispatchUserServerMessage<M extends IOUserServerMessage>(handlers: IOUserServerHandlers<M>, message: M): void {
-  (handlers[message.op as M['op']] as (m: M) => void)(message);
+/** Runs the handler of `message.op` (a reply is the caller's to settle first). */
+export function dispatchUserServerMessage<M extends IOUserServerMessage>(handlers: IOUserServerHandlers<M>, message: Exclude<M, { op: 'reply' }>): void {
+  (handlers[message.op as Exclude<M['op'], 'reply'>] as unknown as (m: typeof message) => void)(message);
 }

@@ -169,7 +169,6 @@ export function runUserServer(fd = 3): void {
   };
 
   const handlers: IOUserServerHandlers<IOHostToDriverMessage> = {
-    reply: () => {}, // settled from the frame itself, below
     stateChanged: (m) => stateWatchers.get(m.watch)?.(m.name),
     init: (m) => {
       runtime = new IOUserServerRuntime(m.name, { bundleIdentifier: m.bundleIdentifier, modulePath: m.modulePath ?? null, ...(m.bundlePath ? { directory: m.bundlePath } : {}) });

@@ -123,7 +123,7 @@ export class HIDReportProcessor {
    * descriptor does not define. A short report reads as if zero-padded, as Linux's hid-core does.
    */
   process(type: IOHIDReportType, data: Uint8Array, timestamp: bigint): HIDReportInfo | null {
-    const plan = this.#plans[typeIndex(type) * 256 + (this.#numbered ? (data[0] ?? 0) : 0)];
+    const plan = this.#plans[typeIndex(type) * 256 + this.reportIDOf(data)];
     const changed = this.changed;
     // Popped, not `length = 0`: that frees the backing store, and the next push allocates a new one
     // (~45 ns a report).
@@ -162,9 +162,11 @@ export class HIDReportProcessor {
   #processArray(op: ArrayOp, data: Uint8Array, timestamp: bigint, changed: IOHIDElement[]): void {
     // ErrorRollOver in any slot (too many keys down to tell which) says nothing about the keys: the
     // field keeps its state, as Linux's hid-core does.
-    const bytewise = op.size === 8 && (op.bit & 7) === 0 && !op.signed;
+    // Byte-aligned 8-bit slots (keyboards' key codes) are read straight from the report.
+    const bytewise = op.size === 8 && (op.bit & 7) === 0;
     for (let n = 0; n < op.count; n++) {
-      const v = bytewise ? data[(op.bit >> 3) + n]! : op.signed ? signExtend(readBits(data, op.bit + n * op.size, op.size), op.size) : readBits(data, op.bit + n * op.size, op.size);
+      const raw = bytewise ? data[(op.bit >> 3) + n]! : readBits(data, op.bit + n * op.size, op.size);
+      const v = op.signed ? signExtend(raw, op.size) : raw;
       if (v === op.rollover) return;
       op.values[n] = v;
     }
