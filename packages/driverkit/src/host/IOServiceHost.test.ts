@@ -99,6 +99,15 @@ describe('IOUserServer: drivers in their own processes', () => {
     if (drops) expect(lines.join('\n')).not.toMatch(new RegExp(`${pidOf(p)}\\] runs as root`));
   });
 
+  test('once shutdown has begun (stopMatching), a nub published or left behind starts no driver', async () => {
+    host.stopMatching();
+    const late = nub('late', { Role: 'record' });
+    host.publishNub(late);
+    await host.whenIdle();
+    expect(host.clientsOf(late).size).toBe(0);
+    expect(events.filter((e) => e.kind === 'started' || e.kind === 'failed')).toEqual([]);
+  });
+
   test('a driver service calls its kernel half, which the family registered by IOClass; the half goes when the service or its process does', async () => {
     const halves: Array<{ ioClass: string; caller: string; userClass: string; ended: boolean }> = [];
     host.registerKernelClass('TestKernelClass', (context) => {

@@ -250,11 +250,20 @@ export class IOServiceHost {
     }
   }
 
-  /** Terminates every service (clients first), ends every driver server, and cancels relaunches. */
-  async stop(): Promise<void> {
+  /**
+   * Shutdown has begun: from now on no driver is started or relaunched. A host's owner calls it before
+   * its families take their devices down, so that a nub a stopping driver leaves behind is not matched
+   * again on its way out. {@link stop} does it first too.
+   */
+  stopMatching(): void {
     this.#stopping = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+  }
+
+  /** Terminates every service (clients first), ends every driver server, and cancels relaunches. */
+  async stop(): Promise<void> {
+    this.stopMatching();
     await this.whenIdle();
     const tops = this.registry.root.getChildEntries().filter((e): e is IOService => e instanceof IOService);
     await Promise.all(tops.map((e) => e.Terminate()));

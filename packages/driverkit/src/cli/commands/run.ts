@@ -43,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const stop = () =>
     (stopping ??= (async () => {
       out('stopping: terminating services and driver processes…');
+      host.stopMatching();
       await socket.close();
       for (const s of stops) await s();
       await host.stop();
