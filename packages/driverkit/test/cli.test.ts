@@ -136,6 +136,24 @@ describe('stopping from a terminal', () => {
     expect(driverStops(output)).toHaveLength(2);
     expect(output).not.toMatch(/unreachable|EPIPE/);
   }, 30_000);
+
+  test('a signal while the host is still starting stops it cleanly once the start is done', async () => {
+    const socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
+    const host = spawn(process.execPath, [bin, 'run', ...drivers, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    host.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => host.once('exit', r));
+    // The first line it prints, long before any driver has started.
+    await waitFor(() => output.includes('driverkit host (pid'));
+    host.kill('SIGTERM');
+    host.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).not.toContain('following services');
+    expect(output).toMatch(/already stopping/);
+    expect(output).toMatch(/stopped\.\n/);
+    expect(driverStops(output).every((d) => !d.alive)).toBe(true);
+    expect(existsSync(socket)).toBe(false);
+  }, 30_000);
 });
 
 test('ioreg without a host says where it looked and how to start one', async () => {

@@ -49,6 +49,17 @@ export async function run(argv: string[]): Promise<number> {
       await host.stop();
       out('stopped.');
     })());
+  // Handlers go in before the first line is printed: whoever reads that line may signal at once, and a signal
+  // that finds no handler kills the host with its drivers still running. One that comes while the host starts
+  // is kept until the start is done, so nothing starts after the stop; repeats change nothing.
+  let signalled: (() => void) | undefined;
+  const signal = new Promise<void>((r) => (signalled = r));
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (signals++ === 1) out(`  ${name}: already stopping (SIGKILL ends the host at once, leaving its driver processes to exit on their own)`);
+    signalled!();
+  };
+  for (const name of STOP_SIGNALS) process.on(name, onSignal);
 
   try {
     out(`driverkit host (pid ${process.pid}, ${host.options.mode === 'process' ? 'a process per driver server' : 'drivers in-process'})`);
@@ -82,24 +93,19 @@ export async function run(argv: string[]): Promise<number> {
     await host.whenIdle();
     out('');
     out(formatIORegTree(host.registry.toDictionary()));
-    if (args.flags.once) {
-      await stop();
-      return 0;
+    if (!args.flags.once && signals === 0) {
+      out('');
+      out('following services (Ctrl-C to stop)…');
+      host.onEvent((e) => out(`${e.kind === 'started' ? '+' : e.kind === 'terminated' ? '-' : '!'} ${e.message}`));
+      await signal;
     }
-    out('');
-    out('following services (Ctrl-C to stop)…');
-    host.onEvent((e) => out(`${e.kind === 'started' ? '+' : e.kind === 'terminated' ? '-' : '!'} ${e.message}`));
-    await new Promise<void>((resolveStop) => {
-      const onSignal = () => {
-        for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-        void stop().then(resolveStop);
-      };
-      for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-    });
+    await stop();
     return 0;
   } catch (e) {
     await stop();
     throw e;
+  } finally {
+    for (const name of STOP_SIGNALS) process.off(name, onSignal);
   }
 }
 
