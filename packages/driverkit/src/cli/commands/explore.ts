@@ -25,18 +25,20 @@ export async function explore(argv: string[]): Promise<number> {
     process.stderr.write(`driverkit explore: --port ${String(args.values.port)} is not a port number\n`);
     return 1;
   }
-  const server = new IORegistryExplorerServer(args.values.socket as string | undefined);
-  const url = await server.listen(port);
-  process.stdout.write(`driverkit explore: open ${url}\n(loopback only; the token in the URL is the key. Ctrl-C stops.)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await server.close();
+  // Listening for Ctrl-C before printing the URL: whoever reads the URL may stop us at once.
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    const server = new IORegistryExplorerServer(args.values.socket as string | undefined);
+    const url = await server.listen(port);
+    process.stdout.write(`driverkit explore: open ${url}\n(loopback only; the token in the URL is the key. Ctrl-C stops.)\n`);
+    await stopped;
+    await server.close();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
   return 0;
 }
