@@ -128,7 +128,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     }
     this.#kernel = new IOKernelServiceSet(options.kernelClasses ?? new IOKernelClassTable(), options.log, options.activity ? (label, read) => options.activity!.source(label, read) : undefined);
     const kernelCleanups: Array<() => void> = [];
-    this.#kernelCaller = { caller: { key: `${name}:${this.#child.pid}`, onGone: (f) => void kernelCleanups.push(f) }, cleanups: kernelCleanups };
+    this.#kernelCaller = { caller: { key: `${name}:${this.#child.pid}`, pid: this.#child.pid ?? -1, uid: account?.uid ?? process.getuid?.() ?? -1, onGone: (f) => void kernelCleanups.push(f) }, cleanups: kernelCleanups };
     this.#channel = new IOMessageChannel(this.#child.stdio[3] as Socket);
     this.#channel.onMessage = (frame) => this.#receive(frame);
     this.#channel.onClose = (e) => e && options.log(`[${name}] channel closed: ${e.message}`);
@@ -290,7 +290,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
       let entry = this.#callers.get(nub);
       if (!entry) {
         const cleanups: Array<() => void> = [];
-        entry = { caller: { key: `${this.name}:${this.pid}`, onGone: (f) => void cleanups.push(f) }, cleanups };
+        entry = { caller: { key: `${this.name}:${this.pid}`, pid: this.pid ?? -1, uid: this.account?.uid ?? process.getuid?.() ?? -1, onGone: (f) => void cleanups.push(f) }, cleanups };
         this.#callers.set(nub, entry);
       }
       this.options.activity?.count('provider calls', `${nub.getName()}.${m.method}`);

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, closeSync, existsSync, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, existsSync, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, unlinkSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNoMemory, kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
@@ -127,18 +127,41 @@ export class IOSharedMemory {
    * reach it (how an app maps memory a driver shares read-only).
    */
   static attach(name: string, options: { copyOnWrite?: boolean } = {}): IOSharedMemory {
+    return IOSharedMemory.#attach(name, options.copyOnWrite === true, null);
+  }
+
+  /**
+   * Maps memory another process says it made, as a privileged end (the host) must: the name carries
+   * the maker's pid, which must be `owner.pid`, and the file must be `owner.uid`'s with one link. Driver
+   * processes share an account, so the uid alone would let one name another's queues; the pid in the
+   * name cannot be chosen, and a second link (another name for someone's file) is refused.
+   */
+  static attachOwned(name: string, owner: { pid: number; uid: number }): IOSharedMemory {
+    const m = /^driverkit\.([0-9]+)\./.exec(name);
+    if (m && Number(m[1]) !== owner.pid) throw new IOReturnError(kIOReturnNotPermitted, `shared memory ${name} was not made by the caller (pid ${owner.pid})`);
+    return IOSharedMemory.#attach(name, false, (st) => {
+      if (st.uid !== owner.uid || st.nlink !== 1) {
+        throw new IOReturnError(kIOReturnNotPermitted, `shared memory ${name} is not the caller's own (it belongs to uid ${st.uid} with ${st.nlink} link(s); the caller is uid ${owner.uid})`);
+      }
+    });
+  }
+
+  static #attach(name: string, copyOnWrite: boolean, check: ((st: Stats) => void) | null): IOSharedMemory {
     const path = pathOf(name);
     let fd: number;
     try {
-      fd = openSync(path, options.copyOnWrite ? 'r' : 'r+');
+      fd = openSync(path, (copyOnWrite ? constants.O_RDONLY : constants.O_RDWR) | constants.O_NOFOLLOW);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new IOReturnError(code === 'ENOENT' ? kIOReturnNotFound : kIOReturnNotPermitted, `cannot open shared memory ${path} (${code})`, { osError: code, cause: e });
     }
     try {
-      const { size } = fstatSync(fd);
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new IOReturnError(kIOReturnBadArgument, `shared memory ${path} is not a file`);
+      check?.(st);
+      const { size } = st;
       if (size === 0) throw new IOReturnError(kIOReturnBadArgument, `shared memory ${path} is empty`);
-      const mapping = mapShared(fd, size, options.copyOnWrite);
+      const mapping = mapShared(fd, size, copyOnWrite);
       return new IOSharedMemory('process', mapping.buffer, mapping, name, false);
     } finally {
       closeSync(fd);

@@ -13,12 +13,25 @@ export interface IOProviderLink {
    * (the nub owns the timeout, as a pipe's completion timeout does).
    */
   call(method: string, args: OSDictionary, timeoutMs?: number): Promise<OSDictionary>;
+  /**
+   * Runs `drain` before the driver process handles each message from the host; returns the
+   * unsubscribe. A family that moves data outside the host socket (a shared-memory queue the host
+   * wrote before it sent a reply or a terminate) takes that data first, so the driver sees both in
+   * the order the host sent them. Absent on links with no host socket behind them.
+   */
+  beforeHostMessage?(drain: () => void): () => void;
 }
 
 /** Who called a nub: one driver process, for ownership (Open/Close) and cleanup when it goes. */
 export interface IORemoteCaller {
   /** Stable while the process lives: the server name and pid. */
   readonly key: string;
+  /**
+   * The calling process and the account it runs as, for checks that need the OS's word (memory it names
+   * must be its own: {@link IOSharedMemory.attachOwned}). Absent for drivers running in the host.
+   */
+  readonly pid?: number;
+  readonly uid?: number;
   /** Runs `cleanup` once when the caller is gone (its process ended, or its last service on the nub stopped). */
   onGone(cleanup: () => void): void;
 }

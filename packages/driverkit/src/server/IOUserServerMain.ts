@@ -76,8 +76,13 @@ export function runUserServer(fd = 3): void {
     );
 
   // A driver's calls on its provider's nub in the host.
+  const drains = new Set<() => void>();
   const linkTo = (id: bigint, name: string): IOProviderLink => ({
     call: (method, args, timeoutMs = 0) => request(`${name}.${method}`, timeoutMs, (rid) => ({ op: 'providerCall', rid, provider: id, method, args })),
+    beforeHostMessage: (drain) => {
+      drains.add(drain);
+      return () => void drains.delete(drain);
+    },
   });
 
   // A service's calls on its own kernel half in the host; it says which IOClass and IOUserClass it was
@@ -269,6 +274,7 @@ export function runUserServer(fd = 3): void {
   };
 
   channel.onMessage = (frame) => {
+    for (const drain of drains) drain();
     let message: IOHostToDriverMessage;
     try {
       message = decodeUserServerMessage(frame, kHostToDriverOps);
