@@ -1,6 +1,9 @@
-import { IORemoteArguments, IOReturnError, OSArray, OSBoolean, OSData, OSDictionary, OSNumber, OSString, fromOSObject, kIOReturnBadArgument, kIOReturnUnsupported, toOSDictionary, type IOProviderLink, type IORemoteCaller, type OSValue } from '@driverkit/driverkit';
+import { IORemoteArguments, IOReturnError, OSArray, OSBoolean, OSData, OSDictionary, OSNumber, OSString, fromOSObject, kIOReturnBadArgument, kIOReturnNotPermitted, kIOReturnUnsupported, toOSDictionary, type IOProviderLink, type IORemoteCaller, type OSValue } from '@driverkit/driverkit';
 import type { USBIsochResult, USBPortState, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
+import { USBTransferChannel } from './USBTransferChannel';
+import { kUSBTransferChannelMaxBytes } from './USBTransferRecords';
+import { USBTransferServer } from './USBTransferServer';
 
 // The two halves of one protocol: USBRemoteAccess (a driver process) encodes each USBAccess call as a
 // providerCall to the nub; serveUSBCall (the host) checks and decodes it, and runs it on the session.
@@ -28,6 +31,26 @@ function lengths(a: IORemoteArguments): number[] {
 }
 
 const MAX_TRANSFER = 16 << 20;
+// An Abort waits this long for the aborted transfers' completions before it answers anyway.
+const SETTLE_MS = 2000;
+
+/** Each session's transfer channels, by client. */
+const channelServers = new WeakMap<USBAccess, Map<string, USBTransferServer>>();
+
+function serversOf(access: USBAccess): Map<string, USBTransferServer> {
+  let m = channelServers.get(access);
+  if (!m) channelServers.set(access, (m = new Map()));
+  return m;
+}
+
+/** Waits for `client`'s channel to have written the completions of what just ended (an Abort, a Close). */
+async function settle(access: USBAccess, client: string, endpoint: number | null): Promise<void> {
+  const server = channelServers.get(access)?.get(client);
+  if (!server) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([server.whenSettled(endpoint), new Promise<void>((r) => (timer = setTimeout(r, SETTLE_MS)))]);
+  clearTimeout(timer);
+}
 
 function transferResult(r: USBTransferResult): OSDictionary {
   return toOSDictionary({ status: OSNumber.withNumber(r.status, 32), length: r.length, ...(r.data ? { data: r.data } : {}) });
@@ -54,9 +77,27 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
     case 'open':
       await access.open(client(), scope(a), a.number('options'));
       return null;
-    case 'close':
-      await access.close(client(), scope(a));
+    case 'close': {
+      const key = client();
+      await access.close(key, scope(a));
+      await settle(access, key, null);
+      const servers = serversOf(access);
+      servers.get(key)?.close();
+      servers.delete(key);
       return null;
+    }
+    case 'openTransferChannel': {
+      const key = client();
+      const servers = serversOf(access);
+      servers.get(key)?.close();
+      const server = USBTransferServer.open(access, key, a.string('requests'), a.string('completions'), caller);
+      servers.set(key, server);
+      caller.onGone(() => {
+        server.close();
+        if (servers.get(key) === server) servers.delete(key);
+      });
+      return null;
+    }
     case 'setConfiguration':
       await access.setConfiguration(client(), a.number('value'), a.get('matchInterfaces') !== null);
       return null;
@@ -73,12 +114,14 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
     }
     case 'abort':
       await access.abort(client(), scope(a), endpointOrNull(a), a.number('status'));
+      await settle(access, client(), endpointOrNull(a));
       return null;
     case 'clearHalt':
       await access.clearHalt(client(), a.number('endpoint'), a.get('withRequest') !== null);
       return null;
     case 'selectAlternateSetting':
       await access.selectAlternateSetting(client(), a.number('interface'), a.number('alternateSetting'));
+      await settle(access, client(), null);
       return null;
     case 'reset':
       await access.reset(client());
@@ -94,9 +137,47 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
   }
 }
 
-/** A driver process's {@link USBAccess}: every call is a providerCall to the nub in the host. */
+/**
+ * A driver process's {@link USBAccess}: calls are providerCalls to the nub in the host, except bulk and
+ * interrupt transfers, which go through a {@link USBTransferChannel} per client once the host has
+ * taken one (a link with no process behind it, as in a test, keeps the call path).
+ */
 export class USBRemoteAccess implements USBAccess {
+  readonly #channels = new Map<string, USBTransferChannel | null>();
+  readonly #opening = new Map<string, Promise<USBTransferChannel | null>>();
+
+  #unhook: (() => void) | null = null;
+
   constructor(readonly link: IOProviderLink) {}
+
+  async #channel(client: string): Promise<USBTransferChannel | null> {
+    let opening = this.#opening.get(client);
+    if (!opening) {
+      opening = this.#openChannel(client);
+      this.#opening.set(client, opening);
+    }
+    try {
+      const channel = await opening;
+      this.#channels.set(client, channel);
+      // A transfer the host ended just before a message (the device went, then its terminate) completes first.
+      if (channel) this.#unhook ??= this.link.beforeHostMessage?.(() => this.#channels.forEach((c) => c?.drain())) ?? null;
+      return channel;
+    } finally {
+      this.#opening.delete(client);
+    }
+  }
+
+  async #openChannel(client: string): Promise<USBTransferChannel | null> {
+    const channel = new USBTransferChannel();
+    try {
+      await this.#call('openTransferChannel', { client, ...channel.names });
+      return channel;
+    } catch (e) {
+      channel.close();
+      if (e instanceof IOReturnError && (e.code === kIOReturnNotPermitted || e.code === kIOReturnUnsupported)) return null;
+      throw e;
+    }
+  }
 
   async #call(method: string, args: Record<string, OSValue | null | undefined>): Promise<OSDictionary> {
     const clean = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== null && v !== undefined)) as Record<string, OSValue>;
@@ -140,6 +221,12 @@ export class USBRemoteAccess implements USBAccess {
 
   async close(client: string, s: USBScope): Promise<void> {
     await this.#call('close', { client, scope: s });
+    this.#channels.get(client)?.close();
+    this.#channels.delete(client);
+    if (![...this.#channels.values()].some(Boolean)) {
+      this.#unhook?.();
+      this.#unhook = null;
+    }
   }
 
   async setConfiguration(client: string, value: number, matchInterfaces: boolean): Promise<void> {
@@ -151,6 +238,10 @@ export class USBRemoteAccess implements USBAccess {
   }
 
   async io(client: string, endpoint: number, dataOut: Uint8Array | null, length: number, timeoutMs: number): Promise<USBTransferResult> {
+    if (length <= kUSBTransferChannelMaxBytes && (dataOut?.length ?? 0) <= kUSBTransferChannelMaxBytes) {
+      const channel = this.#channels.has(client) ? this.#channels.get(client)! : await this.#channel(client);
+      if (channel) return channel.io(endpoint, dataOut, length, timeoutMs);
+    }
     return this.#transfer(await this.#call('io', { client, endpoint, data: dataOut, length, timeout: timeoutMs }));
   }
 
@@ -162,6 +253,7 @@ export class USBRemoteAccess implements USBAccess {
 
   async abort(client: string, s: USBScope, endpoint: number | null, status: number): Promise<void> {
     await this.#call('abort', { client, scope: s, endpoint, status });
+    this.#channels.get(client)?.drain();
   }
 
   async clearHalt(client: string, endpoint: number, withRequest: boolean): Promise<void> {
@@ -170,6 +262,7 @@ export class USBRemoteAccess implements USBAccess {
 
   async selectAlternateSetting(client: string, interfaceNumber: number, alternateSetting: number): Promise<void> {
     await this.#call('selectAlternateSetting', { client, interface: interfaceNumber, alternateSetting });
+    this.#channels.get(client)?.drain();
   }
 
   async reset(client: string): Promise<void> {

@@ -1,0 +1,44 @@
+import { kIOReturnSuccess, type IODataQueueDispatchSource } from '@driverkit/driverkit';
+
+// How often records that found the queue full try again. A full queue means the other end stopped
+// reading for a while (1 MiB of transfers unread), so a few retries a millisecond apart cost nothing,
+// while a DataServiced listener would park a threadpool thread per queue for the channel's whole life.
+const RETRY_MS = 1;
+
+/**
+ * Records for a data queue that had no room, sent in order once it has. Each end of a transfer
+ * channel keeps one for the queue it writes.
+ */
+export class USBRecordBacklog<T extends { record: Uint8Array }> {
+  readonly #entries: T[] = [];
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly queue: IODataQueueDispatchSource,
+    readonly sent: (entry: T) => void,
+  ) {}
+
+  /** Enqueues `entry` now, or after those waiting before it. */
+  send(entry: T): void {
+    if (this.#entries.length === 0 && this.queue.Enqueue(entry.record.length, entry.record) === kIOReturnSuccess) return this.sent(entry);
+    this.#entries.push(entry);
+    this.#timer ??= setInterval(() => this.#flush(), RETRY_MS);
+  }
+
+  #flush(): void {
+    while (this.#entries.length > 0) {
+      const entry = this.#entries[0]!;
+      if (this.queue.Enqueue(entry.record.length, entry.record) !== kIOReturnSuccess) return;
+      this.#entries.shift();
+      this.sent(entry);
+    }
+    this.clear();
+  }
+
+  /** Drops what waits (the channel closed). */
+  clear(): void {
+    this.#entries.length = 0;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}

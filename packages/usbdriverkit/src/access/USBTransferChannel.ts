@@ -1,0 +1,101 @@
+import { IODataQueueDispatchSource, IODispatchQueue, IOReturnError, OSAction, OSObject, kIOReturnAborted, kIOReturnNotOpen } from '@driverkit/driverkit';
+import type { USBTransferResult } from '../backend/USBBackend';
+import { USBRecordBacklog } from './USBRecordBacklog';
+import { kUSBTransferQueueBytes, kUSBTransferRefused, kUSBTransferRequestHeader, readCompletion, writeRequest } from './USBTransferRecords';
+
+const decoder = new TextDecoder();
+
+interface Pending {
+  endpoint: number;
+  resolve: (r: USBTransferResult) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * A driver process's end of a transfer channel to its device (architecture.md: bulk data moves
+ * through shared memory, not the host socket). The process makes two data queues, requests and
+ * completions, in its own shared memory and hands their names to the nub once; each bulk or interrupt
+ * transfer is then a record in one queue and a record back in the other, with a futex wake only when
+ * a queue goes from empty to not empty. The host runs every transfer on its device session as this
+ * client, so Apple's rules (Open first, endpoints of the current setting) hold as before.
+ */
+export class USBTransferChannel extends OSObject {
+  readonly #queue = IODispatchQueue.Create('USBTransferChannel');
+  readonly #requests = IODataQueueDispatchSource.Create(kUSBTransferQueueBytes, this.#queue, 'process');
+  readonly #completions = IODataQueueDispatchSource.Create(kUSBTransferQueueBytes, this.#queue, 'process');
+  readonly #pending = new Map<number, Pending>();
+  readonly #backlog = new USBRecordBacklog<{ record: Uint8Array }>(this.#requests, () => {});
+  #nextTag = 0;
+  #closed = false;
+  readonly #read = (record: Uint8Array) => this.#complete(record);
+
+  constructor() {
+    super();
+    this.#completions.SetDataAvailableHandler(OSAction.Create(this, 'DataAvailable'));
+  }
+
+  /** The names the host attaches: requests, then completions. */
+  get names(): { requests: string; completions: string } {
+    const name = (s: IODataQueueDispatchSource) => {
+      const md = s.CopyMemory();
+      try {
+        return md.sharedMemory.name!;
+      } finally {
+        md.release();
+      }
+    };
+    return { requests: name(this.#requests), completions: name(this.#completions) };
+  }
+
+  /** One bulk or interrupt transfer; resolves with its outcome as the call path would. */
+  io(endpoint: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number): Promise<USBTransferResult> {
+    if (this.#closed) return Promise.reject(new IOReturnError(kIOReturnNotOpen, `the transfer channel for endpoint 0x${endpoint.toString(16)} is closed`));
+    this.#nextTag = (this.#nextTag + 1) >>> 0 || 1;
+    const tag = this.#nextTag;
+    const record = new Uint8Array(kUSBTransferRequestHeader + (dataOut?.length ?? 0));
+    writeRequest(record, tag, endpoint, lengthIn, timeoutMs, dataOut);
+    const done = new Promise<USBTransferResult>((resolve, reject) => this.#pending.set(tag, { endpoint, resolve, reject }));
+    this.#backlog.send({ record });
+    return done;
+  }
+
+  /** The completion queue's DataAvailable. @internal (an OSAction target) */
+  DataAvailable(_action: OSAction): void {
+    this.drain();
+  }
+
+  /**
+   * Takes every completion now in the queue. Called after the host answers an Abort or Close: the
+   * host wrote the aborted transfers' completions before its answer, so they end before it returns.
+   */
+  drain(): void {
+    while (!this.#closed && this.#completions.Dequeue(this.#read) === 0) {
+      // Each record is handled by #read as it is dequeued.
+    }
+  }
+
+  #complete(record: Uint8Array): void {
+    const c = readCompletion(record);
+    const p = c && this.#pending.get(c.tag);
+    if (!c || !p) return;
+    this.#pending.delete(c.tag);
+    if (c.flags & kUSBTransferRefused) p.reject(new IOReturnError(c.status, decoder.decode(c.data)));
+    // IN bytes leave the queue with this record: the driver keeps a copy.
+    else p.resolve({ status: c.status, length: c.length, data: p.endpoint & 0x80 ? c.data.slice() : null });
+  }
+
+  /** Ends the channel: transfers still unanswered end with kIOReturnAborted; the queues' memory goes. */
+  close(): void {
+    if (this.#closed) return;
+    this.drain();
+    this.#closed = true;
+    for (const s of [this.#requests, this.#completions]) {
+      s.Cancel();
+      s.release();
+    }
+    this.#queue.Cancel();
+    for (const p of this.#pending.values()) p.resolve({ status: kIOReturnAborted, length: 0, data: null });
+    this.#pending.clear();
+    this.#backlog.clear();
+  }
+}

@@ -1,0 +1,167 @@
+import { IODataQueueDispatchSource, IODispatchQueue, IOBufferMemoryDescriptor, IOReturnError, IOSharedMemory, OSAction, OSObject, kIOMemoryDirectionInOut, kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotPermitted, type IORemoteCaller } from '@driverkit/driverkit';
+import type { USBAccess } from './USBAccess';
+import { USBRecordBacklog } from './USBRecordBacklog';
+import {
+  kUSBTransferChannelMaxBytes,
+  kUSBTransferCompletionHeader,
+  kUSBTransferMaxInFlight,
+  kUSBTransferMaxInFlightBytes,
+  kUSBTransferRefused,
+  readRequest,
+  writeCompletion,
+  type USBTransferRequest,
+} from './USBTransferRecords';
+
+const encoder = new TextEncoder();
+
+/**
+ * The host's end of one driver client's transfer channel: it takes bulk and interrupt transfers from
+ * the request queue a driver process made, runs each on the device session as that client (so every
+ * check the call path makes still holds: the interface must be open, the endpoint in its current
+ * setting), and writes the outcome into the completion queue. Nothing in the queues is trusted:
+ * a record that is not a transfer, a tag already in flight, a length past the channel's limit or too
+ * much in flight is refused in its completion, by name, and the session never sees it.
+ */
+export class USBTransferServer extends OSObject {
+  readonly #queue: IODispatchQueue;
+  readonly #requests: IODataQueueDispatchSource;
+  readonly #completions: IODataQueueDispatchSource;
+  /** Tag → endpoint of every transfer whose completion is not yet in the queue. */
+  readonly #unposted = new Map<number, number>();
+  #inFlightBytes = 0;
+  readonly #backlog: USBRecordBacklog<{ tag: number | null; record: Uint8Array }>;
+  #settleWaiters: Array<{ endpoint: number | null; resolve: () => void }> = [];
+  #closed = false;
+  readonly #read = (record: Uint8Array) => this.#serve(record);
+
+  private constructor(
+    readonly access: USBAccess,
+    readonly client: string,
+    queue: IODispatchQueue,
+    requests: IODataQueueDispatchSource,
+    completions: IODataQueueDispatchSource,
+  ) {
+    super();
+    this.#queue = queue;
+    this.#requests = requests;
+    this.#completions = completions;
+    this.#backlog = new USBRecordBacklog(completions, ({ tag }) => this.#posted(tag));
+    this.#requests.SetDataAvailableHandler(OSAction.Create(this, 'DataAvailable'));
+  }
+
+  /** Attaches the two queues `caller` made (they must be its own: {@link IOSharedMemory.attachOwned}) and serves them as `client`. */
+  static open(access: USBAccess, client: string, requestsName: string, completionsName: string, caller: IORemoteCaller): USBTransferServer {
+    if (caller.pid === undefined || caller.uid === undefined) throw new IOReturnError(kIOReturnNotPermitted, 'USB transfer channel: only a driver process may open one');
+    const owner = { pid: caller.pid, uid: caller.uid };
+    const queue = IODispatchQueue.Create('USBTransferServer');
+    const sources: IODataQueueDispatchSource[] = [];
+    try {
+      for (const name of [requestsName, completionsName]) {
+        const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, IOSharedMemory.attachOwned(name, owner));
+        try {
+          sources.push(IODataQueueDispatchSource.CreateWithMemory(memory, queue));
+        } finally {
+          memory.release();
+        }
+      }
+      return new USBTransferServer(access, client, queue, sources[0]!, sources[1]!);
+    } catch (e) {
+      for (const s of sources) {
+        s.Cancel();
+        s.release();
+      }
+      queue.Cancel();
+      throw e;
+    }
+  }
+
+  /** The request queue's DataAvailable: start every transfer in it. @internal (an OSAction target) */
+  DataAvailable(_action: OSAction): void {
+    while (!this.#closed && this.#requests.Dequeue(this.#read) === 0) {
+      // Each record is served by #read as it is dequeued.
+    }
+  }
+
+  #serve(record: Uint8Array): void {
+    const request = readRequest(record);
+    if (!request) return; // Too short to carry a tag: nothing to answer.
+    const refusal = this.#refusal(request);
+    if (refusal) {
+      this.#post(request.tag, refusal.code, 0, kUSBTransferRefused, encoder.encode(refusal.message), false);
+      return;
+    }
+    const { tag, endpoint, lengthIn, timeoutMs } = request;
+    const isIn = (endpoint & 0x80) !== 0;
+    // The record's bytes go back to the driver's ring with the next dequeue: the transfer keeps a copy.
+    const dataOut = isIn ? null : request.dataOut.slice();
+    this.#unposted.set(tag, endpoint);
+    this.#inFlightBytes += lengthIn + (dataOut?.length ?? 0);
+    const done = (status: number, length: number, flags: number, data: Uint8Array | null) => {
+      this.#inFlightBytes -= lengthIn + (dataOut?.length ?? 0);
+      this.#post(tag, status, length, flags, data, true);
+    };
+    this.access.io(this.client, endpoint, dataOut, lengthIn, timeoutMs).then(
+      (r) => done(r.status, r.length, 0, r.data && r.data.length > lengthIn ? r.data.subarray(0, lengthIn) : r.data),
+      (e: unknown) => done(e instanceof IOReturnError ? e.code : kIOReturnBadArgument, 0, kUSBTransferRefused, encoder.encode((e as Error).message)),
+    );
+  }
+
+  #refusal(r: USBTransferRequest): IOReturnError | null {
+    const isIn = (r.endpoint & 0x80) !== 0;
+    const what = `USB transfer channel: transfer ${r.tag} on endpoint 0x${r.endpoint.toString(16)}`;
+    if (this.#unposted.has(r.tag)) return new IOReturnError(kIOReturnBadArgument, `${what} reuses a tag still in flight`);
+    if (isIn ? r.dataOut.length !== 0 : r.lengthIn !== 0) return new IOReturnError(kIOReturnBadArgument, `${what}: ${isIn ? 'an IN transfer carries no OUT bytes' : 'an OUT transfer asks for no IN bytes'}`);
+    const bytes = isIn ? r.lengthIn : r.dataOut.length;
+    if (bytes > kUSBTransferChannelMaxBytes) return new IOReturnError(kIOReturnBadArgument, `${what}: ${bytes} bytes is over the channel's ${kUSBTransferChannelMaxBytes}-byte limit`);
+    if (this.#unposted.size >= kUSBTransferMaxInFlight || this.#inFlightBytes + bytes > kUSBTransferMaxInFlightBytes) {
+      return new IOReturnError(kIOReturnNoResources, `${what}: ${this.#unposted.size} transfers (${this.#inFlightBytes} bytes) are already in flight`);
+    }
+    return null;
+  }
+
+  /** Writes a completion; `tracked` ones (started transfers, in #unposted) count as posted once in the queue. */
+  #post(tag: number, status: number, length: number, flags: number, data: Uint8Array | null, tracked: boolean): void {
+    if (this.#closed) return;
+    const record = new Uint8Array(kUSBTransferCompletionHeader + (data?.length ?? 0));
+    writeCompletion(record, tag, status, length, flags, data);
+    this.#backlog.send({ tag: tracked ? tag : null, record });
+  }
+
+  #posted(tag: number | null): void {
+    if (tag === null) return;
+    this.#unposted.delete(tag);
+    if (this.#settleWaiters.length === 0) return;
+    const waiting = this.#settleWaiters;
+    this.#settleWaiters = waiting.filter((w) => this.#pendingOn(w.endpoint));
+    for (const w of waiting) if (!this.#pendingOn(w.endpoint)) w.resolve();
+  }
+
+  #pendingOn(endpoint: number | null): boolean {
+    if (endpoint === null) return this.#unposted.size > 0;
+    for (const ep of this.#unposted.values()) if (ep === endpoint) return true;
+    return false;
+  }
+
+  /**
+   * Resolves once every transfer on `endpoint` (null: every transfer) has its completion in the
+   * queue: an Abort's reply goes out after the aborted transfers' completions, as in one process.
+   */
+  whenSettled(endpoint: number | null): Promise<void> {
+    if (!this.#pendingOn(endpoint) || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#settleWaiters.push({ endpoint, resolve }));
+  }
+
+  /** Stops serving and unmaps the queues; transfers still running end unheard (their client is gone). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of [this.#requests, this.#completions]) {
+      s.Cancel();
+      s.release();
+    }
+    this.#queue.Cancel();
+    for (const w of this.#settleWaiters) w.resolve();
+    this.#settleWaiters = [];
+    this.#backlog.clear();
+  }
+}
