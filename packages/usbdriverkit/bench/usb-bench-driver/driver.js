@@ -1,19 +1,24 @@
-// The driver half of the USB bench (usb.bench.ts): in its own process, as users' drivers run, it keeps one
-// 8-byte interrupt AsyncIO in flight and re-arms it from the completion, COUNT times, then publishes its
-// own CPU time and wall time for the loop (BenchResults); the bench adds the host's CPU over the same loop.
+// The driver half of the USB bench (usb.bench.ts): in its own process, as users' drivers run, it keeps
+// IN_FLIGHT 8-byte interrupt AsyncIOs in flight, each re-armed from its completion, until COUNT have
+// completed, then publishes its own CPU time and wall time for the loop (BenchResults); the bench adds
+// the host's CPU over the same loop.
 import { IOService, OSAction, kIOMemoryDirectionIn, kIOReturnSuccess } from '@driverkit/driverkit';
 // The family registers its provider classes (IOUSBHostInterface's driver side) when imported.
 import '@driverkit/usbdriverkit';
 
 const COUNT = Number(process.env.USB_BENCH_COUNT ?? 20000);
+const IN_FLIGHT = Number(process.env.USB_BENCH_IN_FLIGHT ?? 1);
 
 export class USBBenchDriver extends IOService {
   async Start(provider) {
     await super.Start(provider);
     await provider.Open(this, 0, 0);
     this.pipe = await provider.CopyPipe(0x81);
-    this.buffer = provider.CreateIOBuffer(kIOMemoryDirectionIn, 8);
-    this.action = OSAction.Create(this, 'Complete', 0);
+    this.slots = Array.from({ length: IN_FLIGHT }, (_, i) => {
+      const action = OSAction.Create(this, 'Complete', 4);
+      new DataView(action.GetReference().buffer).setUint32(0, i, true);
+      return { buffer: provider.CreateIOBuffer(kIOMemoryDirectionIn, 8), action };
+    });
     this.RegisterService();
     // After Start has returned: the host's proxy of this service exists then, and sees each property as it is set.
     setTimeout(() => void this.bench().catch((e) => this.setProperty('BenchFailed', e.message)), 100);
@@ -32,16 +37,24 @@ export class USBBenchDriver extends IOService {
 
   loop(n) {
     this.remaining = n;
+    this.outstanding = 0;
     return new Promise((resolve, reject) => {
       this.done = resolve;
       this.failed = reject;
-      this.pipe.AsyncIO(this.buffer, 8, this.action, 0);
+      for (const slot of this.slots) this.submit(slot);
     });
   }
 
-  Complete(_action, status) {
+  submit(slot) {
+    if (this.remaining - this.outstanding <= 0) return;
+    this.outstanding++;
+    this.pipe.AsyncIO(slot.buffer, 8, slot.action, 0);
+  }
+
+  Complete(action, status) {
     if (status !== kIOReturnSuccess) return this.failed(new Error(`AsyncIO status 0x${(status >>> 0).toString(16)}`));
-    if (--this.remaining <= 0) return this.done();
-    this.pipe.AsyncIO(this.buffer, 8, this.action, 0);
+    this.outstanding--;
+    if (--this.remaining <= 0) return this.outstanding === 0 && this.done();
+    this.submit(this.slots[new DataView(action.GetReference().buffer).getUint32(0, true)]);
   }
 }
