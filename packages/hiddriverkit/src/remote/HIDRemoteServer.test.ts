@@ -1,5 +1,6 @@
-import { OSArray, OSBoolean, OSData, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNotOpen, toOSDictionary, type IORemoteCaller } from '@driverkit/driverkit';
+import { OSArray, OSBoolean, OSData, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNotOpen, toOSDictionary, type IORemoteCaller, type OSDictionary } from '@driverkit/driverkit';
 import { VirtualHIDDevice } from '../index';
+import { HIDRemoteHandle } from './HIDRemoteHandle';
 import { HIDRemoteServer } from './HIDRemoteServer';
 
 function caller(key: string): IORemoteCaller & { gone(): void } {
@@ -45,3 +46,46 @@ test('a driver process reads queued reports, may not open twice, and what it sen
   await server.handle('open', none, b);
   expect(server.isOpen).toBe(true);
 });
+
+test('a driver process gets reports through its own shared-memory queue: in order, drops counted, then the unplug', async () => {
+  const device = new VirtualHIDDevice({ vendorId: 1, productId: 2, versionNumber: 0, manufacturer: null, product: 'x', serialNumber: null, transport: 'Virtual', locationID: 0, reportDescriptor: Uint8Array.of() }, {});
+  const server = new HIDRemoteServer(async () => device.handle(), () => null);
+  const me = { ...caller('driver:1'), pid: process.pid, uid: process.getuid!() };
+  const calls: string[] = [];
+  const link = { call: (method: string, args: OSDictionary) => (calls.push(method), server.handle(method, args, me).then((r) => r ?? toOSDictionary({}))) };
+  const handle = await HIDRemoteHandle.open(link);
+  const got: number[] = [];
+  handle.onInputReport((r) => got.push(new DataView(r.buffer, r.byteOffset).getUint32(0, true)));
+  let removed = false;
+  handle.onRemoved(() => (removed = true));
+  // 256 KiB of queue holds fewer than 30000 reports of 64 bytes (plus headers): the rest are dropped and counted.
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    for (let i = 0; i < 30000; i++) {
+      const r = new Uint8Array(64);
+      new DataView(r.buffer).setUint32(0, i, true);
+      device.sendInput(r);
+    }
+    await waitFor(() => got.length > 0);
+    const kept = got.length;
+    expect(kept).toBeLessThan(30000);
+    expect(got).toEqual(Array.from({ length: kept }, (_, i) => i));
+    // Once the driver has read, the next report goes through, the drop count before it.
+    device.sendInput(Uint8Array.of(0xff, 0xff, 0xff, 0x7f));
+    await waitFor(() => got.length === kept + 1);
+    expect(stderr).toHaveBeenCalledWith(`HID: the host dropped ${30000 - kept} input reports this driver did not read in time\n`);
+  } finally {
+    stderr.mockRestore();
+  }
+  device.remove();
+  await waitFor(() => removed);
+  // Reports never took the call path.
+  expect(calls).toEqual(['open']);
+  await handle.close();
+  expect(device.isOpen()).toBe(false);
+});
+
+async function waitFor(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(ok()).toBe(true);
+}

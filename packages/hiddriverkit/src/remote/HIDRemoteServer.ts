@@ -1,14 +1,37 @@
-import { IORemoteArguments, IOReturnError, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, toOSDictionary, type IORemoteCaller, type OSDictionary } from '@driverkit/driverkit';
+import {
+  IOBufferMemoryDescriptor,
+  IODataQueueDispatchSource,
+  IODispatchQueue,
+  IORemoteArguments,
+  IOReturnError,
+  IOSharedMemory,
+  kIOMemoryDirectionInOut,
+  kIOReturnBadArgument,
+  kIOReturnExclusiveAccess,
+  kIOReturnNotOpen,
+  kIOReturnNotPermitted,
+  kIOReturnSuccess,
+  kIOReturnUnsupported,
+  toOSDictionary,
+  type IORemoteCaller,
+  type OSDictionary,
+} from '@driverkit/driverkit';
 import type { HIDDeviceHandle } from '../backend/HIDBackend';
+import { kHIDRecordDropped, kHIDRecordGone, kHIDRecordReport } from './HIDReportRecords';
 
 /** Reports queued for a driver process between its reads; past this the oldest are dropped and counted. */
 const QUEUE_LIMIT = 4096;
 const MAX_REPORT = 65536;
 
+// How often the news that the device went retries a full queue.
+const GONE_RETRY_MS = 1;
+
 /**
  * The host's end of a HID device that a driver in its own process has open (virtual and USB HID
- * devices live in the host). The driver process reads input reports with long-polling `read` calls,
- * so reports flow as an interrupt pipe's do, and nothing is pushed to a process that stopped asking.
+ * devices live in the host). Input reports go into a data queue the driver process made and named
+ * in its `open` (architecture.md: data moves through shared memory, not the host socket); a report
+ * that finds the queue full is dropped and counted, as a device's would be. A caller with no process
+ * behind it (a test's link) reads with long-polling `read` calls instead.
  */
 export class HIDRemoteServer {
   #owner: IORemoteCaller | null = null;
@@ -18,6 +41,8 @@ export class HIDRemoteServer {
   #dropped = 0;
   #gone = false;
   #wake: (() => void) | null = null;
+  #reports: IODataQueueDispatchSource | null = null;
+  #goneRetry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly openDevice: () => Promise<HIDDeviceHandle>,
@@ -32,7 +57,7 @@ export class HIDRemoteServer {
 
   async handle(method: string, args: OSDictionary, caller: IORemoteCaller): Promise<OSDictionary | null> {
     if (method === 'open') {
-      await this.#open(caller);
+      await this.#open(caller, new IORemoteArguments(args, 'HID open'));
       return null;
     }
     if (this.#owner !== caller) throw new IOReturnError(kIOReturnNotOpen, `HID ${method}: the device is not open by this driver process`);
@@ -57,21 +82,26 @@ export class HIDRemoteServer {
     }
   }
 
-  async #open(caller: IORemoteCaller): Promise<void> {
+  async #open(caller: IORemoteCaller, a: IORemoteArguments): Promise<void> {
     const local = this.localOwner();
     if (local) throw new IOReturnError(kIOReturnExclusiveAccess, `the HID device is open by ${local}`);
     if (this.#owner) throw new IOReturnError(kIOReturnExclusiveAccess, `the HID device is open by ${this.#owner.key}`);
+    const queueName = a.get('reports') === null ? null : a.string('reports');
+    const reports = queueName === null ? null : HIDRemoteServer.#attachQueue(queueName, caller);
     this.#owner = caller;
     try {
       this.#handle = await this.openDevice();
     } catch (e) {
       this.#owner = null;
+      HIDRemoteServer.#detach(reports);
       throw e;
     }
+    this.#reports = reports;
     this.#gone = false;
     this.#queue = [];
     this.#dropped = 0;
     this.#unsubscribe = this.#handle.onInputReport((report) => {
+      if (this.#reports) return this.#enqueue(kHIDRecordReport, report);
       if (this.#queue.length >= QUEUE_LIMIT) {
         this.#queue.shift();
         this.#dropped++;
@@ -81,9 +111,57 @@ export class HIDRemoteServer {
     });
     this.#handle.onRemoved(() => {
       this.#gone = true;
+      if (this.#reports) this.#sendGone();
       this.#wake?.();
     });
     caller.onGone(() => void this.close());
+  }
+
+  /** The driver process's report queue: memory it made itself, or nothing. */
+  static #attachQueue(name: string, caller: IORemoteCaller): IODataQueueDispatchSource {
+    if (caller.pid === undefined || caller.uid === undefined) throw new IOReturnError(kIOReturnNotPermitted, 'HID open: only a driver process may name a report queue');
+    const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, IOSharedMemory.attachOwned(name, { pid: caller.pid, uid: caller.uid }));
+    try {
+      return IODataQueueDispatchSource.CreateWithMemory(memory, IODispatchQueue.Create('HIDRemoteServer'));
+    } finally {
+      memory.release();
+    }
+  }
+
+  static #detach(source: IODataQueueDispatchSource | null): void {
+    if (!source) return;
+    source.Cancel();
+    source.release();
+  }
+
+  /** Queues one record; a report that does not fit is dropped and counted, and the count goes first next time. */
+  #enqueue(kind: number, bytes: Uint8Array | null): boolean {
+    const q = this.#reports!;
+    const size = 1 + (bytes?.length ?? 0);
+    // The drop count goes in only with the record after it, so a full queue does not fill with counts.
+    if (this.#dropped > 0 && q.CanEnqueueData(Math.max(5, size), 2)) {
+      const record = Uint8Array.of(kHIDRecordDropped, 0, 0, 0, 0);
+      new DataView(record.buffer).setUint32(1, this.#dropped, true);
+      if (q.Enqueue(record.length, record) === kIOReturnSuccess) this.#dropped = 0;
+    }
+    const ok =
+      this.#dropped === 0 &&
+      q.Enqueue(size, (d) => {
+        d[0] = kind;
+        if (bytes) d.set(bytes, 1);
+      }) === kIOReturnSuccess;
+    if (!ok && kind === kHIDRecordReport) this.#dropped++;
+    return ok;
+  }
+
+  #sendGone(): void {
+    if (!this.#reports || this.#enqueue(kHIDRecordGone, null)) return;
+    this.#goneRetry ??= setInterval(() => {
+      if (!this.#reports || this.#enqueue(kHIDRecordGone, null)) {
+        clearInterval(this.#goneRetry!);
+        this.#goneRetry = null;
+      }
+    }, GONE_RETRY_MS);
   }
 
   async #read(): Promise<OSDictionary> {
@@ -105,6 +183,10 @@ export class HIDRemoteServer {
     this.#unsubscribe = null;
     const handle = this.#handle;
     this.#handle = null;
+    if (this.#goneRetry) clearInterval(this.#goneRetry);
+    this.#goneRetry = null;
+    HIDRemoteServer.#detach(this.#reports);
+    this.#reports = null;
     this.#wake?.();
     await handle?.close();
   }
