@@ -123,6 +123,7 @@ export {
   type IOMatchingContext,
 } from './matching/IOMatchingEngine';
 export { IOServiceHost, type IOServiceHostOptions, type IOServiceHostEvent } from './host/IOServiceHost';
+export { IOHostSlot } from './host/IOHostSlot';
 export { IODriverAccount, kIODriverAccountName, kIOUserServerRootReasonKey } from './host/IODriverAccount';
 export { IOStateNotificationCenter, kIOStateNotificationEntitlementGetKey, kIOStateNotificationEntitlementSetKey, type IOStateNotificationCaller } from './host/IOStateNotificationCenter';
 export { IOServiceStateNotificationDispatchSource } from './dispatch/IOServiceStateNotificationDispatchSource';
