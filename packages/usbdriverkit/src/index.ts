@@ -23,7 +23,7 @@ export { IOUSBHostIOError } from './host/IOUSBHostIOError';
 export { IOUSBHostPipe, kIOUSBHostIsochronousFramesAhead, kIOUSBHostPipeBundlingMax, type IOUSBIsochronousFrame, type IOUSBStandardEndpointDescriptors } from './host/IOUSBHostPipe';
 export { USBHostController } from './host/USBHostController';
 export { USBMatchingFamily, kUSBMatchScore } from './matching/USBMatchingFamily';
-export { virtualUSBHost, register } from './plugin';
+export { register, type USBPluginOptions } from './plugin';
 export { USBCapture, LINKTYPE_USB_LINUX, LINKTYPE_USB_LINUX_MMAPPED, LINKTYPE_USBPCAP, LINKTYPE_USB_2_0 } from './backend/replay/USBCapture';
 export type { USBCapturePipeEvent, USBCaptureTransfer, USBTransferType } from './backend/replay/USBCaptureTransfer';
 export { USBReplay, type USBReplayMismatch } from './backend/replay/USBReplay';

@@ -1,11 +1,12 @@
 // The driver's device on the virtual bench (package.json "driverkit.virtualBench"): a vendor-class
 // device with a bulk OUT and a bulk IN endpoint that echoes whatever it receives.
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { VirtualUSBDevice, kIOUSBEndpointTypeBulk, virtualUSBHost } from '@driverkit/usbdriverkit';
+import { VirtualUSBDevice, kIOUSBEndpointTypeBulk, VirtualUSBHost } from '@driverkit/usbdriverkit';
 
 /** Plugs the device in; returns what unplugs it. */
-export default async function attach(_host: IOServiceHost): Promise<() => Promise<void>> {
-  const device = virtualUSBHost.attach(
+export default async function attach(host: IOServiceHost): Promise<() => Promise<void>> {
+  const usb = VirtualUSBHost.of(host);
+  const device = usb.attach(
     new VirtualUSBDevice(
       {
         device: { idVendor: 0x1209, idProduct: 0x0001, bcdDevice: 0x0100, iManufacturer: 1, iProduct: 2 },
@@ -32,5 +33,5 @@ export default async function attach(_host: IOServiceHost): Promise<() => Promis
       },
     ),
   );
-  return async () => virtualUSBHost.detach(device);
+  return async () => usb.detach(device);
 }

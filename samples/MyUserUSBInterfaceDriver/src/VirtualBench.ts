@@ -4,7 +4,7 @@
 // device of that capture (pcap/pcapng: usbmon, USBPcap or USB 2.0 packets) is replayed instead.
 
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, virtualUSBHost, type VirtualUSBDeviceModel } from '@driverkit/usbdriverkit';
+import { USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, VirtualUSBHost, type VirtualUSBDeviceModel } from '@driverkit/usbdriverkit';
 
 export const kBenchVendorID = 0x1209;
 export const kBenchProductID = 0x5553;
@@ -21,16 +21,17 @@ export const benchDeviceModel: VirtualUSBDeviceModel = {
 };
 
 /** Plugs the bench device in; returns what unplugs it. */
-export default async function attach(_host: IOServiceHost): Promise<() => Promise<void>> {
+export default async function attach(host: IOServiceHost): Promise<() => Promise<void>> {
+  const usb = VirtualUSBHost.of(host);
   const recording = process.env.USB_REPLAY;
   if (recording) {
     const capture = USBCapture.fromFile(recording);
     const [first] = capture.devices();
     if (!first) throw new Error(`${recording} holds no enumerated device`);
-    const replayed = virtualUSBHost.attach(new USBReplay(capture, first.bus, first.address).model);
-    return async () => virtualUSBHost.detach(replayed);
+    const replayed = usb.attach(new USBReplay(capture, first.bus, first.address).model);
+    return async () => usb.detach(replayed);
   }
-  const device = virtualUSBHost.attach(new VirtualUSBDevice(benchDeviceModel));
+  const device = usb.attach(new VirtualUSBDevice(benchDeviceModel));
   let sample = 0;
   const timer = setInterval(() => {
     if (device.waiting(0x81) === 0) return;
@@ -41,6 +42,6 @@ export default async function attach(_host: IOServiceHost): Promise<() => Promis
   }, 50);
   return async () => {
     clearInterval(timer);
-    virtualUSBHost.detach(device);
+    usb.detach(device);
   };
 }

@@ -4,7 +4,7 @@
 // SERIAL_STATE notification. It prints the class requests it gets, so the host's log shows them.
 
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { VirtualUSBDevice, kIOUSBEndpointTypeBulk, kIOUSBEndpointTypeInterrupt, kIOUSBHostConnectionSpeedHigh, virtualUSBHost, type VirtualUSBDeviceModel } from '@driverkit/usbdriverkit';
+import { VirtualUSBDevice, kIOUSBEndpointTypeBulk, kIOUSBEndpointTypeInterrupt, kIOUSBHostConnectionSpeedHigh, VirtualUSBHost, type VirtualUSBDeviceModel } from '@driverkit/usbdriverkit';
 
 export const kBenchVendorID = 0x1209;
 export const kBenchProductID = 0x4143;
@@ -79,7 +79,8 @@ export function cdcAcmModel(): VirtualUSBDeviceModel {
 let coding = Uint8Array.of(0x80, 0x25, 0, 0, 0, 0, 8);
 
 /** Plugs the modem in; returns what unplugs it. */
-export default async function attach(_host: IOServiceHost): Promise<() => Promise<void>> {
-  const device = virtualUSBHost.attach(new VirtualUSBDevice(cdcAcmModel()));
-  return async () => virtualUSBHost.detach(device);
+export default async function attach(host: IOServiceHost): Promise<() => Promise<void>> {
+  const usb = VirtualUSBHost.of(host);
+  const device = usb.attach(new VirtualUSBDevice(cdcAcmModel()));
+  return async () => usb.detach(device);
 }

@@ -1,11 +1,15 @@
-import { IOReturnError, kIOReturnNoDevice } from '@driverkit/driverkit';
+import { IOReturnError, kIOReturnNoDevice, IOHostSlot, type IOServiceHost } from '@driverkit/driverkit';
 import type { USBBackend, USBDeviceHandle, USBDeviceInfo } from '../USBBackend';
 import { VirtualUSBDevice, type VirtualUSBDeviceModel } from './VirtualUSBDevice';
+
+// Each host's own, found by whoever is given only the host (a virtual bench, a test).
+const slot = new IOHostSlot<VirtualUSBHost>('@driverkit/usbdriverkit.VirtualUSBHost', "this driver host has no virtual USB bus: the USB family's plugin is not registered on it (`driverkit run` loads installed families; a test calls register(host))");
 
 /**
  * The virtual USB host: a bus of {@link VirtualUSBDevice} models that can be attached and detached at
  * run time. It is the backend of the virtual bench and of the family's tests, and replayed captures
- * plug into it as models too.
+ * plug into it as models too. Each driver host has its own (the USB plugin makes it, or takes one it
+ * is given): a virtual bench finds it with {@link VirtualUSBHost.of}.
  */
 export class VirtualUSBHost implements USBBackend {
   readonly name = 'virtual';
@@ -14,6 +18,21 @@ export class VirtualUSBHost implements USBBackend {
   #nextAddress = 1;
 
   constructor(readonly bus = 0x80) {}
+
+  /** The virtual bus of `host`'s USB family: where a virtual bench plugs its devices in. */
+  static of(host: IOServiceHost): VirtualUSBHost {
+    return slot.get(host);
+  }
+
+  /** @internal The USB plugin makes `bus` the virtual bus of `host` (null: removes it). */
+  static bind(host: IOServiceHost, bus: VirtualUSBHost | null): void {
+    slot.set(host, bus);
+  }
+
+  /** Unplugs every device (a test's clean slate, as node-serialport's MockBinding.reset). */
+  reset(): void {
+    for (const d of this.devices()) this.detach(d);
+  }
 
   /** Plugs a device in (a model or a ready device); returns it. Watchers hear of it. */
   attach(model: VirtualUSBDeviceModel | VirtualUSBDevice): VirtualUSBDevice {
