@@ -3,7 +3,7 @@ import { preset } from '../../tsup.preset';
 
 export default defineConfig({
   ...preset,
-  entry: ['src/index.ts', 'src/plugin.ts', 'src/client.ts'],
+  entry: ['src/index.ts', 'src/plugin.ts', 'src/client.ts', 'src/testing.ts'],
   // The plugin and the index share one copy of the family's classes.
   splitting: true,
   format: ['esm', 'cjs'],

@@ -2,7 +2,8 @@
 // against a bare loop doing the same byte work in the same run. Targets are reported, never asserted.
 import { IOBufferMemoryDescriptor, IOServiceHost, kIOMemoryDirectionInOut, type OSAction } from '@driverkit/driverkit';
 import { IOHIDInterface, IOUserHIDEventDriver, VirtualHIDDevice, encodeReport, parseReportDescriptor, type IOHIDEvent } from '../src/index';
-import { register, virtualHIDBackend } from '../src/plugin';
+import { register } from '../src/plugin';
+import { VirtualHIDBackend } from '../src/backend/virtual/VirtualHIDBackend';
 import { figure } from '../../../scripts/bench/figures.cjs';
 
 // The boot keyboard (HID 1.11 Appendix B.1).
@@ -23,7 +24,7 @@ const digitizer = Uint8Array.from([
 
 async function driverOn(host: IOServiceHost, name: string, descriptor: Uint8Array) {
   const device = new VirtualHIDDevice({ vendorId: 4617, productId: 2, versionNumber: 1, manufacturer: null, product: name, serialNumber: null, transport: 'Virtual', locationID: 1, reportDescriptor: descriptor });
-  virtualHIDBackend.add(device);
+  VirtualHIDBackend.of(host).add(device);
   await new Promise((r) => setTimeout(r, 10));
   const nub = host.nubs().find((n) => n instanceof IOHIDInterface && n.getName() === name)!;
   // Started by hand, so the driver is this package's own class (a driver package would load dist/).

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { IOBufferMemoryDescriptor, IOServiceHost, kIOMemoryDirectionInOut, kIOReturnExclusiveAccess, kIOReturnNotOpen, OSAction, IOService } from '@driverkit/driverkit';
 import { IOHIDInterface, VirtualHIDDevice, kIOHIDInterfaceReportBacklog, kIOHIDReportTypeFeature, kIOHIDReportTypeInput } from './index';
-import { register, virtualHIDBackend } from './plugin';
+import { register } from './plugin';
+import { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
 import { until } from '../test/helpers';
 
 const seen = ((globalThis as { __hidSeen?: string[] }).__hidSeen ??= []);
@@ -22,7 +23,7 @@ test('the plugin publishes an IOHIDInterface nub with Apple\'s keys, and a match
   const stop = await register(host);
   host.addDriverBundle(join(__dirname, '../test/fixtures/hid-driver'));
   const outputs: number[][] = [];
-  const path = virtualHIDBackend.add(gadget(outputs));
+  const path = VirtualHIDBackend.of(host).add(gadget(outputs));
   const nub = await until(() => host.nubs().find((n) => n instanceof IOHIDInterface) as IOHIDInterface | undefined, 5000, 'the nub');
   await host.whenIdle();
   expect(nub.getPath()).toBe('IOService:/Vendor Pad@42');
@@ -32,9 +33,9 @@ test('the plugin publishes an IOHIDInterface nub with Apple\'s keys, and a match
   const driver = host.clientsOf(nub).get('IODefaultMatchCategory')!;
   expect(driver.getName()).toBe('HIDLogger');
 
-  virtualHIDBackend.remove(path);
+  VirtualHIDBackend.of(host).remove(path);
   const device = gadget(outputs);
-  const path2 = virtualHIDBackend.add(device);
+  const path2 = VirtualHIDBackend.of(host).add(device);
   await until(() => device.isOpen(), 5000, 'the driver opening the new device');
   device.sendInput(Uint8Array.of(1, 2));
   await until(() => outputs.length === 1, 5000, 'the echoed output report');
@@ -42,7 +43,7 @@ test('the plugin publishes an IOHIDInterface nub with Apple\'s keys, and a match
   expect(outputs).toEqual([[254, 253]]);
 
   // Unplugging terminates the nub; the driver's Stop closes the interface.
-  virtualHIDBackend.remove(path2);
+  VirtualHIDBackend.of(host).remove(path2);
   await until(() => seen.at(-1) === 'Stop', 5000, 'the driver stopping');
   expect(host.nubs().filter((n) => n instanceof IOHIDInterface)).toEqual([]);
   await stop();
@@ -52,7 +53,7 @@ test('the plugin publishes an IOHIDInterface nub with Apple\'s keys, and a match
 test('Open is exclusive; reports need an open interface; feature reports come back by ID', async () => {
   const host = new IOServiceHost({ mode: 'in-process' });
   const stop = await register(host);
-  const path = virtualHIDBackend.add(gadget([]));
+  const path = VirtualHIDBackend.of(host).add(gadget([]));
   const nub = await until(() => host.nubs().find((n) => n instanceof IOHIDInterface) as IOHIDInterface | undefined, 5000, 'the nub');
   class Client extends IOService {
     ReportAvailable(): void {}
@@ -70,7 +71,7 @@ test('Open is exclusive; reports need an open interface; feature reports come ba
   await expect(nub.SetReport(Uint8Array.of(1, 2), kIOHIDReportTypeInput, 0)).rejects.toThrow(/input reports come from the device/);
   expect(nub.getElements().map((e) => e.getUsage())).toEqual([1, 2, 2, 3, 3, 4]); // the application collection, then its fields
   await nub.Close(a);
-  virtualHIDBackend.remove(path);
+  VirtualHIDBackend.of(host).remove(path);
   await stop();
   await host.stop();
 });
@@ -79,7 +80,7 @@ test('reports arrive in the client\'s pool buffers; with every buffer out they w
   const host = new IOServiceHost({ mode: 'in-process' });
   const stop = await register(host);
   const device = gadget([]);
-  const path = virtualHIDBackend.add(device);
+  const path = VirtualHIDBackend.of(host).add(device);
   const nub = await until(() => host.nubs().find((n) => n instanceof IOHIDInterface) as IOHIDInterface | undefined, 5000, 'the nub');
   const got: Array<{ md: unknown; bytes: number[]; done: () => void }> = [];
   class Holder extends IOService {
@@ -122,7 +123,7 @@ test('reports arrive in the client\'s pool buffers; with every buffer out they w
   log.mockRestore();
   for (const g of got) g.done();
   await nub.Close(client);
-  virtualHIDBackend.remove(path);
+  VirtualHIDBackend.of(host).remove(path);
   await stop();
   await host.stop();
 });

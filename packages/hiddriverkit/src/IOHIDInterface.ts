@@ -47,8 +47,9 @@ export type IOHIDDeviceOpener = (backend: string, path: string) => Promise<HIDDe
  */
 export class IOHIDInterface extends IOService {
   static readonly className = 'IOHIDInterface';
-  /** How this process opens devices (set by the host plugin, and for hidraw in every process that loads the family). */
-  static opener: IOHIDDeviceOpener | null = null;
+  /** How this nub opens its device in the host (the plugin that published it says); driver processes open hidraw themselves. */
+  #opener: IOHIDDeviceOpener | null = null;
+  static #hidraw: Promise<HIDRawBackend> | null = null;
 
   #handle: HIDDeviceHandle | null = null;
   #client: IOService | null = null;
@@ -274,9 +275,18 @@ export class IOHIDInterface extends IOService {
     const path = String(this.getProperty('IOHIDBackendPath') ?? '');
     // hidraw nodes are opened where the driver runs, so reports never cross the host.
     if (this.#link && backend !== 'hidraw') return HIDRemoteHandle.open(this.#link);
-    const opener = IOHIDInterface.opener;
-    if (!opener) throw new IOReturnError(kIOReturnUnsupported, `this process cannot open ${backend} HID devices`);
-    return opener(backend, path);
+    if (this.#opener) return this.#opener(backend, path);
+    if (backend !== 'hidraw') throw new IOReturnError(kIOReturnUnsupported, `${backend} HID devices live in the host: this process has no link to it`);
+    IOHIDInterface.#hidraw ??= HIDRawBackend.create().catch((e: unknown) => {
+      IOHIDInterface.#hidraw = null;
+      throw e;
+    });
+    return IOHIDInterface.#hidraw.then((b) => b.open(path));
+  }
+
+  /** @internal The plugin that publishes this nub in the host says how its device opens. */
+  setOpener(opener: IOHIDDeviceOpener): void {
+    this.#opener = opener;
   }
 
   /** @internal A driver process's link to the host's nub (set by the driver runtime). */
@@ -351,9 +361,3 @@ export class IOHIDInterface extends IOService {
 // A driver process that loads the family drives its IOHIDInterface providers itself: hidraw devices
 // it opens directly; virtual and USB devices live in the host, and it reaches them through the link.
 IOUserServerRuntime.registerProviderClass('IOHIDInterface', IOHIDInterface);
-let hidraw: Promise<HIDRawBackend> | null = null;
-IOHIDInterface.opener ??= async (backend, path) => {
-  if (backend !== 'hidraw') throw new IOReturnError(kIOReturnUnsupported, `${backend} HID devices live in the host: this process has no link to it`);
-  hidraw ??= HIDRawBackend.create();
-  return (await hidraw).open(path);
-};

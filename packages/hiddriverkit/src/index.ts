@@ -33,7 +33,7 @@ export { IOUserHIDEventService } from './events/IOUserHIDEventService';
 export { IOUserHIDEventDriver } from './events/IOUserHIDEventDriver';
 export { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeStylus, kIOHIDDigitizerCollectionTypeFinger } from './events/IOHIDDigitizerCollection';
 export { HIDRecording, type HIDRecordedReport } from './recording/HIDRecording';
-export { virtualHIDBackend, register } from './plugin';
+export { register, type HIDPluginOptions } from './plugin';
 export { IOUSBHostHIDDevice } from './usb/IOUSBHostHIDDevice';
 export { IOUserHIDDevice } from './device/IOUserHIDDevice';
 export { UHIDDevice, BUS_USB, BUS_BLUETOOTH, BUS_VIRTUAL, type UHIDDeviceOptions, type UHIDDeviceHandlers } from './uhid/UHIDDevice';

@@ -10,26 +10,34 @@ import { IOHIDInterface } from './IOHIDInterface';
 import { HIDMatchingFamily } from './matching/HIDMatchingFamily';
 import { IOUSBHostHIDDevice } from './usb/IOUSBHostHIDDevice';
 
-/** Where virtual HID devices are plugged in (the virtual bench, tests). */
-export const virtualHIDBackend = new VirtualHIDBackend();
-
 const POLL_MS = 2000;
 const kUSBHIDInterfaceClass = 3;
 
-export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
+export interface HIDPluginOptions {
+  /**
+   * The backends to publish devices from, by name, instead of a new virtual backend and hidraw. A
+   * {@link VirtualHIDBackend} named `virtual` becomes the host's ({@link VirtualHIDBackend.of}).
+   */
+  backends?: Map<string, HIDBackend>;
+}
+
+/** Adds the HID family to `host`; resolves with what stops it (its nubs terminate, its virtual devices go). */
+export async function register(host: IOServiceHost, options: HIDPluginOptions = {}): Promise<() => Promise<void>> {
   host.registerFamily(HIDMatchingFamily);
-  const backends = new Map<string, HIDBackend>([['virtual', virtualHIDBackend]]);
-  if (existsSync('/sys/class/hidraw')) {
+  const backends = new Map<string, HIDBackend>(options.backends ?? [['virtual', new VirtualHIDBackend()]]);
+  if (!options.backends && existsSync('/sys/class/hidraw')) {
     try {
       backends.set('hidraw', await HIDRawBackend.create());
     } catch (e) {
       host.options.log(`HID: hidraw is unavailable (${(e as Error).message})`);
     }
   }
-  IOHIDInterface.opener = async (name, path) => {
-    if (name === 'usb') return IOUSBHostHIDDevice.open(path);
+  const virtual = backends.get('virtual');
+  const virtualBackend = virtual instanceof VirtualHIDBackend ? virtual : null;
+  VirtualHIDBackend.bind(host, virtualBackend);
+  const opener = async (name: string, path: string) => {
     const b = backends.get(name);
-    if (!b) throw new IOReturnError(kIOReturnNotFound, `no HID backend ${name} in this process`);
+    if (!b) throw new IOReturnError(kIOReturnNotFound, `no HID backend ${name} in this host`);
     return b.open(path);
   };
 
@@ -48,6 +56,7 @@ export async function register(host: IOServiceHost): Promise<() => Promise<void>
       const key = `${name}:${d.path}`;
       if (nubs.has(key)) continue;
       const nub = new IOHIDInterface();
+      nub.setOpener(opener);
       nub.setName(d.product ?? 'IOHIDInterface');
       nub.setLocation((d.locationID >>> 0).toString(16));
       for (const [k, v] of Object.entries(IOHIDInterface.propertiesFor(name, d))) nub.setProperty(k, v as never);
@@ -68,7 +77,7 @@ export async function register(host: IOServiceHost): Promise<() => Promise<void>
     for (const [name, b] of backends) await sync(name, b).catch((e) => host.options.log(`HID: listing ${name} devices failed: ${(e as Error).message}`));
   };
   await syncAll();
-  const unwatch = virtualHIDBackend.watch(() => void sync('virtual', virtualHIDBackend));
+  const unwatch = virtualBackend?.watch(() => void sync('virtual', virtualBackend)) ?? (() => {});
   const unlisten = host.registry.listen({ registered: (e) => e instanceof IOUSBHostInterface && claimUSB(host, e) });
   for (const n of host.nubs()) if (n instanceof IOUSBHostInterface) claimUSB(host, n);
   const timer = backends.has('hidraw') ? setInterval(() => void sync('hidraw', backends.get('hidraw')!), POLL_MS) : null;
@@ -78,6 +87,9 @@ export async function register(host: IOServiceHost): Promise<() => Promise<void>
     if (timer) clearInterval(timer);
     await Promise.all([...nubs.values()].map((n) => n.Terminate()));
     nubs.clear();
+    VirtualHIDBackend.bind(host, null);
+    // A backend this plugin made goes with it; one it was given stays its owner's.
+    if (!options.backends) virtualBackend?.reset();
   };
 }
 

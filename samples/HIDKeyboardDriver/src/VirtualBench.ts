@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { HIDRecording, VirtualHIDDevice, virtualHIDBackend } from '@driverkit/hiddriverkit';
+import { HIDRecording, VirtualHIDDevice, VirtualHIDBackend } from '@driverkit/hiddriverkit';
 import { keyFor, kModifierUsages } from './USKeyboardLayout';
 
 export const kBenchVendorID = 0x1209;
@@ -29,18 +29,19 @@ export function typingReports(text: string): Uint8Array[] {
   return reports;
 }
 
-export default async function attach(_host: IOServiceHost): Promise<() => Promise<void>> {
+export default async function attach(host: IOServiceHost): Promise<() => Promise<void>> {
+  const hid = VirtualHIDBackend.of(host);
   const file = process.env.HID_REPLAY;
   const recording = file
     ? HIDRecording.fromHidRecorder(readFileSync(file, 'utf8'))
     : new HIDRecording('Virtual Keyboard', kBenchVendorID, kBenchProductID, 'Virtual', bootKeyboardDescriptor, typingReports(kBenchText).map((report, i) => ({ time: i * 0.02, report })));
   const device: VirtualHIDDevice = recording.toVirtualDevice(0x1000);
-  const path = virtualHIDBackend.add(device);
+  const path = hid.add(device);
   const stop = new AbortController();
   // Types only while someone has the device open, with a pause between rounds.
   void recording.loop(device, { signal: stop.signal, pauseMs: 500 });
   return async () => {
     stop.abort();
-    virtualHIDBackend.remove(path);
+    hid.remove(path);
   };
 }

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { HIDRecording, encodeReport, parseReportDescriptor, virtualHIDBackend, type IOHIDElement } from '@driverkit/hiddriverkit';
+import { HIDRecording, encodeReport, parseReportDescriptor, VirtualHIDBackend, type IOHIDElement } from '@driverkit/hiddriverkit';
 
 export const kBenchVendorID = 0x28bd;
 export const kBenchProductID = 0x0905;
@@ -62,18 +62,19 @@ export function penReports(samples: PenSample[] = penScript()): Uint8Array[] {
   return samples.map((s) => encodeReport(d, 'input', 7, new Map(Object.entries(fields).map(([k, e]) => [e, s[k as keyof PenSample]]))));
 }
 
-export default async function attach(_host: IOServiceHost): Promise<() => Promise<void>> {
+export default async function attach(host: IOServiceHost): Promise<() => Promise<void>> {
+  const hid = VirtualHIDBackend.of(host);
   const file = process.env.HID_REPLAY;
   const recording = file
     ? HIDRecording.fromHidRecorder(readFileSync(file, 'utf8'))
     : new HIDRecording('Virtual Pen Tablet', kBenchVendorID, kBenchProductID, 'Virtual', xpPenDescriptor, penReports().map((report, i) => ({ time: i * 0.005, report })));
   const device = recording.toVirtualDevice(0x2000);
-  const path = virtualHIDBackend.add(device);
+  const path = hid.add(device);
   const stop = new AbortController();
   // Draws only while someone has the device open, with a pause between rounds.
   void recording.loop(device, { signal: stop.signal, pauseMs: 500 });
   return async () => {
     stop.abort();
-    virtualHIDBackend.remove(path);
+    hid.remove(path);
   };
 }

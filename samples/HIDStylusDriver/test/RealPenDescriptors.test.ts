@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOServiceHost, kIOFixedOne } from '@driverkit/driverkit';
-import { IOHIDInterface, VirtualHIDDevice, encodeReport, parseReportDescriptor, register, virtualHIDBackend, type IOHIDEvent, type IOHIDElement } from '@driverkit/hiddriverkit';
+import { IOHIDInterface, VirtualHIDDevice, encodeReport, parseReportDescriptor, register, VirtualHIDBackend, type IOHIDEvent, type IOHIDElement } from '@driverkit/hiddriverkit';
 import { HIDStylusDriver } from '../src/HIDStylusDriver';
 
 // The driver on every pen in the real descriptor collections of ../shared/data/hid: it must find the
@@ -38,7 +38,7 @@ describe.each(pens.map((p) => [p.file, p.bytes] as const))('%s', (_file, bytes) 
     const stop = await register(host);
     const { d, r, tip, x, y, inRange } = stylusReport(bytes)!;
     const device = new VirtualHIDDevice({ vendorId: 1, productId: 2, versionNumber: 1, manufacturer: null, product: 'Pen', serialNumber: null, transport: 'Virtual', locationID: 0x30, reportDescriptor: bytes });
-    const path = virtualHIDBackend.add(device);
+    const path = VirtualHIDBackend.of(host).add(device);
     const log = jest.spyOn(console, 'log').mockImplementation(() => {});
     try {
       let nub: IOHIDInterface | undefined;
@@ -60,7 +60,7 @@ describe.each(pens.map((p) => [p.file, p.bytes] as const))('%s', (_file, bytes) 
       expect(events[0]!.type === 'stylus' && events[0]!.stylus.buttonState & 1).toBe(1);
     } finally {
       log.mockRestore();
-      virtualHIDBackend.remove(path);
+      VirtualHIDBackend.of(host).remove(path);
       await stop();
       await host.stop();
     }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOServiceHost, IOFixedFromInt, kIOFixedOne, toOSDictionary } from '@driverkit/driverkit';
 import { IOHIDElement, IOHIDInterface, IOUserHIDEventDriver, IOUserHIDEventService, VirtualHIDDevice, kIOHIDElementCommitDirectionOut, kHIDPage_LEDs, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, encodeReport, parseReportDescriptor, decodeHIDEvent, encodeHIDEvent, type IOHIDEvent } from '../index';
-import { register, virtualHIDBackend } from '../plugin';
+import { register } from '../plugin';
+import { VirtualHIDBackend } from '../backend/virtual/VirtualHIDBackend';
 import { until } from '../../test/helpers';
 
 const data = join(__dirname, '../../../../../shared/data/hid');
@@ -43,7 +44,7 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
 
   test('a boot keyboard: modifiers and keys become key-down and key-up events, in order', async () => {
     const kbd = device('Keyboard', readFileSync(join(data, 'packetry/keyboard-0/descriptor.bin')));
-    const path = virtualHIDBackend.add(kbd);
+    const path = VirtualHIDBackend.of(host).add(kbd);
     const driver = await driverFor(host, 'Keyboard');
     const events = await collect(driver, () => {
       kbd.sendInput(Uint8Array.of(0x02, 0, 0x04, 0, 0, 0, 0, 0)); // left shift + a
@@ -51,7 +52,7 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
       kbd.sendInput(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0)); // all up
     }, 6);
     expect(events.map((e) => (e.type === 'keyboard' ? `${e.usagePage}:${e.usage.toString(16)}=${e.value}` : e.type))).toEqual(['7:e1=1', '7:4=1', '7:5=1', '7:e1=0', '7:4=0', '7:5=0']);
-    virtualHIDBackend.remove(path);
+    VirtualHIDBackend.of(host).remove(path);
   });
 
   test('SetLED and SetLEDState send the output report; handleCopyMatchingEvent answers with a key\'s current state', async () => {
@@ -60,7 +61,7 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
       { vendorId: 4617, productId: 1, versionNumber: 1, manufacturer: 'DK', product: 'LEDs', serialNumber: null, transport: 'Virtual', locationID: 0x11, reportDescriptor: readFileSync(join(data, 'packetry/keyboard-0/descriptor.bin')) },
       { setReport: (_type, report) => void outputs.push([...report]) },
     );
-    const path = virtualHIDBackend.add(kbd);
+    const path = VirtualHIDBackend.of(host).add(kbd);
     const driver = await driverFor(host, 'LEDs');
     await driver.SetLED(2, true); // Caps Lock
     await driver.SetLEDState(kHIDPage_LEDs, 1, true); // Num Lock
@@ -81,12 +82,12 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     expect(driver.handleCopyMatchingEvent(key)).toMatchObject({ value: 0 });
     expect(() => driver.handleCopyMatchingEvent(toOSDictionary({ [kIOHIDEventTypeKey]: 2 }))).toThrow(/event type 2 is not one this driver keeps/);
     expect(() => driver.handleCopyMatchingEvent(toOSDictionary({ [kIOHIDEventTypeKey]: 3, [kIOHIDUsagePageKey]: 7, [kIOHIDUsageKey]: 0x300 }))).toThrow(/no key 7:0x300/);
-    virtualHIDBackend.remove(path);
+    VirtualHIDBackend.of(host).remove(path);
   });
 
   test('conformsTo reads the device\'s usage pairs; a handleStart that declines fails Start before the interface is opened', async () => {
     const kbd = device('Pairs', readFileSync(join(data, 'packetry/keyboard-0/descriptor.bin')));
-    const path = virtualHIDBackend.add(kbd);
+    const path = VirtualHIDBackend.of(host).add(kbd);
     const driver = await driverFor(host, 'Pairs');
     expect(driver.conformsTo(1, 6)).toBe(true);
     expect(driver.conformsTo(1, 2)).toBe(false);
@@ -102,12 +103,12 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     // The driver that has the interface still gets its reports.
     const events = await collect(driver, () => kbd.sendInput(Uint8Array.of(0, 0, 0x04, 0, 0, 0, 0, 0)), 1);
     expect(events[0]).toMatchObject({ type: 'keyboard', usage: 4, value: 1 });
-    virtualHIDBackend.remove(path);
+    VirtualHIDBackend.of(host).remove(path);
   });
 
   test('a keyboard report of ErrorRollOver (too many keys) changes no key, as in Linux hid-core', async () => {
     const kbd = device('Rollover', readFileSync(join(data, 'packetry/keyboard-0/descriptor.bin')));
-    const path = virtualHIDBackend.add(kbd);
+    const path = VirtualHIDBackend.of(host).add(kbd);
     const driver = await driverFor(host, 'Rollover');
     const events = await collect(driver, () => {
       kbd.sendInput(Uint8Array.of(0, 0, 0x04, 0, 0, 0, 0, 0)); // a
@@ -116,7 +117,7 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
       kbd.sendInput(new Uint8Array(8));
     }, 4);
     expect(events.map((e) => (e.type === 'keyboard' ? `${e.usage.toString(16)}=${e.value}` : e.type))).toEqual(['4=1', '5=1', '4=0', '5=0']);
-    virtualHIDBackend.remove(path);
+    VirtualHIDBackend.of(host).remove(path);
   });
 
   test('a mouse: motion and buttons become pointer events, the wheel a scroll event', async () => {
@@ -125,7 +126,7 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     const d = parseReportDescriptor(bytes);
     const input = d.reports.find((r) => r.type === 'input')!;
     const el = (page: number, usage: number) => input.elements.find((e) => e.getUsagePage() === page && e.getUsage() === usage)!;
-    const path = virtualHIDBackend.add(mouse);
+    const path = VirtualHIDBackend.of(host).add(mouse);
     const driver = await driverFor(host, 'Mouse');
     const report = (x: number, y: number, left: number, wheel: number) => encodeReport(d, 'input', 1, new Map([[el(1, 0x30), x], [el(1, 0x31), y], [el(9, 1), left], [el(1, 0x38), wheel]]));
     const events = await collect(driver, () => {
@@ -140,7 +141,7 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     ]);
     // What apps receive is the same event, through 16 values.
     for (const e of events) expect(decodeHIDEvent(encodeHIDEvent(e))).toEqual(e);
-    virtualHIDBackend.remove(path);
+    VirtualHIDBackend.of(host).remove(path);
   });
 
   test('a pen tablet (a real descriptor): the stylus becomes stylus events scaled to 0…1', async () => {
@@ -150,12 +151,12 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     const input = d.reports.find((r) => r.type === 'input' && r.elements.some((e) => e.getUsagePage() === 0x0d && e.getUsage() === 0x42))!;
     const el = (page: number, usage: number) => input.elements.find((e) => e.getUsagePage() === page && e.getUsage() === usage)!;
     const x = el(1, 0x30);
-    const path = virtualHIDBackend.add(pen);
+    const path = VirtualHIDBackend.of(host).add(pen);
     const driver = await driverFor(host, 'Pen');
     const values = new Map([[x, x.getLogicalMax()], [el(1, 0x31), 0], [el(0x0d, 0x42), 1], [el(0x0d, 0x32), 1], [el(0x0d, 0x30), el(0x0d, 0x30).getLogicalMax()]]);
     const events = await collect(driver, () => pen.sendInput(encodeReport(d, 'input', input.reportID, values)), 1);
     expect(events[0]).toMatchObject({ type: 'stylus', stylus: { x: kIOFixedOne, y: 0, tipPressure: kIOFixedOne, inRange: true, buttonState: 1 } });
-    virtualHIDBackend.remove(path);
+    VirtualHIDBackend.of(host).remove(path);
   });
 
   test('a game controller (the PS5 controller\'s real descriptor): sticks, triggers, hat and buttons become extended game controller events', async () => {
@@ -164,7 +165,7 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     const d = parseReportDescriptor(bytes);
     const input = d.reports.find((r) => r.type === 'input' && r.reportID === 1)!;
     const el = (page: number, usage: number) => input.elements.find((e) => e.getUsagePage() === page && e.getUsage() === usage)!;
-    const path = virtualHIDBackend.add(pad);
+    const path = VirtualHIDBackend.of(host).add(pad);
     const driver = await driverFor(host, 'Gamepad');
     // Sticks at rest mid-range; the hat in its null state (8, outside its 0…7: centred), written
     // as the device sends it (byte 8, bits 0-3; encodeReport keeps to the logical range).
@@ -193,12 +194,12 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     expect(events.every((e) => e.type === 'gameController')).toBe(true);
     // What apps receive is the same event, through 16 values.
     for (const e of events) expect(decodeHIDEvent(encodeHIDEvent(e))).toEqual(e);
-    virtualHIDBackend.remove(path);
+    VirtualHIDBackend.of(host).remove(path);
   });
 
   test('the game controller dispatchers refuse values outside their ranges, by name', async () => {
     const bytes = readFileSync(join(data, 'packetry/ps5/descriptor.bin'));
-    const path = virtualHIDBackend.add(device('Gamepad', bytes));
+    const path = VirtualHIDBackend.of(host).add(device('Gamepad', bytes));
     const driver = await driverFor(host, 'Gamepad');
     const zeros = new Array(16).fill(0) as number[];
     // Positional, as a port calls them; typed loosely here to pass bad values.
@@ -211,7 +212,7 @@ describe('IOUserHIDEventDriver on virtual devices', () => {
     bad[4] = 0;
     bad[13] = -2 * kIOFixedOne; // joystickY
     expect(() => call('dispatchExtendedGameControllerEvent', 7n, ...bad, false, false, 0, 0, 0, 0, 0)).toThrow(/joystickY is -131072, outside −1…1/);
-    virtualHIDBackend.remove(path);
+    VirtualHIDBackend.of(host).remove(path);
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOBufferMemoryDescriptor, IOFixedFromInt, IOFixedToInt, IOServiceHost, kIOMemoryDirectionIn } from '@driverkit/driverkit';
-import { IOUSBHostInterface, USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, register as registerUSB, virtualUSBHost, type VirtualUSBDevice as Device } from '@driverkit/usbdriverkit';
+import { IOUSBHostInterface, USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, register as registerUSB, VirtualUSBHost, type VirtualUSBDevice as Device } from '@driverkit/usbdriverkit';
 import { IOHIDDevice, IOHIDInterface, IOUSBHostHIDDevice, kIOHIDReportTypeFeature, decodeReport, encodeReport, parseReportDescriptor, type IOHIDEvent, type IOUserHIDEventDriver } from '../index';
 import { register } from '../plugin';
 import { until } from '../../test/helpers';
@@ -44,7 +44,7 @@ describe('HID over USB', () => {
   test('the class driver reads the report descriptor, sets idle and report protocol, and its reports become events', async () => {
     const requests: string[] = [];
     const mouse = usbMouse(requests);
-    const handle = virtualUSBHost.attach(mouse);
+    const handle = VirtualUSBHost.of(host).attach(mouse);
     const nub = await until(hidInterface);
     expect(nub.GetProvider()).toBeInstanceOf(IOUSBHostHIDDevice);
     expect(nub.getPath()).toMatch(/IOUSBHostInterface.*\/IOUSBHostHIDDevice\/USB Mouse$/);
@@ -70,7 +70,7 @@ describe('HID over USB', () => {
     await until(() => events.length === 1);
     expect(events[0]).toMatchObject({ type: 'relativePointer', dx: IOFixedFromInt(12), dy: 0 });
     // Unplugged: the interface, the class driver and its IOHIDInterface go.
-    virtualUSBHost.detach(handle);
+    VirtualUSBHost.of(host).detach(handle);
     await until(() => !hidInterface());
   });
 
@@ -79,7 +79,7 @@ describe('HID over USB', () => {
       device: { idVendor: 4617, idProduct: 0x4d54 },
       configurations: [{ bConfigurationValue: 1, interfaces: [{ bInterfaceNumber: 0, bInterfaceClass: 3, endpoints: [{ bEndpointAddress: 0x81, bmAttributes: kIOUSBEndpointTypeInterrupt, wMaxPacketSize: 8, bInterval: 10 }] }] }],
     });
-    const handle = virtualUSBHost.attach(broken);
+    const handle = VirtualUSBHost.of(host).attach(broken);
     await until(() => logs.find((l) => /is class 3 but has no HID descriptor/.test(l)));
     expect(hidInterface()).toBeUndefined();
     const iface = host.nubs().find((n) => n instanceof IOUSBHostInterface) as IOUSBHostInterface;
@@ -87,7 +87,7 @@ describe('HID over USB', () => {
     await iface.Open(other, 0); // free again
     await iface.Close(other);
     other.release();
-    virtualUSBHost.detach(handle);
+    VirtualUSBHost.of(host).detach(handle);
   });
 
   test('on a replayed capture of a real USB mouse, every recorded report reaches the event driver', async () => {
@@ -99,7 +99,7 @@ describe('HID over USB', () => {
     const events: IOHIDEvent[] = [];
     // The replayed device answers at once: listen from the moment the event driver has started.
     host.onEvent((e) => e.kind === 'started' && (e.service as IOUserHIDEventDriver).addEventListener?.((ev) => events.push(ev)));
-    const handle: Device = virtualUSBHost.attach(replay.model);
+    const handle: Device = VirtualUSBHost.of(host).attach(replay.model);
     const nub = await until(hidInterface).catch((e) => {
       throw new Error(`${(e as Error).message}: ${logs.join('\n')}`);
     });
@@ -114,6 +114,6 @@ describe('HID over USB', () => {
       throw new Error(`${(e as Error).message}: moved ${moved()} of ${dx},${dy} in ${events.length} events, ${reports.length} reports, mismatches ${replay.mismatches.length}`);
     });
     expect(replay.mismatches).toEqual([]);
-    virtualUSBHost.detach(handle);
+    VirtualUSBHost.of(host).detach(handle);
   }, 20_000);
 });

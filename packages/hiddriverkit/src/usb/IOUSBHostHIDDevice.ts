@@ -15,7 +15,6 @@ import {
   kIOReturnBadArgument,
   kIOReturnAborted,
   kIOReturnNoDevice,
-  kIOReturnNotFound,
   kIOReturnSuccess,
   kIOReturnUnsupported,
   type IOServiceHost,
@@ -55,7 +54,6 @@ const kGetDescriptor = 0x06;
  */
 export class IOUSBHostHIDDevice extends IOHIDDevice {
   static override readonly className = 'IOUSBHostHIDDevice';
-  static readonly #byPath = new Map<string, IOUSBHostHIDDevice>();
 
   #interface: IOUSBHostInterface | null = null;
   #interfaceNumber = 0;
@@ -74,13 +72,6 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
 
   constructor(private readonly host: IOServiceHost) {
     super();
-  }
-
-  /** The device behind an IOHIDInterface this class published (its IOHIDBackendPath). */
-  static open(path: string): HIDDeviceHandle {
-    const device = IOUSBHostHIDDevice.#byPath.get(path);
-    if (!device) throw new IOReturnError(kIOReturnNotFound, `no USB HID device ${path}`);
-    return device.#handle();
   }
 
   override async Start(provider: IOService): Promise<void> {
@@ -134,7 +125,6 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
     this.#readComplete = OSAction.Create(this, 'ReadComplete', 0);
 
     const path = `usb:${this.GetRegistryEntryID().toString(16)}`;
-    IOUSBHostHIDDevice.#byPath.set(path, this);
     const number = (key: string) => {
       const v = provider.SearchProperty(key, 'IOService', 1n);
       return v instanceof OSNumber ? Number(v.unsigned32BitValue()) : 0;
@@ -149,6 +139,8 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
     };
     this.#numbered = parseReportDescriptor(reportDescriptor, 'lenient').numbered;
     const nub = new IOHIDInterface();
+    // The nub opens this device, and only while it runs (#handle refuses once stopping).
+    nub.setOpener(async () => this.#handle());
     nub.setName(text('USB Product Name') ?? 'IOHIDInterface');
     const properties = IOHIDInterface.propertiesFor('usb', {
       path,
@@ -265,7 +257,6 @@ export class IOUSBHostHIDDevice extends IOHIDDevice {
 
   override async Stop(provider: IOService): Promise<void> {
     this.#stopping = true;
-    IOUSBHostHIDDevice.#byPath.delete(`usb:${this.GetRegistryEntryID().toString(16)}`);
     for (const l of this.#removed) l();
     await this.#inPipe?.Abort().catch(() => {});
     this.#readComplete?.release();

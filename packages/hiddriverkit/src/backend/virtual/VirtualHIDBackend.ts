@@ -1,13 +1,35 @@
-import { IOReturnError, kIOReturnNotFound } from '@driverkit/driverkit';
+import { IOReturnError, kIOReturnNotFound, IOHostSlot, type IOServiceHost } from '@driverkit/driverkit';
 import type { HIDBackend, HIDDeviceDescription, HIDDeviceHandle } from '../HIDBackend';
 import type { VirtualHIDDevice } from './VirtualHIDDevice';
 
-/** HID devices made in the process (the virtual bench, tests): added and removed like hotplug. */
+// Each host's own, found by whoever is given only the host (a virtual bench, a test).
+const slot = new IOHostSlot<VirtualHIDBackend>('@driverkit/hiddriverkit.VirtualHIDBackend', "this driver host has no virtual HID backend: the HID family's plugin is not registered on it (`driverkit run` loads installed families; a test calls register(host))");
+
+/**
+ * HID devices made in the process (the virtual bench, tests): added and removed like hotplug. Each
+ * driver host has its own (the HID plugin makes it, or takes one it is given): a virtual bench finds
+ * it with {@link VirtualHIDBackend.of}.
+ */
 export class VirtualHIDBackend implements HIDBackend {
   readonly name = 'virtual';
   readonly #devices = new Map<string, VirtualHIDDevice>();
   readonly #listeners = new Set<(event: 'added' | 'removed', path: string) => void>();
   #next = 1;
+
+  /** The virtual HID backend of `host`'s HID family: where a virtual bench plugs its devices in. */
+  static of(host: IOServiceHost): VirtualHIDBackend {
+    return slot.get(host);
+  }
+
+  /** @internal The HID plugin makes `backend` the virtual backend of `host` (null: removes it). */
+  static bind(host: IOServiceHost, backend: VirtualHIDBackend | null): void {
+    slot.set(host, backend);
+  }
+
+  /** Unplugs every device (a test's clean slate, as node-serialport's MockBinding.reset). */
+  reset(): void {
+    for (const path of [...this.#devices.keys()]) this.remove(path);
+  }
 
   /** Plugs a device in; returns its path. */
   add(device: VirtualHIDDevice): string {
