@@ -1,4 +1,4 @@
-import { IORemoteArguments, IOReturnError, OSArray, OSBoolean, OSData, OSDictionary, OSNumber, OSString, fromOSObject, kIOReturnBadArgument, kIOReturnNotPermitted, kIOReturnUnsupported, toOSDictionary, type IOProviderLink, type IORemoteCaller, type OSValue } from '@driverkit/driverkit';
+import { IORemoteArguments, IOReturnError, OSArray, OSBoolean, OSData, OSDictionary, OSNumber, OSString, fromOSObject, kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotPermitted, kIOReturnUnsupported, toOSDictionary, type IOProviderLink, type IORemoteCaller, type OSValue } from '@driverkit/driverkit';
 import type { USBIsochResult, USBPortState, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
 import { USBTransferChannel } from './USBTransferChannel';
@@ -33,6 +33,9 @@ function lengths(a: IORemoteArguments): number[] {
 const MAX_TRANSFER = 16 << 20;
 // An Abort waits this long for the aborted transfers' completions before it answers anyway.
 const SETTLE_MS = 2000;
+// Each channel the host serves keeps a threadpool thread waiting for its requests: one driver process
+// gets this many (one per client that does bulk or interrupt I/O: a composite device's interfaces).
+const MAX_CHANNELS_PER_PROCESS = 8;
 
 /** Each session's transfer channels, by client. */
 const channelServers = new WeakMap<USBAccess, Map<string, USBTransferServer>>();
@@ -90,6 +93,9 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
       const key = client();
       const servers = serversOf(access);
       servers.get(key)?.close();
+      servers.delete(key);
+      const mine = [...servers.keys()].filter((k) => k.startsWith(`${caller.key}/`)).length;
+      if (mine >= MAX_CHANNELS_PER_PROCESS) throw new IOReturnError(kIOReturnNoResources, `USB call: ${caller.key} already has ${mine} transfer channels on this device (at most ${MAX_CHANNELS_PER_PROCESS})`);
       const server = USBTransferServer.open(access, key, a.string('requests'), a.string('completions'), caller);
       servers.set(key, server);
       caller.onGone(() => {

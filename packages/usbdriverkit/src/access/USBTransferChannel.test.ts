@@ -154,6 +154,22 @@ test('hostile records in a transfer channel are refused by name and never reach 
   }
 });
 
+test('a driver process gets a bounded number of transfer channels on a device', async () => {
+  const { session } = echoSession();
+  const channels = Array.from({ length: 9 }, () => new HostileDriver());
+  try {
+    const open = (i: number) => serveUSBCall(session, 'openTransferChannel', toOSDictionary({ client: `c${i}`, requests: channels[i]!.name(channels[i]!.requests), completions: channels[i]!.name(channels[i]!.completions) }), me);
+    for (let i = 0; i < 8; i++) await open(i);
+    await expect(open(8)).rejects.toMatchObject({ code: kIOReturnNoResources, message: expect.stringContaining('already has 8 transfer channels on this device') });
+    // Closing one makes room.
+    await serveUSBCall(session, 'close', toOSDictionary({ client: 'c0', scope: 0 }), me);
+    await open(8);
+  } finally {
+    for (let i = 1; i < 9; i++) await serveUSBCall(session, 'close', toOSDictionary({ client: `c${i}`, scope: 0 }), me);
+    for (const c of channels) c.close();
+  }
+});
+
 test('a channel\'s memory must be the calling process\'s own', () => {
   const { session } = echoSession();
   const driver = new HostileDriver();
