@@ -4,7 +4,7 @@
 // same-run baseline, the ratio and the goal; writes bench-results.json, and with `--markdown FILE`
 // the page the README's performance section links to. Arguments after `--` go to turbo (for example
 // `-- --filter=@driverkit/hiddriverkit`). Goals inform: a goal not met does not fail the run; a
-// benchmark that crashes does.
+// benchmark that crashes does, after the others have run (--continue), so one crash hides no figures.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +18,7 @@ const mdAt = args.indexOf('--markdown');
 const markdown = mdAt >= 0 ? args.splice(mdAt, 2)[1] : null;
 
 clear();
-const turbo = spawnSync('npx', ['turbo', 'run', 'bench', '--concurrency=1', '--output-logs=full', ...args], {
+const turbo = spawnSync('npx', ['turbo', 'run', 'bench', '--concurrency=1', '--continue', '--output-logs=full', ...args], {
   cwd: root,
   stdio: 'inherit',
   env: { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', ...process.env, DRIVERKIT_BENCH_FIGURES: file },
