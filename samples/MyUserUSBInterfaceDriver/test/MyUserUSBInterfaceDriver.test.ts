@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +44,39 @@ test('the driver reads its interrupt pipe in its own process, and stops cleanly 
   expect(output).not.toMatch(/failed|uncaught|unhandled/i);
   expect(output).toMatch(/stopped\./);
 }, 30_000);
+
+test('a driver SIGKILLed with a read in flight is relaunched, opens the interface again and reads on; its transfer queues go with it', async () => {
+  const socket = join(mkdtempSync(join(tmpdir(), 'dk-usb-')), 'host.sock');
+  const host: ChildProcess = spawn(process.execPath, [bin, 'run', sample, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  host.stdout!.on('data', (d) => (output += d));
+  host.stderr!.on('data', (d) => (output += d));
+  const pids = () => [...new Set([...output.matchAll(/started MyUserUSBInterfaceDriver on IOUSBHostInterface .*pid (\d+)\)/g)].map((m) => Number(m[1])))];
+  const reportCount = async () => Number(/"ReportCount" = (\d+)/.exec((await exec(process.execPath, [bin, 'ioreg', '-l', '--socket', socket])).stdout)?.[1] ?? 0);
+  // The driver process's shared memory: its transfer channel's two queues among it.
+  const regionsOf = (pid: number) => readdirSync('/dev/shm').filter((n) => n.startsWith(`driverkit.${pid}.`));
+  try {
+    await waitFor(() => pids().length === 1);
+    const [first] = pids();
+    await waitFor(async () => (await reportCount()) >= 3);
+    expect(regionsOf(first!).length).toBeGreaterThanOrEqual(2);
+    // A read is always pending: the bench device answers each poll 50 ms later.
+    process.kill(first!, 'SIGKILL');
+    await waitFor(() => pids().length === 2, 20_000).catch((e) => {
+      throw new Error(`${(e as Error).message}: ${output.slice(-3000)}`);
+    });
+    const second = pids()[1]!;
+    // The new process opens the interface the killed one held (the host let go of it) and reads.
+    await waitFor(async () => (await reportCount()) >= 3);
+    expect(regionsOf(first!)).toEqual([]);
+    expect(regionsOf(second).length).toBeGreaterThanOrEqual(2);
+  } finally {
+    host.kill('SIGTERM');
+    await new Promise((r) => host.once('exit', r));
+  }
+  expect(output).not.toMatch(/exclusive|not open for this client|uncaught|unhandled/i);
+  expect(output).toMatch(/stopped\./);
+}, 45_000);
 
 test('on a replayed capture of a real mouse, the driver reads every recorded report in order', async () => {
   const { USBCapture } = await import('@driverkit/usbdriverkit');
