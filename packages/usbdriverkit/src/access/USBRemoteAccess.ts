@@ -47,11 +47,11 @@ function serversOf(access: USBAccess): Map<string, USBTransferServer> {
 }
 
 /** Waits for `client`'s channel to have written the completions of what just ended (an Abort, a Close). */
-async function settle(access: USBAccess, client: string, endpoint: number | null): Promise<void> {
+async function settle(access: USBAccess, client: string, which: number | 'control' | null): Promise<void> {
   const server = channelServers.get(access)?.get(client);
   if (!server) return;
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([server.whenSettled(endpoint), new Promise<void>((r) => (timer = setTimeout(r, SETTLE_MS)))]);
+  await Promise.race([server.whenSettled(which), new Promise<void>((r) => (timer = setTimeout(r, SETTLE_MS)))]);
   clearTimeout(timer);
 }
 
@@ -120,7 +120,7 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
     }
     case 'abort':
       await access.abort(client(), scope(a), endpointOrNull(a), a.number('status'));
-      await settle(access, client(), endpointOrNull(a));
+      await settle(access, client(), endpointOrNull(a) ?? 'control');
       return null;
     case 'clearHalt':
       await access.clearHalt(client(), a.number('endpoint'), a.get('withRequest') !== null);
@@ -144,9 +144,9 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
 }
 
 /**
- * A driver process's {@link USBAccess}: calls are providerCalls to the nub in the host, except bulk and
- * interrupt transfers, which go through a {@link USBTransferChannel} per client once the host has
- * taken one (a link with no process behind it, as in a test, keeps the call path).
+ * A driver process's {@link USBAccess}: calls are providerCalls to the nub in the host, except bulk,
+ * interrupt and control transfers, which go through a {@link USBTransferChannel} per client once the
+ * host has taken one (a link with no process behind it, as in a test, keeps the call path).
  */
 export class USBRemoteAccess implements USBAccess {
   readonly #channels = new Map<string, USBTransferChannel | null>();
@@ -240,6 +240,10 @@ export class USBRemoteAccess implements USBAccess {
   }
 
   async control(client: string, s: USBScope, p: USBSetupPacket, dataOut: Uint8Array | null, timeoutMs: number): Promise<USBTransferResult> {
+    if (p.wLength <= kUSBTransferChannelMaxBytes && (dataOut?.length ?? 0) <= kUSBTransferChannelMaxBytes) {
+      const channel = this.#channels.has(client) ? this.#channels.get(client)! : await this.#channel(client);
+      if (channel) return channel.control(s, p, dataOut, timeoutMs);
+    }
     return this.#transfer(await this.#call('control', { client, scope: s, ...p, data: dataOut, timeout: timeoutMs }));
   }
 

@@ -3,7 +3,7 @@ import { IODataQueueDispatchSource, IODispatchQueue, IOReturnError, IOSharedMemo
 import type { USBTransferResult } from '../backend/USBBackend';
 import type { USBAccess } from './USBAccess';
 import { USBRemoteAccess, serveUSBCall } from './USBRemoteAccess';
-import { kUSBTransferChannelMaxBytes, kUSBTransferMaxInFlight, kUSBTransferQueueBytes, kUSBTransferRequestHeader, readCompletion, writeRequest } from './USBTransferRecords';
+import { kUSBTransferChannelMaxBytes, kUSBTransferMaxInFlight, kUSBTransferQueueBytes, kUSBTransferRequestHeader, readCompletion, requestSize, writeControlRequest, writeRequest } from './USBTransferRecords';
 import { USBTransferServer } from './USBTransferServer';
 
 const me: IORemoteCaller = { key: 'driver:1', pid: process.pid, uid: process.getuid!(), onGone: () => {} };
@@ -25,7 +25,18 @@ function echoSession(options: { hold?: boolean } = {}) {
       const data = (echoes.shift() ?? new Uint8Array(0)).subarray(0, lengthIn);
       return { status: kIOReturnSuccess, length: data.length, data };
     },
+    async control(client: string, scope: unknown, setup: { bmRequestType: number; wLength: number }, dataOut: Uint8Array | null): Promise<USBTransferResult> {
+      calls.push(`control ${client} ${String(scope)}`);
+      if (setup.bmRequestType & 0x80) {
+        if (options.hold) return new Promise((resolve) => pending.set(-1, [...(pending.get(-1) ?? []), resolve]));
+        const data = (echoes.shift() ?? new Uint8Array(0)).subarray(0, setup.wLength);
+        return { status: kIOReturnSuccess, length: data.length, data };
+      }
+      echoes.push(Uint8Array.from(dataOut!).reverse());
+      return { status: kIOReturnSuccess, length: dataOut!.length, data: null };
+    },
     async abort(_client: string, _scope: unknown, endpoint: number | null, status: number) {
+      endpoint ??= -1;
       for (const r of pending.get(endpoint!) ?? []) r({ status, length: 0, data: null });
       pending.delete(endpoint!);
     },
@@ -77,6 +88,37 @@ test('Abort returns after the aborted transfers have completed, as in one proces
   expect(ended).toEqual([kIOReturnAborted, kIOReturnAborted, kIOReturnAborted]);
   await Promise.all(transfers);
   await remote.close('c', 0);
+});
+
+test('control requests cross the channel too, and aborting them waits for them alone', async () => {
+  const { session, calls } = echoSession();
+  const remote = linkedAccess(session);
+  const viaCall = jest.spyOn(remote.link, 'call');
+  const out = { bmRequestType: 0x21, bRequest: 0x20, wValue: 0, wIndex: 0, wLength: 7 };
+  expect(await remote.control('c', 0, out, Uint8Array.of(1, 2, 3, 4, 5, 6, 7), 0)).toEqual({ status: kIOReturnSuccess, length: 7, data: null });
+  const back = await remote.control('c', 'device', { ...out, bmRequestType: 0xa1, bRequest: 0x21 }, null, 0);
+  expect(back.data).toEqual(Uint8Array.of(7, 6, 5, 4, 3, 2, 1));
+  expect(calls).toEqual(['control driver:1/c 0', 'control driver:1/c device']);
+  expect(viaCall.mock.calls.map(([m]) => m)).toEqual(['openTransferChannel']);
+  await remote.close('c', 0);
+
+  // A held IN control request and a held interrupt read: aborting the control requests ends the first
+  // and answers without waiting for the read (which only its own Abort ends).
+  const held = echoSession({ hold: true });
+  const r = linkedAccess(held.session);
+  const ended: string[] = [];
+  const request = r.control('c', 0, { ...out, bmRequestType: 0xa1 }, null, 0).then((x) => void ended.push(`control 0x${(x.status >>> 0).toString(16)}`));
+  const read = r.io('c', 0x81, null, 8, 0).then((x) => void ended.push(`read 0x${(x.status >>> 0).toString(16)}`));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const t0 = Date.now();
+  await r.abort('c', 0, null, kIOReturnAborted);
+  await new Promise((resolve) => process.nextTick(resolve));
+  expect(Date.now() - t0).toBeLessThan(1000);
+  expect(ended).toEqual([`control 0x${(kIOReturnAborted >>> 0).toString(16)}`]);
+  await r.abort('c', 0, 0x81, kIOReturnAborted);
+  await Promise.all([request, read]);
+  expect(ended).toHaveLength(2);
+  await r.close('c', 0);
 });
 
 test('a link with no process behind it keeps the call path', async () => {
@@ -135,12 +177,20 @@ test('hostile records in a transfer channel are refused by name and never reach 
     driver.send(3, 0x81, kUSBTransferChannelMaxBytes + 1, null);
     driver.send(4, 0x81, 8, null); // held by the session
     driver.send(4, 0x82, 8, null); // the same tag while 4 is in flight
-    const refused = await driver.answers(4);
+    const control = new Uint8Array(requestSize(Uint8Array.of(1, 2), true));
+    writeControlRequest(control, 5, 0, { bmRequestType: 0x21, bRequest: 9, wValue: 0, wIndex: 0, wLength: 3 }, 0, Uint8Array.of(1, 2));
+    driver.send(0, 0, 0, null, control); // an OUT control request whose data is not wLength long
+    const strange = new Uint8Array(kUSBTransferRequestHeader);
+    strange.set([6, 0, 0, 0, 0, 7]);
+    driver.send(0, 0, 0, null, strange); // a kind no channel carries
+    const refused = await driver.answers(6);
     expect(refused).toEqual([
       { tag: 1, status: kIOReturnBadArgument, message: expect.stringContaining('an IN transfer carries no OUT bytes') },
       { tag: 2, status: kIOReturnBadArgument, message: expect.stringContaining('an OUT transfer asks for no IN bytes') },
       { tag: 3, status: kIOReturnBadArgument, message: expect.stringContaining(`over the channel's ${kUSBTransferChannelMaxBytes}-byte limit`) },
       { tag: 4, status: kIOReturnBadArgument, message: expect.stringContaining('reuses a tag still in flight') },
+      { tag: 5, status: kIOReturnBadArgument, message: expect.stringContaining('control transfer 5: wLength 3 does not match the OUT data (2 bytes)') },
+      { tag: 6, status: kIOReturnBadArgument, message: expect.stringContaining('is of no kind a channel carries (7)') },
     ]);
     expect(calls).toEqual(['io driver:1/c 0x81']);
     // Flooding: the host keeps a bounded number in flight and refuses the rest.

@@ -1,19 +1,20 @@
 import { IODataQueueDispatchSource, IODispatchQueue, IOReturnError, OSAction, OSObject, kIOReturnAborted, kIOReturnNotOpen } from '@driverkit/driverkit';
-import type { USBTransferResult } from '../backend/USBBackend';
+import type { USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
 import { USBRecordBacklog } from './USBRecordBacklog';
-import { kUSBTransferQueueBytes, kUSBTransferRefused, kUSBTransferRequestHeader, readCompletion, writeRequest } from './USBTransferRecords';
+import type { USBScope } from './USBAccess';
+import { kUSBTransferQueueBytes, kUSBTransferRefused, readCompletion, requestSize, writeControlRequest, writeRequest } from './USBTransferRecords';
 
 const decoder = new TextDecoder();
 
 interface Pending {
-  endpoint: number;
+  isIn: boolean;
   resolve: (r: USBTransferResult) => void;
   reject: (e: Error) => void;
 }
 
 /**
  * A driver process's end of a transfer channel to its device (architecture.md: bulk data moves
- * through shared memory, not the host socket). The process makes two data queues, requests and
+ * through shared memory, not the host socket): bulk, interrupt and control transfers. The process makes two data queues, requests and
  * completions, in its own shared memory and hands their names to the nub once; each bulk or interrupt
  * transfer is then a record in one queue and a record back in the other, with a futex wake only when
  * a queue goes from empty to not empty. The host runs every transfer on its device session as this
@@ -50,11 +51,28 @@ export class USBTransferChannel extends OSObject {
   /** One bulk or interrupt transfer; resolves with its outcome as the call path would. */
   io(endpoint: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number): Promise<USBTransferResult> {
     if (this.#closed) return Promise.reject(new IOReturnError(kIOReturnNotOpen, `the transfer channel for endpoint 0x${endpoint.toString(16)} is closed`));
-    this.#nextTag = (this.#nextTag + 1) >>> 0 || 1;
-    const tag = this.#nextTag;
-    const record = new Uint8Array(kUSBTransferRequestHeader + (dataOut?.length ?? 0));
+    const tag = this.#tag();
+    const record = new Uint8Array(requestSize(dataOut, false));
     writeRequest(record, tag, endpoint, lengthIn, timeoutMs, dataOut);
-    const done = new Promise<USBTransferResult>((resolve, reject) => this.#pending.set(tag, { endpoint, resolve, reject }));
+    return this.#send(tag, (endpoint & 0x80) !== 0, record);
+  }
+
+  /** One control transfer (DeviceRequest) in `scope`; resolves with its outcome as the call path would. */
+  control(scope: USBScope, setup: USBSetupPacket, dataOut: Uint8Array | null, timeoutMs: number): Promise<USBTransferResult> {
+    if (this.#closed) return Promise.reject(new IOReturnError(kIOReturnNotOpen, 'the transfer channel for control requests is closed'));
+    const tag = this.#tag();
+    const record = new Uint8Array(requestSize(dataOut, true));
+    writeControlRequest(record, tag, scope, setup, timeoutMs, dataOut);
+    return this.#send(tag, (setup.bmRequestType & 0x80) !== 0, record);
+  }
+
+  #tag(): number {
+    this.#nextTag = (this.#nextTag + 1) >>> 0 || 1;
+    return this.#nextTag;
+  }
+
+  #send(tag: number, isIn: boolean, record: Uint8Array): Promise<USBTransferResult> {
+    const done = new Promise<USBTransferResult>((resolve, reject) => this.#pending.set(tag, { isIn, resolve, reject }));
     this.#backlog.send({ record });
     return done;
   }
@@ -81,7 +99,7 @@ export class USBTransferChannel extends OSObject {
     this.#pending.delete(c.tag);
     if (c.flags & kUSBTransferRefused) p.reject(new IOReturnError(c.status, decoder.decode(c.data)));
     // IN bytes leave the queue with this record: the driver keeps a copy.
-    else p.resolve({ status: c.status, length: c.length, data: p.endpoint & 0x80 ? c.data.slice() : null });
+    else p.resolve({ status: c.status, length: c.length, data: p.isIn ? c.data.slice() : null });
   }
 
   /** Ends the channel: transfers still unanswered end with kIOReturnAborted; the queues' memory goes. */

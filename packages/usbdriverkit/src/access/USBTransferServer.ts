@@ -7,12 +7,16 @@ import {
   kUSBTransferMaxInFlight,
   kUSBTransferMaxInFlightBytes,
   kUSBTransferRefused,
+  kUSBTransferBulkOrInterrupt,
+  kUSBTransferControl,
   readRequest,
   writeCompletion,
   type USBTransferRequest,
 } from './USBTransferRecords';
 
 const encoder = new TextEncoder();
+// The key control transfers are settled under (endpoints are 0–255).
+const CONTROL = -1;
 
 /**
  * The host's end of one driver client's transfer channel: it takes bulk and interrupt transfers from
@@ -26,11 +30,11 @@ export class USBTransferServer extends OSObject {
   readonly #queue: IODispatchQueue;
   readonly #requests: IODataQueueDispatchSource;
   readonly #completions: IODataQueueDispatchSource;
-  /** Tag → endpoint of every transfer whose completion is not yet in the queue. */
+  /** Tag → endpoint (or CONTROL) of every transfer whose completion is not yet in the queue. */
   readonly #unposted = new Map<number, number>();
   #inFlightBytes = 0;
   readonly #backlog: USBRecordBacklog<{ tag: number | null; record: Uint8Array }>;
-  #settleWaiters: Array<{ endpoint: number | null; resolve: () => void }> = [];
+  #settleWaiters: Array<{ which: number | 'control' | null; resolve: () => void }> = [];
   #closed = false;
   readonly #read = (record: Uint8Array) => this.#serve(record);
 
@@ -90,28 +94,41 @@ export class USBTransferServer extends OSObject {
       this.#post(request.tag, refusal.code, 0, kUSBTransferRefused, encoder.encode(refusal.message), false);
       return;
     }
-    const { tag, endpoint, lengthIn, timeoutMs } = request;
-    const isIn = (endpoint & 0x80) !== 0;
+    const { tag, timeoutMs, setup } = request;
+    const control = setup !== null;
+    const isIn = control ? (setup.bmRequestType & 0x80) !== 0 : (request.endpoint & 0x80) !== 0;
+    const lengthIn = control ? (isIn ? setup.wLength : 0) : request.lengthIn;
     // The record's bytes go back to the driver's ring with the next dequeue: the transfer keeps a copy.
     const dataOut = isIn ? null : request.dataOut.slice();
-    this.#unposted.set(tag, endpoint);
-    this.#inFlightBytes += lengthIn + (dataOut?.length ?? 0);
+    const bytes = lengthIn + (dataOut?.length ?? 0);
+    this.#unposted.set(tag, control ? CONTROL : request.endpoint);
+    this.#inFlightBytes += bytes;
     const done = (status: number, length: number, flags: number, data: Uint8Array | null) => {
-      this.#inFlightBytes -= lengthIn + (dataOut?.length ?? 0);
+      this.#inFlightBytes -= bytes;
       this.#post(tag, status, length, flags, data, true);
     };
-    this.access.io(this.client, endpoint, dataOut, lengthIn, timeoutMs).then(
+    const transfer = control ? this.access.control(this.client, request.scope, setup, dataOut, timeoutMs) : this.access.io(this.client, request.endpoint, dataOut, lengthIn, timeoutMs);
+    transfer.then(
       (r) => done(r.status, r.length, 0, r.data && r.data.length > lengthIn ? r.data.subarray(0, lengthIn) : r.data),
       (e: unknown) => done(e instanceof IOReturnError ? e.code : kIOReturnBadArgument, 0, kUSBTransferRefused, encoder.encode((e as Error).message)),
     );
   }
 
   #refusal(r: USBTransferRequest): IOReturnError | null {
-    const isIn = (r.endpoint & 0x80) !== 0;
-    const what = `USB transfer channel: transfer ${r.tag} on endpoint 0x${r.endpoint.toString(16)}`;
+    const what = r.setup ? `USB transfer channel: control transfer ${r.tag}` : `USB transfer channel: transfer ${r.tag} on endpoint 0x${r.endpoint.toString(16)}`;
+    if (r.kind !== kUSBTransferBulkOrInterrupt && r.kind !== kUSBTransferControl) return new IOReturnError(kIOReturnBadArgument, `${what} is of no kind a channel carries (${r.kind})`);
     if (this.#unposted.has(r.tag)) return new IOReturnError(kIOReturnBadArgument, `${what} reuses a tag still in flight`);
-    if (isIn ? r.dataOut.length !== 0 : r.lengthIn !== 0) return new IOReturnError(kIOReturnBadArgument, `${what}: ${isIn ? 'an IN transfer carries no OUT bytes' : 'an OUT transfer asks for no IN bytes'}`);
-    const bytes = isIn ? r.lengthIn : r.dataOut.length;
+    let bytes: number;
+    if (r.setup) {
+      const isIn = (r.setup.bmRequestType & 0x80) !== 0;
+      if (r.endpoint !== 0 || r.lengthIn !== 0) return new IOReturnError(kIOReturnBadArgument, `${what}: a control transfer names no endpoint and no IN length (wLength says)`);
+      if (isIn ? r.dataOut.length !== 0 : r.dataOut.length !== r.setup.wLength) return new IOReturnError(kIOReturnBadArgument, `${what}: wLength ${r.setup.wLength} does not match the ${isIn ? 'IN' : 'OUT'} data (${r.dataOut.length} bytes)`);
+      bytes = r.setup.wLength;
+    } else {
+      const isIn = (r.endpoint & 0x80) !== 0;
+      if (isIn ? r.dataOut.length !== 0 : r.lengthIn !== 0) return new IOReturnError(kIOReturnBadArgument, `${what}: ${isIn ? 'an IN transfer carries no OUT bytes' : 'an OUT transfer asks for no IN bytes'}`);
+      bytes = isIn ? r.lengthIn : r.dataOut.length;
+    }
     if (bytes > kUSBTransferChannelMaxBytes) return new IOReturnError(kIOReturnBadArgument, `${what}: ${bytes} bytes is over the channel's ${kUSBTransferChannelMaxBytes}-byte limit`);
     if (this.#unposted.size >= kUSBTransferMaxInFlight || this.#inFlightBytes + bytes > kUSBTransferMaxInFlightBytes) {
       return new IOReturnError(kIOReturnNoResources, `${what}: ${this.#unposted.size} transfers (${this.#inFlightBytes} bytes) are already in flight`);
@@ -132,23 +149,25 @@ export class USBTransferServer extends OSObject {
     this.#unposted.delete(tag);
     if (this.#settleWaiters.length === 0) return;
     const waiting = this.#settleWaiters;
-    this.#settleWaiters = waiting.filter((w) => this.#pendingOn(w.endpoint));
-    for (const w of waiting) if (!this.#pendingOn(w.endpoint)) w.resolve();
+    this.#settleWaiters = waiting.filter((w) => this.#pendingOn(w.which));
+    for (const w of waiting) if (!this.#pendingOn(w.which)) w.resolve();
   }
 
-  #pendingOn(endpoint: number | null): boolean {
-    if (endpoint === null) return this.#unposted.size > 0;
-    for (const ep of this.#unposted.values()) if (ep === endpoint) return true;
+  #pendingOn(which: number | 'control' | null): boolean {
+    if (which === null) return this.#unposted.size > 0;
+    const key = which === 'control' ? CONTROL : which;
+    for (const k of this.#unposted.values()) if (k === key) return true;
     return false;
   }
 
   /**
-   * Resolves once every transfer on `endpoint` (null: every transfer) has its completion in the
-   * queue: an Abort's reply goes out after the aborted transfers' completions, as in one process.
+   * Resolves once every transfer on endpoint `which` (`'control'`: every control transfer; null: every
+   * transfer) has its completion in the queue: an Abort's reply goes out after the aborted transfers'
+   * completions, as in one process.
    */
-  whenSettled(endpoint: number | null): Promise<void> {
-    if (!this.#pendingOn(endpoint) || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#settleWaiters.push({ endpoint, resolve }));
+  whenSettled(which: number | 'control' | null): Promise<void> {
+    if (!this.#pendingOn(which) || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#settleWaiters.push({ which, resolve }));
   }
 
   /** Stops serving and unmaps the queues; transfers still running end unheard (their client is gone). */
