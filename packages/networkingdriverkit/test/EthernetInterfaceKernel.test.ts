@@ -17,12 +17,12 @@ import {
 /** The counters the kernel half published for observers, by label, while published. */
 const published = new Map<string, () => Record<string, number>>();
 
-function context(entitled = true): IOKernelServiceContext {
+function context(entitled = true, caller: Partial<IOKernelServiceContext['caller']> = {}): IOKernelServiceContext {
   return {
     ioClass: 'IOUserNetworkEthernet',
     properties: OSDictionary.withCapacity(0),
     entitlements: toOSDictionary(entitled ? { [kIOUserNetworkFamilyEntitlement]: true } : {}),
-    caller: { key: 'test:1', onGone: () => {} },
+    caller: { key: 'test:1', onGone: () => {}, ...caller },
     log: () => {},
     counters: (label, read) => {
       published.set(label, read);
@@ -63,6 +63,10 @@ test('registration is refused, naming what is wrong, without the entitlement or 
   await expect(k.handleRemoteCall('registerEthernetInterface', args({ queues: twice }))).rejects.toThrow(/two RxSubmission queues/);
   await expect(k.handleRemoteCall('registerEthernetInterface', args({ pool: 'driverkit.1.deadbeef' }))).rejects.toThrow(/cannot open shared memory/);
   await expect(k.handleRemoteCall('registerEthernetInterface', args({ mac: new Uint8Array([1, 0, 0, 0, 0, 1]) }))).rejects.toThrow(/is a multicast address/);
+  // From a driver process, the pool and queues must be that process's own memory, not another's it names.
+  const other = new EthernetInterfaceKernel(context(true, { pid: process.pid + 1, uid: process.getuid!() }));
+  await expect(other.handleRemoteCall('registerEthernetInterface', args())).rejects.toThrow(/was not made by the caller/);
+  expect(other.interfaceName).toBeNull();
   await expect(k.handleRemoteCall('reportLinkStatus', toOSDictionary({ status: 3, media: 0 }))).rejects.toThrow(/call RegisterEthernetInterface first/);
   expect(k.interfaceName).toBeNull();
 });

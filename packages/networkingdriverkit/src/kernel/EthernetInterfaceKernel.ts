@@ -168,7 +168,8 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
     this.#headroom = a.number('headroom', 255);
     this.#tailroom = a.number('tailroom', 255);
     this.#maxMTU = a.number('maxMTU', 65535);
-    const pool = IOSharedMemory.attach(a.string('pool'));
+    const owner = this.#callerProcess();
+    const pool = owner ? IOSharedMemory.attachOwned(a.string('pool'), owner) : IOSharedMemory.attach(a.string('pool'));
     try {
       const { layout, freeRing } = PacketPoolLayout.read(pool.buffer);
       if (layout.bufferSize < this.#headroom + this.#tailroom + kEthernetHeaderLength + 64) {
@@ -208,6 +209,12 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
     return toOSDictionary({ interfaceName: tap.name });
   }
 
+  /** The driver process whose memory the pool and queues must be (none for a driver in the host). */
+  #callerProcess(): { pid: number; uid: number } | undefined {
+    const { pid, uid } = this.#context.caller;
+    return pid !== undefined && uid !== undefined ? { pid, uid } : undefined;
+  }
+
   #attachQueues(value: unknown, layout: PacketPoolLayout): void {
     if (!(value instanceof OSArray) || value.getCount() !== 4) throw new IOReturnError(kIOReturnBadArgument, 'RegisterEthernetInterface: exactly four queues are needed (one each of RxSubmission, RxCompletion, TxSubmission, TxCompletion)');
     for (const q of value) {
@@ -215,7 +222,7 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
       if (!(q instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'RegisterEthernetInterface: a queue is described by a dictionary');
       const type = d.string('type', QUEUE_TYPES);
       if (this.#sources.has(type)) throw new IOReturnError(kIOReturnBadArgument, `RegisterEthernetInterface: two ${type} queues; exactly one of each type is needed`);
-      this.#sources.set(type, IOUserNetworkPacketQueue.attachSource(d.string('memory'), this.#queue));
+      this.#sources.set(type, IOUserNetworkPacketQueue.attachSource(d.string('memory'), this.#queue, this.#callerProcess()));
     }
     this.#owner = new Uint8Array(layout.packetCount);
     this.#free = new Int32Array(layout.packetCount);

@@ -48,9 +48,12 @@ export abstract class IOUserNetworkPacketQueue extends OSObject {
     return IODataQueueDispatchSource.Create((capacity + 1) * ENTRY, queue, 'process');
   }
 
-  /** Attaches the other end of a queue by its memory's name (what the host does). @internal */
-  static attachSource(memoryName: string, queue: IODispatchQueue): IODataQueueDispatchSource {
-    const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, IOSharedMemory.attach(memoryName));
+  /**
+   * Attaches the other end of a queue by its memory's name (what the host does). With `owner`, the
+   * memory must be that process's own ({@link IOSharedMemory.attachOwned}). @internal
+   */
+  static attachSource(memoryName: string, queue: IODispatchQueue, owner?: { pid: number; uid: number }): IODataQueueDispatchSource {
+    const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, owner ? IOSharedMemory.attachOwned(memoryName, owner) : IOSharedMemory.attach(memoryName));
     try {
       return IODataQueueDispatchSource.CreateWithMemory(memory, queue);
     } finally {
