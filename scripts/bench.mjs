@@ -52,7 +52,7 @@ if (markdown) {
     [
       '# Performance: the figures',
       '',
-      `What \`npm run bench\` measured on ${new Date().toISOString().slice(0, 10)} (${machine.cores} cores, ${machine.cpu}, Node ${machine.node}). Every figure is compared with a baseline measured in the same run on the same machine, so the ratio is what carries over to another machine; goals come from the issues that set them. The benches are in each package's \`bench/\`.`,
+      `What \`npm run bench\` measured on ${new Date().toISOString().slice(0, 10)} (${machine.cores} cores, ${machine.cpu}, Node ${machine.node}). Every figure is compared with a baseline measured in the same run on the same machine, so the ratio is what carries over to another machine; goals come from the issues that set them. On a shared VM one figure can move up to 2× between runs (a package bench run alone, \`npm run bench -- --filter=<package>\`, is the steadier reading); the baseline moves with it, which is why each figure has one. The benches are in each package's \`bench/\`.`,
       '',
       `| ${head.join(' | ')} |`,
       `|${head.map(() => '---').join('|')}|`,
