@@ -132,7 +132,7 @@ export { IOUserServiceProxy } from './host/IOUserServiceProxy';
 export { type IOKernelService, type IOKernelServiceContext, type IOKernelClassFactory } from './host/IOKernelClass';
 export { IOUserServerRuntime, type IODriverModule } from './server/IOUserServerRuntime';
 export { IOProviderProxy } from './server/IOProviderProxy';
-export { isRemoteCallTarget, isLinkedProvider, type IOProviderLink, type IORemoteCaller, type IORemoteCallTarget, type IOLinkedProvider } from './server/IORemoteProvider';
+export { callerProcess, isRemoteCallTarget, isLinkedProvider, type IOProviderLink, type IORemoteCaller, type IORemoteCallTarget, type IOLinkedProvider } from './server/IORemoteProvider';
 export { IORemoteArguments } from './server/IORemoteArguments';
 export { runUserServer } from './server/IOUserServerMain';
 export { IOMessageChannel, kIOMessageMaxFrame } from './ipc/IOMessageChannel';

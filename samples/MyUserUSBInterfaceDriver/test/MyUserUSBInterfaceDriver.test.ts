@@ -18,15 +18,21 @@ async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_000): Pro
   }
 }
 
-test('the driver reads its interrupt pipe in its own process, and stops cleanly with the host', async () => {
+/** `driverkit run` on the sample, as a user starts it; `output` is everything it printed so far. */
+function startHost(env: NodeJS.ProcessEnv = {}): { host: ChildProcess; socket: string; output: () => string } {
   const socket = join(mkdtempSync(join(tmpdir(), 'dk-usb-')), 'host.sock');
-  const host: ChildProcess = spawn(process.execPath, [bin, 'run', sample, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = spawn(process.execPath, [bin, 'run', sample, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   host.stdout!.on('data', (d) => (output += d));
   host.stderr!.on('data', (d) => (output += d));
+  return { host, socket, output: () => output };
+}
+
+test('the driver reads its interrupt pipe in its own process, and stops cleanly with the host', async () => {
+  const { host, socket, output: printed } = startHost();
   try {
-    await waitFor(() => output.includes('started MyUserUSBInterfaceDriver on IOUSBHostInterface'));
-    expect(output).toMatch(/score 90000, pid \d+/);
+    await waitFor(() => printed().includes('started MyUserUSBInterfaceDriver on IOUSBHostInterface'));
+    expect(printed()).toMatch(/score 90000, pid \d+/);
     const reportCount = async () => {
       const { stdout } = await exec(process.execPath, [bin, 'ioreg', '-l', '--socket', socket]);
       return Number(/"ReportCount" = (\d+)/.exec(stdout)?.[1] ?? 0);
@@ -40,18 +46,14 @@ test('the driver reads its interrupt pipe in its own process, and stops cleanly 
     host.kill('SIGTERM');
     await new Promise((r) => host.once('exit', r));
   }
-  expect(output).toMatch(/MyUserUSBInterfaceDriver - Stop\(\)/);
-  expect(output).not.toMatch(/failed|uncaught|unhandled/i);
-  expect(output).toMatch(/stopped\./);
+  expect(printed()).toMatch(/MyUserUSBInterfaceDriver - Stop\(\)/);
+  expect(printed()).not.toMatch(/failed|uncaught|unhandled/i);
+  expect(printed()).toMatch(/stopped\./);
 }, 30_000);
 
 test('a driver SIGKILLed with a read in flight is relaunched, opens the interface again and reads on; its transfer queues go with it', async () => {
-  const socket = join(mkdtempSync(join(tmpdir(), 'dk-usb-')), 'host.sock');
-  const host: ChildProcess = spawn(process.execPath, [bin, 'run', sample, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  host.stdout!.on('data', (d) => (output += d));
-  host.stderr!.on('data', (d) => (output += d));
-  const pids = () => [...new Set([...output.matchAll(/started MyUserUSBInterfaceDriver on IOUSBHostInterface .*pid (\d+)\)/g)].map((m) => Number(m[1])))];
+  const { host, socket, output: printed } = startHost();
+  const pids = () => [...new Set([...printed().matchAll(/started MyUserUSBInterfaceDriver on IOUSBHostInterface .*pid (\d+)\)/g)].map((m) => Number(m[1])))];
   const reportCount = async () => Number(/"ReportCount" = (\d+)/.exec((await exec(process.execPath, [bin, 'ioreg', '-l', '--socket', socket])).stdout)?.[1] ?? 0);
   // The driver process's shared memory: its transfer channel's two queues among it.
   const regionsOf = (pid: number) => readdirSync('/dev/shm').filter((n) => n.startsWith(`driverkit.${pid}.`));
@@ -63,7 +65,7 @@ test('a driver SIGKILLed with a read in flight is relaunched, opens the interfac
     // A read is always pending: the bench device answers each poll 50 ms later.
     process.kill(first!, 'SIGKILL');
     await waitFor(() => pids().length === 2, 20_000).catch((e) => {
-      throw new Error(`${(e as Error).message}: ${output.slice(-3000)}`);
+      throw new Error(`${(e as Error).message}: ${printed().slice(-3000)}`);
     });
     const second = pids()[1]!;
     // The new process opens the interface the killed one held (the host let go of it) and reads.
@@ -74,22 +76,18 @@ test('a driver SIGKILLed with a read in flight is relaunched, opens the interfac
     host.kill('SIGTERM');
     await new Promise((r) => host.once('exit', r));
   }
-  expect(output).not.toMatch(/exclusive|not open for this client|uncaught|unhandled/i);
-  expect(output).toMatch(/stopped\./);
+  expect(printed()).not.toMatch(/exclusive|not open for this client|uncaught|unhandled/i);
+  expect(printed()).toMatch(/stopped\./);
 }, 45_000);
 
 test('on a replayed capture of a real mouse, the driver reads every recorded report in order', async () => {
   const { USBCapture } = await import('@driverkit/usbdriverkit');
   const recording = join(sample, '../../../shared/data/usb/packetry/captures/mouse/capture.pcap');
   const reports = USBCapture.fromFile(recording).transfers.filter((t) => t.endpoint === 0x81 && t.status === 'ok');
-  const socket = join(mkdtempSync(join(tmpdir(), 'dk-usb-')), 'host.sock');
-  const host: ChildProcess = spawn(process.execPath, [bin, 'run', sample, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, USB_REPLAY: recording } });
-  let output = '';
-  host.stdout!.on('data', (d) => (output += d));
-  host.stderr!.on('data', (d) => (output += d));
+  const { host, socket, output: printed } = startHost({ USB_REPLAY: recording });
   try {
-    await waitFor(() => output.includes('started MyUserUSBInterfaceDriver on IOUSBHostInterface'));
-    expect(output).toMatch(/RecordedMouse|USB Optical Mouse/);
+    await waitFor(() => printed().includes('started MyUserUSBInterfaceDriver on IOUSBHostInterface'));
+    expect(printed()).toMatch(/RecordedMouse|USB Optical Mouse/);
     let ioreg = '';
     await waitFor(async () => {
       ioreg = (await exec(process.execPath, [bin, 'ioreg', '-l', '--socket', socket])).stdout;

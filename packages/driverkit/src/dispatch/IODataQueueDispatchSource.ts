@@ -4,7 +4,7 @@ import { IODataQueueDoorbell } from '../dataqueue/IODataQueueDoorbell';
 import { CAPACITY, IODataQueueRing, kIODataQueueEntryHeaderSize, kIODataQueueHeaderSize, kIODataQueueMagic, MAGIC } from '../dataqueue/IODataQueueRing';
 import { IOBufferMemoryDescriptor } from '../memory/IOBufferMemoryDescriptor';
 import { kIOMemoryDirectionInOut } from '../memory/IOMemoryDescriptor';
-import type { IOSharedMemoryKind } from '../memory/IOSharedMemory';
+import { IOSharedMemory, type IOSharedMemoryKind } from '../memory/IOSharedMemory';
 import type { IODispatchQueue } from './IODispatchQueue';
 import { IODispatchSource } from './IODispatchSource';
 import type { OSAction } from './OSAction';
@@ -73,6 +73,20 @@ export class IODataQueueDispatchSource extends IODispatchSource {
       throw new IOReturnError(kIOReturnBadArgument, 'the memory does not hold a data queue made by IODataQueueDispatchSource.Create');
     }
     return new IODataQueueDispatchSource(memory.retain(), capacity, queue, false);
+  }
+
+  /**
+   * The other end of a queue another process made, by its memory's name. With `owner` (the calling
+   * driver process, as the host knows it: see `callerProcess`), the memory must be that process's own
+   * ({@link IOSharedMemory.attachOwned}), as a host must check before it maps what a driver names.
+   */
+  static attachByName(memoryName: string, queue: IODispatchQueue, owner?: { pid: number; uid: number } | null): IODataQueueDispatchSource {
+    const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, owner ? IOSharedMemory.attachOwned(memoryName, owner) : IOSharedMemory.attach(memoryName));
+    try {
+      return IODataQueueDispatchSource.CreateWithMemory(memory, queue);
+    } finally {
+      memory.release();
+    }
   }
 
   /** Mirrors `IODataQueueDispatchSource::GetDataQueueEntryHeaderSize`. */

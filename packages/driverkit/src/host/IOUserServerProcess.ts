@@ -99,6 +99,11 @@ export class IOUserServerProcess implements IOUserServerHandle {
   readonly #watches = new Map<number, () => void>();
   /** The account the process runs as; null for the host's own (root, when it could not drop). */
   readonly account: IODriverAccount | null;
+
+  /** The uid the process runs as: its account's, or the host's own. */
+  get uid(): number {
+    return this.account?.uid ?? process.getuid?.() ?? 0;
+  }
   #dead = false;
   #exiting = false;
   readonly #exited: Promise<void>;
@@ -128,7 +133,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     }
     this.#kernel = new IOKernelServiceSet(options.kernelClasses ?? new IOKernelClassTable(), options.log, options.activity ? (label, read) => options.activity!.source(label, read) : undefined);
     const kernelCleanups: Array<() => void> = [];
-    this.#kernelCaller = { caller: { key: `${name}:${this.#child.pid}`, pid: this.#child.pid ?? -1, uid: account?.uid ?? process.getuid?.() ?? -1, onGone: (f) => void kernelCleanups.push(f) }, cleanups: kernelCleanups };
+    this.#kernelCaller = { caller: { key: `${name}:${this.#child.pid}`, pid: this.#child.pid ?? -1, uid: this.uid, onGone: (f) => void kernelCleanups.push(f) }, cleanups: kernelCleanups };
     this.#channel = new IOMessageChannel(this.#child.stdio[3] as Socket);
     this.#channel.onMessage = (frame) => this.#receive(frame);
     this.#channel.onClose = (e) => e && options.log(`[${name}] channel closed: ${e.message}`);
@@ -177,13 +182,19 @@ export class IOUserServerProcess implements IOUserServerHandle {
 
   /** One request of the driver process, built for a fresh rid; resolves with its reply's result. */
   #request(what: string, timeoutMs: number, build: (rid: number) => IOHostToDriverMessage): Promise<OSDictionary> {
-    if (this.#dead || this.#channel.isClosed()) return Promise.reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`));
+    return this.#begin(what, timeoutMs, build).result;
+  }
+
+  /** {@link #request}, also saying the rid (a call's completions are filed under it). */
+  #begin(what: string, timeoutMs: number, build: (rid: number) => IOHostToDriverMessage): { rid: number; result: Promise<OSDictionary> } {
+    if (this.#dead || this.#channel.isClosed()) return { rid: 0, result: Promise.reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} is not running`)) };
     const { rid, reply } = this.#requests.begin(`${what} in ${this.name}`, timeoutMs);
     this.#send(build(rid));
-    return reply.then((r) => {
-      const result = r.getObject('result');
-      return result instanceof OSDictionary ? result : OSDictionary.withCapacity(0);
+    const result = reply.then((r) => {
+      const value = r.getObject('result');
+      return value instanceof OSDictionary ? value : OSDictionary.withCapacity(0);
     });
+    return { rid, result };
   }
 
   get pid(): number | null {
@@ -219,7 +230,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
     proxy.setName(desc.name);
     proxy.setProperties(desc.properties);
     proxy.setProperty('IOUserServerPID', OSNumber.withNumber(this.#child.pid ?? 0, 32));
-    proxy.setProperty('IOUserServerUID', OSNumber.withNumber(this.account?.uid ?? process.getuid?.() ?? 0, 32));
+    proxy.setProperty('IOUserServerUID', OSNumber.withNumber(this.uid, 32));
     await proxy.startWithProvider(provider, null);
     this.#proxies.set(key, proxy);
     this.#providerOf.set(key, provider);
@@ -290,7 +301,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
       let entry = this.#callers.get(nub);
       if (!entry) {
         const cleanups: Array<() => void> = [];
-        entry = { caller: { key: `${this.name}:${this.pid}`, pid: this.pid ?? -1, uid: this.account?.uid ?? process.getuid?.() ?? -1, onGone: (f) => void cleanups.push(f) }, cleanups };
+        entry = { caller: { key: `${this.name}:${this.pid}`, pid: this.pid ?? -1, uid: this.uid, onGone: (f) => void cleanups.push(f) }, cleanups };
         this.#callers.set(nub, entry);
       }
       this.options.activity?.count('provider calls', `${nub.getName()}.${m.method}`);
@@ -457,15 +468,13 @@ export class IOUserServerProcess implements IOUserServerHandle {
       account: this.account,
       call: async (call, onCompletion) => {
         const fields = encodeCall(call, OSDictionary.withCapacity(8));
-        let rid = 0;
-        const reply = this.#request(`selector ${call.selector} of user client ${userClient}`, CALL_TIMEOUT_MS, (r) => {
-          rid = r;
+        const { rid, result } = this.#begin(`selector ${call.selector} of user client ${userClient}`, CALL_TIMEOUT_MS, (r) => {
           if (onCompletion) this.#completions.set(`${userClient}/${r}`, onCompletion);
           return { op: 'call', rid: r, userClient, call: fields };
         });
         fields.release();
         try {
-          return decodeResult(await reply);
+          return decodeResult(await result);
         } catch (e) {
           this.#completions.delete(`${userClient}/${rid}`);
           if (isIOReturnError(e) && e.code !== kIOReturnNotAttached && e.code !== kIOReturnTimeout) return { status: e.code, message: e.message, scalarOutput: [], structureOutput: null, structureOutputLength: 0 };

@@ -123,7 +123,7 @@ function arrayOf(o: OSObject | null, kind: 'string' | 'u64'): unknown[] | undefi
   return out;
 }
 
-// Each message's fields, parsed once: encoding and decoding run for every frame (every USB transfer today).
+// Each message's fields, parsed once: encoding and decoding run for every frame.
 const fieldsOf = Object.fromEntries(
   Object.entries(schema).map(([op, fields]) => [op, Object.entries(fields as Record<string, FieldKind>).map(([key, kind]) => ({ key, kind: kind.replace('?', '') as BaseKind, optional: kind.endsWith('?') }))]),
 ) as Record<IOUserServerOp, { key: string; kind: BaseKind; optional: boolean }[]>;

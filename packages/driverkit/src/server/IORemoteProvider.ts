@@ -28,7 +28,7 @@ export interface IORemoteCaller {
   readonly key: string;
   /**
    * The calling process and the account it runs as, for checks that need the OS's word (memory it names
-   * must be its own: {@link IOSharedMemory.attachOwned}). Absent for drivers running in the host.
+   * must be its own: `IOSharedMemory.attachOwned`, `callerProcess`). Absent for drivers running in the host.
    */
   readonly pid?: number;
   readonly uid?: number;
@@ -49,6 +49,11 @@ export interface IORemoteCallTarget {
 /** A provider class in a driver process that talks to its host-side nub. */
 export interface IOLinkedProvider {
   setProviderLink(link: IOProviderLink): void;
+}
+
+/** The calling driver process and its account, or null for a caller with no process of its own (a driver in the host). */
+export function callerProcess(caller: IORemoteCaller): { pid: number; uid: number } | null {
+  return caller.pid !== undefined && caller.uid !== undefined ? { pid: caller.pid, uid: caller.uid } : null;
 }
 
 export function isRemoteCallTarget(service: IOService): service is IOService & IORemoteCallTarget {

@@ -1,11 +1,9 @@
 import {
-  IOBufferMemoryDescriptor,
   IODataQueueDispatchSource,
   IODispatchQueue,
   IORemoteArguments,
   IOReturnError,
-  IOSharedMemory,
-  kIOMemoryDirectionInOut,
+  callerProcess,
   kIOReturnBadArgument,
   kIOReturnExclusiveAccess,
   kIOReturnNotOpen,
@@ -119,13 +117,9 @@ export class HIDRemoteServer {
 
   /** The driver process's report queue: memory it made itself, or nothing. */
   static #attachQueue(name: string, caller: IORemoteCaller): IODataQueueDispatchSource {
-    if (caller.pid === undefined || caller.uid === undefined) throw new IOReturnError(kIOReturnNotPermitted, 'HID open: only a driver process may name a report queue');
-    const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, IOSharedMemory.attachOwned(name, { pid: caller.pid, uid: caller.uid }));
-    try {
-      return IODataQueueDispatchSource.CreateWithMemory(memory, IODispatchQueue.Create('HIDRemoteServer'));
-    } finally {
-      memory.release();
-    }
+    const owner = callerProcess(caller);
+    if (!owner) throw new IOReturnError(kIOReturnNotPermitted, 'HID open: only a driver process may name a report queue');
+    return IODataQueueDispatchSource.attachByName(name, IODispatchQueue.Create('HIDRemoteServer'), owner);
   }
 
   static #detach(source: IODataQueueDispatchSource | null): void {

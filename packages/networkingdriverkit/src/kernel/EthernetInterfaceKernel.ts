@@ -4,6 +4,7 @@ import {
   IOReturnError,
   IORemoteArguments,
   IOSharedMemory,
+  callerProcess,
   LinuxNative,
   OSAction,
   OSArray,
@@ -168,7 +169,7 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
     this.#headroom = a.number('headroom', 255);
     this.#tailroom = a.number('tailroom', 255);
     this.#maxMTU = a.number('maxMTU', 65535);
-    const owner = this.#callerProcess();
+    const owner = callerProcess(this.#context.caller);
     const pool = owner ? IOSharedMemory.attachOwned(a.string('pool'), owner) : IOSharedMemory.attach(a.string('pool'));
     try {
       const { layout, freeRing } = PacketPoolLayout.read(pool.buffer);
@@ -209,12 +210,6 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
     return toOSDictionary({ interfaceName: tap.name });
   }
 
-  /** The driver process whose memory the pool and queues must be (none for a driver in the host). */
-  #callerProcess(): { pid: number; uid: number } | undefined {
-    const { pid, uid } = this.#context.caller;
-    return pid !== undefined && uid !== undefined ? { pid, uid } : undefined;
-  }
-
   #attachQueues(value: unknown, layout: PacketPoolLayout): void {
     if (!(value instanceof OSArray) || value.getCount() !== 4) throw new IOReturnError(kIOReturnBadArgument, 'RegisterEthernetInterface: exactly four queues are needed (one each of RxSubmission, RxCompletion, TxSubmission, TxCompletion)');
     for (const q of value) {
@@ -222,7 +217,7 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
       if (!(q instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'RegisterEthernetInterface: a queue is described by a dictionary');
       const type = d.string('type', QUEUE_TYPES);
       if (this.#sources.has(type)) throw new IOReturnError(kIOReturnBadArgument, `RegisterEthernetInterface: two ${type} queues; exactly one of each type is needed`);
-      this.#sources.set(type, IOUserNetworkPacketQueue.attachSource(d.string('memory'), this.#queue, this.#callerProcess()));
+      this.#sources.set(type, IOUserNetworkPacketQueue.attachSource(d.string('memory'), this.#queue, callerProcess(this.#context.caller)));
     }
     this.#owner = new Uint8Array(layout.packetCount);
     this.#free = new Int32Array(layout.packetCount);

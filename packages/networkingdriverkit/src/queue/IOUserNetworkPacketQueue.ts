@@ -1,4 +1,4 @@
-import { IOBufferMemoryDescriptor, IODataQueueDispatchSource, IOReturnError, IOSharedMemory, OSObject, kIOMemoryDirectionInOut, kIOReturnBadArgument, kIOReturnOverrun, kIOReturnSuccess, type IODispatchQueue } from '@driverkit/driverkit';
+import { IODataQueueDispatchSource, IOReturnError, OSObject, kIOReturnBadArgument, kIOReturnOverrun, kIOReturnSuccess, type IODispatchQueue } from '@driverkit/driverkit';
 import type { IOUserNetworkPacket } from '../packet/IOUserNetworkPacket';
 import type { IOUserNetworkPacketBufferPool } from '../packet/IOUserNetworkPacketBufferPool';
 
@@ -50,15 +50,10 @@ export abstract class IOUserNetworkPacketQueue extends OSObject {
 
   /**
    * Attaches the other end of a queue by its memory's name (what the host does). With `owner`, the
-   * memory must be that process's own ({@link IOSharedMemory.attachOwned}). @internal
+   * memory must be that process's own. @internal
    */
-  static attachSource(memoryName: string, queue: IODispatchQueue, owner?: { pid: number; uid: number }): IODataQueueDispatchSource {
-    const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, owner ? IOSharedMemory.attachOwned(memoryName, owner) : IOSharedMemory.attach(memoryName));
-    try {
-      return IODataQueueDispatchSource.CreateWithMemory(memory, queue);
-    } finally {
-      memory.release();
-    }
+  static attachSource(memoryName: string, queue: IODispatchQueue, owner?: { pid: number; uid: number } | null): IODataQueueDispatchSource {
+    return IODataQueueDispatchSource.attachByName(memoryName, queue, owner);
   }
 
   /** Mirrors `CopyDataQueue`: the queue's data queue dispatch source, retained. */

@@ -156,6 +156,11 @@ export class USBRemoteAccess implements USBAccess {
 
   constructor(readonly link: IOProviderLink) {}
 
+  /** `client`'s channel, opened on its first transfer; null where the host took none (the call path). */
+  #channelFor(client: string): USBTransferChannel | null | Promise<USBTransferChannel | null> {
+    return this.#channels.has(client) ? this.#channels.get(client)! : this.#channel(client);
+  }
+
   async #channel(client: string): Promise<USBTransferChannel | null> {
     let opening = this.#opening.get(client);
     if (!opening) {
@@ -241,7 +246,7 @@ export class USBRemoteAccess implements USBAccess {
 
   async control(client: string, s: USBScope, p: USBSetupPacket, dataOut: Uint8Array | null, timeoutMs: number): Promise<USBTransferResult> {
     if (p.wLength <= kUSBTransferChannelMaxBytes && (dataOut?.length ?? 0) <= kUSBTransferChannelMaxBytes) {
-      const channel = this.#channels.has(client) ? this.#channels.get(client)! : await this.#channel(client);
+      const channel = await this.#channelFor(client);
       if (channel) return channel.control(s, p, dataOut, timeoutMs);
     }
     return this.#transfer(await this.#call('control', { client, scope: s, ...p, data: dataOut, timeout: timeoutMs }));
@@ -249,7 +254,7 @@ export class USBRemoteAccess implements USBAccess {
 
   async io(client: string, endpoint: number, dataOut: Uint8Array | null, length: number, timeoutMs: number): Promise<USBTransferResult> {
     if (length <= kUSBTransferChannelMaxBytes && (dataOut?.length ?? 0) <= kUSBTransferChannelMaxBytes) {
-      const channel = this.#channels.has(client) ? this.#channels.get(client)! : await this.#channel(client);
+      const channel = await this.#channelFor(client);
       if (channel) return channel.io(endpoint, dataOut, length, timeoutMs);
     }
     return this.#transfer(await this.#call('io', { client, endpoint, data: dataOut, length, timeout: timeoutMs }));

@@ -1,4 +1,4 @@
-import { IODataQueueDispatchSource, IODispatchQueue, IOBufferMemoryDescriptor, IOReturnError, IOSharedMemory, OSAction, OSObject, kIOMemoryDirectionInOut, kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotPermitted, type IORemoteCaller } from '@driverkit/driverkit';
+import { IODataQueueDispatchSource, IODispatchQueue, IOReturnError, OSAction, OSObject, callerProcess, kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotPermitted, type IORemoteCaller } from '@driverkit/driverkit';
 import type { USBAccess } from './USBAccess';
 import { USBRecordBacklog } from './USBRecordBacklog';
 import {
@@ -55,19 +55,12 @@ export class USBTransferServer extends OSObject {
 
   /** Attaches the two queues `caller` made (they must be its own: {@link IOSharedMemory.attachOwned}) and serves them as `client`. */
   static open(access: USBAccess, client: string, requestsName: string, completionsName: string, caller: IORemoteCaller): USBTransferServer {
-    if (caller.pid === undefined || caller.uid === undefined) throw new IOReturnError(kIOReturnNotPermitted, 'USB transfer channel: only a driver process may open one');
-    const owner = { pid: caller.pid, uid: caller.uid };
+    const owner = callerProcess(caller);
+    if (!owner) throw new IOReturnError(kIOReturnNotPermitted, 'USB transfer channel: only a driver process may open one');
     const queue = IODispatchQueue.Create('USBTransferServer');
     const sources: IODataQueueDispatchSource[] = [];
     try {
-      for (const name of [requestsName, completionsName]) {
-        const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, IOSharedMemory.attachOwned(name, owner));
-        try {
-          sources.push(IODataQueueDispatchSource.CreateWithMemory(memory, queue));
-        } finally {
-          memory.release();
-        }
-      }
+      for (const name of [requestsName, completionsName]) sources.push(IODataQueueDispatchSource.attachByName(name, queue, owner));
       return new USBTransferServer(access, client, queue, sources[0]!, sources[1]!);
     } catch (e) {
       for (const s of sources) {
