@@ -35,7 +35,8 @@ const turboRun = (filter, minutes) =>
     cwd: root,
     stdio: 'inherit',
     env: { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', ...process.env },
-    timeout: minutes * 60_000,
+    // spawnSync takes whole milliseconds only: what is left of the budget is a fraction of a minute.
+    timeout: Math.floor(minutes * 60_000),
     killSignal: 'SIGKILL',
   });
 // The reliability suite loads the machine on purpose (100 apps, a data queue at full rate, fuzzing): it runs
