@@ -309,6 +309,22 @@ describe('IOUserServer: drivers in their own processes', () => {
     expect(host.servers()).toEqual([]);
   });
 
+  test('stopping the host while a crashed driver waits out its relaunch delay ends the wait, and nothing starts', async () => {
+    const waiting = new IOServiceHost({ relaunchDelayMs: 60_000 });
+    waiting.addDriverBundle(join(drivers, 'TestDrivers'));
+    const seen: IOServiceHostEvent[] = [];
+    waiting.onEvent((e) => seen.push(e));
+    const n = nub('waits', { Role: 'record' });
+    waiting.publishNub(n);
+    await waiting.whenIdle();
+    process.kill(pidOf(waiting.clientsOf(n).get('IODefaultMatchCategory')), 'SIGKILL');
+    await waitFor(() => seen.some((e) => e.kind === 'terminated'));
+    // Before, the cancelled timer left its wait pending and stop() never returned.
+    await waiting.stop();
+    expect(seen.map((e) => e.kind)).toEqual(['started', 'crashed', 'terminated']);
+    expect(waiting.servers()).toEqual([]);
+  });
+
   test('IODispatchQueue.Sleep in a driver process gives its queue to another block, which wakes it', async () => {
     const n = nub('sleeper', { Role: 'sleep' });
     const driver = await startedOn(n);

@@ -77,7 +77,8 @@ export class IOServiceHost {
   readonly #byService = new Map<IOService, Binding>();
   readonly #matching = new Map<IOService, Promise<void>>();
   readonly #pending = new Set<Promise<unknown>>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Relaunches waiting out their delay, each with what ends its wait (whenIdle waits for them). */
+  readonly #timers = new Map<NodeJS.Timeout, () => void>();
   readonly #listeners = new Set<(e: IOServiceHostEvent) => void>();
   /** What the host has seen happen (drivers' lives, refusals, call counts), for observers. */
   readonly activity = new IOHostActivity();
@@ -257,7 +258,11 @@ export class IOServiceHost {
    */
   stopMatching(): void {
     this.#stopping = true;
-    for (const t of this.#timers) clearTimeout(t);
+    // A cancelled relaunch must still end its wait, or stop() would wait for it forever.
+    for (const [t, cancelled] of this.#timers) {
+      clearTimeout(t);
+      cancelled();
+    }
     this.#timers.clear();
   }
 
@@ -451,7 +456,7 @@ export class IOServiceHost {
         this.#timers.delete(timer);
         resolve(this.#rematch(nub));
       }, delay);
-      this.#timers.add(timer);
+      this.#timers.set(timer, resolve);
     });
     this.#track(waiting);
   }
