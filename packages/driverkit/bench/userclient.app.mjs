@@ -1,5 +1,5 @@
 // The app side of the user-client round trip (userclient.bench.ts), in its own process as apps are:
-// times ExternalMethod calls through the host to the driver and back, and a bare echo over a Unix
+// times ExternalMethod calls to the driver and back (on the user client's own channel), and a bare echo over a Unix
 // socket to the host process, interleaved in rounds so both see the same machine. Prints the
 // samples' medians as JSON.
 import { connect } from 'node:net';

@@ -8,9 +8,10 @@ import { IOClientPolicy, IOHostSocket, IOServiceHost, IOUserClientRouter } from 
 import { figure, target } from './harness';
 
 /**
- * A user-client call as apps make it: from an app process through the host's socket to the driver's
- * process and back (IOConnectCallScalarMethod on the test fixture's EchoUserClient, method 0),
- * against a bare echo over a Unix socket between the same app and the host process.
+ * A user-client call as apps make it: from an app process to the driver's process and back, on the
+ * user client's own channel (IOConnectCallScalarMethod on the test fixture's EchoUserClient, method 0),
+ * against a bare echo over a Unix socket between the app and the host process (the driver process is
+ * the host's to spawn, so the echo's far end is the host's).
  */
 export async function run(): Promise<void> {
   console.log('\nuser client');

@@ -5,9 +5,9 @@ import { IOService, IOServiceHost, OSNumber, kIOServicePowerCapabilityOff, kIOSe
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves once `condition` holds; fails after `ms` naming what it waited for. */
-export async function waitFor(condition: () => boolean, ms = 15_000, what = 'the condition'): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, ms = 15_000, what = 'the condition'): Promise<void> {
   const until = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > until) throw new Error(`${what} was not reached within ${ms} ms`);
     await sleep(5);
   }

@@ -16,6 +16,7 @@ import {
   IOHostSocket,
   IOSharedMemory,
   IOMainPortCreate,
+  IOMessageChannel,
   IONotificationPortCreate,
   IORegistryEntryCreateCFProperties,
   IOServiceAddMatchingNotification,
@@ -26,10 +27,15 @@ import {
   IOServiceMatching,
   IOServiceNameMatching,
   IOServiceOpen,
+  IOReturnError,
   IOUserClientRouter,
+  OSArray,
+  OSDictionary,
+  OSNumber,
   OSSerializeBinary,
   kIOReturnBadArgument,
   kIOReturnNoCompletion,
+  kIOReturnNoResources,
   kIOReturnNotAttached,
   kIOReturnNotPermitted,
   kIOReturnSuccess,
@@ -285,6 +291,155 @@ describe('entitlements (Apple\'s userclient checks, from the host\'s client poli
     writeFileSync(bad, '<plist><dict><key>Clients</key><array><dict><key>Entitlements</key><dict/></dict></array></dict></plist>');
     expect(() => IOClientPolicy.load(bad)).toThrow(/names no UID, GID or Executable/);
     expect(IOClientPolicy.load('/nonexistent/policy.plist').source).toBeNull();
+  });
+});
+
+describe('a user client\'s own channel: calls go app → driver without the host\'s hop', () => {
+  const bench = new Bench();
+  beforeAll(async () => {
+    await bench.start();
+    // From here on a call the host serves fails, saying so: only calls that go straight to the driver succeed.
+    bench.socket.handle('call', () => {
+      throw new IOReturnError(kIOReturnUnsupported, 'this call went through the host');
+    });
+  });
+  afterAll(() => bench.stop());
+
+  const attachWith = async (connection: number, token: string) => {
+    const h = await IOHostConnection.connect(bench.socket.path);
+    try {
+      return await h.request('attach', { connection, token });
+    } finally {
+      h.close();
+    }
+  };
+  /** An open straight through the host socket, as IOServiceOpen makes it: the connection and its token. */
+  const open = async (h: IOHostConnection) => {
+    const r = await h.request('open', { service: (await bench.service('Echo')).registryEntryID, type: 0 });
+    return { connection: Number(r.getObject('connection')!.toString()), token: String(r.getObject('direct')) };
+  };
+
+  test('scalar, structure and async calls and their completions come from the driver process; calls naming memory still go through the host', async () => {
+    const c = await IOServiceOpen(await bench.service('Echo'), 0);
+    expect(c.direct).not.toBeNull();
+    expect(await IOConnectCallScalarMethod(c, 0, [41, 1], 2)).toEqual([42n, 2n]);
+    expect([...(await IOConnectCallStructMethod(c, 1, Uint8Array.from([1, 2, 3]), 3))]).toEqual([3, 2, 1]);
+    const port = IONotificationPortCreate(bench.port);
+    const got: bigint[][] = [];
+    await IOConnectCallAsyncMethod(c, 2, port, { callback: (_r, _s, args) => got.push(args) }, { scalarInput: [7] });
+    await waitFor(() => got.length === 2, 5000);
+    expect(got).toEqual([[7n, 1n], [7n, 2n]]);
+    // Apple's dispatch checks are the driver's, whichever way the call came.
+    await expect(IOConnectCallScalarMethod(c, 0, [1], 2)).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/checkScalarInputCount is 2 but the call has 1/) });
+    await expect(IOConnectCallMethod(c, 1, { structureInput: new Uint8Array(100_000), structureOutputSize: 100_000 })).rejects.toMatchObject({ message: expect.stringMatching(/^this call went through the host/) });
+    // The host still counts them, for `driverkit explore`.
+    const counted = () => {
+      const counters = bench.host.activity.toDictionary().getObject('counters') as OSArray;
+      const mine = [...counters].map((d) => d as OSDictionary).find((d) => String(d.getObject('kind')) === 'user-client calls' && String(d.getObject('name')) === 'EchoDriver');
+      return Number(mine?.getObject('count')?.toString() ?? 0);
+    };
+    await waitFor(() => counted() >= 4, 3000);
+    port.destroy();
+    await IOServiceClose(c);
+    await waitFor(() => c.direct!.isClosed());
+    await expect(IOConnectCallScalarMethod(c, 0, [1, 2], 2)).rejects.toMatchObject({ code: kIOReturnNotAttached });
+  });
+
+  test('the host admits a channel only with its connection\'s one-time token, from the process that opened it, on a connection of its own', async () => {
+    const h = await IOHostConnection.connect(bench.socket.path);
+    try {
+      const { connection, token } = await open(h);
+      expect(token).toMatch(/^[0-9a-f]{32}$/);
+      await expect(attachWith(connection, 'f'.repeat(32))).rejects.toMatchObject({ code: kIOReturnNotPermitted, message: expect.stringMatching(/no open connection with that token/) });
+      await expect(attachWith(connection + 1000, token)).rejects.toMatchObject({ code: kIOReturnNotPermitted });
+      // Another process, with the right token: refused by the pid the kernel reports.
+      const script = `
+        import { IOHostConnection } from '@driverkit/driverkit';
+        const h = await IOHostConnection.connect(process.argv[1]);
+        try { await h.request('attach', { connection: Number(process.argv[2]), token: process.argv[3] }); console.log('attached'); }
+        catch (e) { console.log(e.message); }
+        h.close();
+      `;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script, bench.socket.path, String(connection), token], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      await new Promise((r) => child.once('exit', r));
+      expect(out).toMatch(new RegExp(`only the process that opened the connection \\(pid ${process.pid}\\) may attach to it`));
+      // A connection holding a user client cannot leave the host (its close would go unseen).
+      await expect(h.request('attach', { connection, token })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/a connection of its own/) });
+      // The right one works once.
+      expect(await attachWith(connection, token)).toBeInstanceOf(OSDictionary);
+      await expect(attachWith(connection, token)).rejects.toMatchObject({ code: kIOReturnNotPermitted, message: expect.stringMatching(/already attached/) });
+    } finally {
+      h.close();
+    }
+  });
+
+  test('hostile frames on the channel are refused by name; a frame that does not decode closes that channel only', async () => {
+    const pid = Number((await IORegistryEntryCreateCFProperties(await bench.service('Echo'))).getObject('DriverPID')!.toString());
+    const h = await IOHostConnection.connect(bench.socket.path);
+    const d = await IOHostConnection.connect(bench.socket.path);
+    try {
+      const { connection, token } = await open(h);
+      await d.request('attach', { connection, token });
+      await expect(d.request('open', {})).rejects.toMatchObject({ code: kIOReturnUnsupported, message: expect.stringMatching(/unknown request "open"/) });
+      await expect(d.request('call', { selector: 1n, structureInputMemory: 'driverkit.1.abc', structureInputLength: 16 })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/naming shared memory goes through the host/) });
+      await expect(d.request('call', { selector: 2n, scalarInput: OSArray.withObjects([OSNumber.withNumber(1, 64)]), asyncReference: OSArray.withObjects([OSNumber.withNumber(0, 64)]) })).rejects.toMatchObject({ message: expect.stringMatching(/needs an asyncCall id/) });
+      await expect(d.request('call', { selector: 'x' })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/no selector/) });
+      const frame = (m: Record<string, unknown>) => {
+        const body = OSSerializeBinary(toOSDictionary(m as never));
+        const head = Buffer.alloc(4);
+        head.writeUInt32LE(body.length);
+        return Buffer.concat([head, body]);
+      };
+      /** A channel attached by hand, for frames no app library would send. */
+      const attachRaw = async () => {
+        const { connection: id, token: t } = await open(h);
+        const raw = connect(bench.socket.path);
+        await new Promise((r) => raw.once('connect', r));
+        raw.write(frame({ op: 'attach', rid: 1, connection: id, token: t }));
+        await new Promise((r) => raw.once('data', r));
+        return raw;
+      };
+      // A flood in one write: past 256 outstanding (the user client runs them one at a time), calls are refused.
+      const flooded = await attachRaw();
+      const replies = new IOMessageChannel(flooded);
+      const statuses: number[] = [];
+      const all = new Promise<void>((r) => {
+        replies.onMessage = (m) => statuses.push(Number(m.getObject('status')!.toString()) >>> 0) === 300 && r();
+      });
+      flooded.write(Buffer.concat(Array.from({ length: 300 }, (_, i) => frame({ op: 'call', rid: i + 2, selector: 3n, scalarInput: [10n], scalarOutputCount: 1 }))));
+      await all;
+      expect(statuses.filter((x) => x === kIOReturnNoResources)).toHaveLength(44);
+      expect(statuses.filter((x) => x === kIOReturnSuccess)).toHaveLength(256);
+      replies.close();
+      // Bytes that are not a frame, on a channel of its own: that channel closes, nothing else does.
+      const raw = await attachRaw();
+      const closed = new Promise((r) => raw.once('close', r));
+      raw.write(Buffer.from([3, 0, 0, 0, 0xff, 0xff, 0xff]));
+      await closed;
+      expect(alive(pid)).toBe(true);
+      expect(Number((await h.request('call', { connection, selector: 0n, scalarInput: OSArray.withObjects([OSNumber.withNumber(1, 64), OSNumber.withNumber(2, 64)]), scalarOutputCount: 2 }, true)).getObject('status')!.toString())).toBe(kIOReturnUnsupported);
+    } finally {
+      d.close();
+      h.close();
+    }
+  });
+
+  test('a driver that dies fails the calls pending on the channel with kIOReturnNotAttached', async () => {
+    const echo = await bench.service('Echo');
+    const pid = Number((await IORegistryEntryCreateCFProperties(echo)).getObject('DriverPID')!.toString());
+    const c = await IOServiceOpen(echo, 0);
+    const pending = IOConnectCallScalarMethod(c, 3, [60_000], 1);
+    await new Promise((r) => setTimeout(r, 50));
+    process.kill(pid, 'SIGKILL');
+    await expect(pending).rejects.toMatchObject({ code: kIOReturnNotAttached });
+    expect(c.direct!.isClosed()).toBe(true);
+    // The host relaunches the driver for the tests after this one.
+    await waitFor(async () => {
+      const now = await bench.service('Echo').then(IORegistryEntryCreateCFProperties).catch(() => null);
+      return Number(now?.getObject('DriverPID')?.toString() ?? pid) !== pid;
+    }, 10_000);
   });
 });
 

@@ -33,6 +33,8 @@ export class IOServiceRef {
 export class IOMainPort {
   #connection: Promise<IOHostConnection> | null = null;
   readonly #events = new Map<string, (m: OSDictionary) => void>();
+  /** User clients' own channels to their drivers, opened through this port. */
+  readonly #direct = new Set<IOHostConnection>();
 
   constructor(readonly path: string = defaultHostSocketPath()) {}
 
@@ -61,10 +63,36 @@ export class IOMainPort {
     else this.#events.delete(id);
   }
 
-  /** Closes the connection (open user clients on it are closed by the host). */
+  /**
+   * @internal
+   * The user client `connection`'s own channel to its driver: a second connection to the host, which
+   * admits it with the one-time `token` and hands it to the driver process. Null if the host or the
+   * driver would not have it (calls then go through the host, as they always can).
+   */
+  async attach(connection: number, token: string): Promise<IOHostConnection | null> {
+    let c: IOHostConnection | null = null;
+    try {
+      c = await IOHostConnection.connect(this.path);
+      await c.request('attach', { connection, token });
+    } catch {
+      c?.close();
+      return null;
+    }
+    const direct = c;
+    this.#direct.add(direct);
+    direct.onEvent = (m) => {
+      if (messageString(m, 'op') === 'completion') this.#events.get(`c${connection}/${messageNumber(m, 'asyncCall')}`)?.(m);
+    };
+    direct.onClose = () => this.#direct.delete(direct);
+    return direct;
+  }
+
+  /** Closes the connection (open user clients on it are closed by the host, and their own channels with them). */
   close(): void {
     void this.#connection?.then((c) => c.close());
     this.#connection = null;
+    for (const d of this.#direct) d.close();
+    this.#direct.clear();
   }
 }
 
@@ -143,6 +171,8 @@ export class IOConnection {
   constructor(
     readonly service: IOServiceRef,
     readonly id: number,
+    /** @internal The user client's own channel to its driver process, when it has one. */
+    readonly direct: IOHostConnection | null = null,
   ) {}
 
   isClosed(): boolean {
@@ -166,7 +196,10 @@ export class IOConnection {
  */
 export async function IOServiceOpen(service: IOServiceRef, type = 0): Promise<IOConnection> {
   const reply = await (await service.mainPort.connection()).request('open', { service: OSNumber.withNumber(service.registryEntryID, 64), type });
-  return new IOConnection(service, messageNumber(reply, 'connection') ?? -1);
+  const id = messageNumber(reply, 'connection') ?? -1;
+  // A driver in its own process takes the calls straight from the app (one socket crossing each way, not two).
+  const token = messageString(reply, 'direct');
+  return new IOConnection(service, id, token ? await service.mainPort.attach(id, token) : null);
 }
 
 /** Mirrors `IOServiceClose(connect)`: the user client's Stop and free run in the driver. */
@@ -174,7 +207,11 @@ export async function IOServiceClose(connect: IOConnection): Promise<void> {
   if (connect.isClosed()) return;
   connect.markClosed();
   const c = await connect.service.mainPort.connection();
-  await c.request('close', { connection: connect.id });
+  try {
+    await c.request('close', { connection: connect.id });
+  } finally {
+    connect.direct?.close();
+  }
 }
 
 /** The inputs of IOConnectCallMethod. */
@@ -247,9 +284,11 @@ async function callMethod(connect: IOConnection, selector: number | bigint, inpu
         async.port.deliver(() => callback(refcon, status, data instanceof OSArray ? [...data].filter((d) => d instanceof OSNumber).map((d) => d.unsigned64BitValue()) : []));
       });
     }
+    // Memory a call names is granted to the driver by the host, so those calls go through it.
+    const direct = connect.direct && !connect.direct.isClosed() && !shared.length ? connect.direct : null;
     let reply: OSDictionary;
     try {
-      reply = await c.request('call', m, true);
+      reply = await (direct ?? c).request('call', m, true);
     } finally {
       m.release();
     }

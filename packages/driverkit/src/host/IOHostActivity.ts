@@ -68,10 +68,10 @@ export class IOHostActivity {
     if (this.#refusals.length > kRefusalsKept) this.#refusals.shift();
   }
 
-  /** One more of `kind` (user-client calls, provider calls) for `name` (a service). */
-  count(kind: string, name: string): void {
+  /** `n` (one) more of `kind` (user-client calls, provider calls) for `name` (a service). */
+  count(kind: string, name: string, n = 1): void {
     const key = `${kind}\u0000${name}`;
-    this.#counters.set(key, (this.#counters.get(key) ?? 0) + 1);
+    this.#counters.set(key, (this.#counters.get(key) ?? 0) + n);
   }
 
   /**

@@ -162,6 +162,17 @@ export class IOHostSocket {
     if (!channel.isClosed()) channel.send(reply);
   }
 
+  /**
+   * Takes `client`'s socket out of the host's hands, unread past the request being handled and without
+   * the disconnect listeners running (nothing was lost: the socket lives on elsewhere). The request gets
+   * no reply from the host; whoever takes the socket answers it.
+   */
+  takeOver(client: IOHostClient): Socket {
+    const socket = client.channel.detach() as Socket;
+    this.#connections.delete(client.channel);
+    return socket;
+  }
+
   /** An entry by path (`IOService:/…`), registry entry ID (`0x…`), or unique name. */
   lookup(spec: string | null): IORegistryEntry {
     if (!spec) throw new IOReturnError(kIOReturnBadArgument, 'no entry named (give a path, a registry entry ID, or a name)');

@@ -12,6 +12,7 @@ import { IOService } from '../service/IOService';
 import { messageFields, messageNumber, messageString } from '../ipc/IOMessageFields';
 import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
 import { IOSharedMemory } from '../memory/IOSharedMemory';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { describeIdentity, type IOClientIdentity } from './IOClientIdentity';
 import { IOClientPolicy } from './IOClientPolicy';
 import type { IOHostClient, IOHostSocket } from './IOHostSocket';
@@ -31,6 +32,8 @@ interface Connection {
   service: IOService;
   handle: IOUserClientHandle;
   client: IOHostClient;
+  /** The one-time token that lets the opener attach its own channel to the driver, until it does. */
+  token: string | null;
 }
 
 interface Subscription {
@@ -77,6 +80,7 @@ export class IOUserClientRouter {
       await this.#close(this.#connection(m, client));
       return null;
     });
+    socket.handle('attach', (m, client) => this.#attach(m, client));
     socket.handle('call', (m, client) => this.#call(m, client));
     socket.handle('map', async (m, client) => {
       const c = this.#connection(m, client);
@@ -136,8 +140,41 @@ export class IOUserClientRouter {
       throw new IOReturnError(kIOReturnNotPermitted, refusal);
     }
     const id = this.#nextConnection++;
-    this.#connections.set(id, { id, service, handle, client });
-    return messageFields({ connection: id });
+    // A driver in its own process can take the app's calls on a channel of their own (see #attach).
+    const token = handle.direct && client.identity ? randomBytes(16).toString('hex') : null;
+    this.#connections.set(id, { id, service, handle, client, token });
+    return messageFields(token ? { connection: id, direct: token } : { connection: id });
+  }
+
+  /**
+   * The app's own channel to an open user client: the app connects to the host again and sends `attach`
+   * with the connection and the token its open returned; the host checks it is the same process (pid
+   * and uid, from the kernel) and hands the socket to the driver process, which answers this request and
+   * every call after it. The host keeps the connection: closing it (or the app's main connection going,
+   * or the driver terminating) closes the user client, and the driver closes the channel with it.
+   */
+  async #attach(m: OSDictionary, client: IOHostClient): Promise<null> {
+    const c = this.#connections.get(messageNumber(m, 'connection') ?? -1);
+    const token = messageString(m, 'token') ?? '';
+    if (!c?.token || token.length !== c.token.length || !timingSafeEqual(Buffer.from(token), Buffer.from(c.token))) {
+      throw new IOReturnError(kIOReturnNotPermitted, 'attach: no open connection with that token (it was closed, or already attached)');
+    }
+    const opener = c.client.identity;
+    const caller = client.identity;
+    if (!opener || !caller || opener.pid !== caller.pid || opener.uid !== caller.uid) {
+      throw new IOReturnError(kIOReturnNotPermitted, `attach: only the process that opened the connection (pid ${opener?.pid ?? '?'}) may attach to it`);
+    }
+    // The socket leaves the host: it must carry nothing the host would have to clean up when it closes.
+    if (client.inFlight > 1 || [...this.#connections.values()].some((o) => o.client === client) || [...this.#subscriptions].some((s) => s.client === client)) {
+      throw new IOReturnError(kIOReturnBadArgument, 'attach: the channel must be a connection of its own, with nothing open or pending on it');
+    }
+    c.token = null;
+    const stream = this.socket.takeOver(client);
+    await c.handle.direct!(stream, messageNumber(m, 'rid') ?? 0).catch((e) => {
+      this.host.options.log(`handing an app's channel to ${c.service.getName()}'s driver: ${(e as Error).message}`);
+      stream.destroy();
+    });
+    return null;
   }
 
   /** Apple's macOS checks, in order; null when the app may have the user client, else what is missing. */

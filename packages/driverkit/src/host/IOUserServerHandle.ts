@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { OSDictionary } from '../os/OSDictionary';
 import type { IODriverAccount } from './IODriverAccount';
 import type { IOService } from '../service/IOService';
@@ -13,6 +14,12 @@ export interface IOUserClientHandle {
   readonly account?: IODriverAccount | null;
   call(call: IOUserClientCall, onCompletion: IOUserClientCompletionSink | null): Promise<IOUserClientCallResult>;
   copyMemory(type: bigint): Promise<IOUserClientMemoryGrant>;
+  /**
+   * Hands an admitted app's socket to the driver process, which serves the user client's calls on it
+   * from then on and answers request `rid` (the app's attach) there. Absent where the driver runs in
+   * the host.
+   */
+  direct?(socket: Socket, rid: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -95,6 +95,8 @@ export class IOUserServerProcess implements IOUserServerHandle {
   readonly #kernel: IOKernelServiceSet<string>;
   /** This process as the caller of its services' kernel halves. */
   readonly #kernelCaller: { caller: IORemoteCaller; cleanups: Array<() => void> };
+  /** The service each open user client serves, by the process's key for it (for activity counts). */
+  readonly #userClientServices = new Map<string, string>();
   /** The state notification watches this process holds, by its watch id. */
   readonly #watches = new Map<number, () => void>();
   /** The account the process runs as; null for the host's own (root, when it could not drop). */
@@ -123,7 +125,9 @@ export class IOUserServerProcess implements IOUserServerHandle {
       // the host only, which then stops each driver in Apple's order. A driver never outlives the host:
       // it exits, after terminating its services, when its channel to the host closes.
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      // Descriptor 3 carries the protocol; the IPC channel only hands over apps' sockets to their user
+      // clients (Node passes descriptors on nothing else).
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'ipc'],
       // Its data-queue listeners each park a threadpool thread (see bin/driverkit.mjs).
       env: { UV_THREADPOOL_SIZE: '32', ...process.env, DRIVERKIT_SERVER_NAME: name },
     });
@@ -145,6 +149,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
         const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
         this.#requests.failAll(`the driver process ${why}`);
         this.#completions.clear();
+        this.#userClientServices.clear();
         for (const unlisten of this.#unfollow.values()) unlisten();
         this.#unfollow.clear();
         this.#providerOf.clear();
@@ -419,6 +424,10 @@ export class IOUserServerProcess implements IOUserServerHandle {
     stateItem: (m) => this.#stateItem(m),
     clientPowerState: (m) => this.#clientPowerState(m),
     completion: (m) => this.#completions.get(`${m.userClient}/${m.call}`)?.(m.status >>> 0, [...m.data]),
+    userClientCalls: (m) => {
+      const service = this.#userClientServices.get(m.userClient);
+      if (service && m.count > 0) this.options.activity?.count('user-client calls', service, m.count);
+    },
     properties: (m) => {
       const proxy = this.#proxies.get(m.service);
       if (!proxy) return;
@@ -463,9 +472,23 @@ export class IOUserServerProcess implements IOUserServerHandle {
     const properties = answer.getObject('properties');
     if (!userClient || !(properties instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, `driver server ${this.name} answered openUserClient without a user client`);
     let closed = false;
+    this.#userClientServices.set(userClient, service.getName());
     return {
       properties,
       account: this.account,
+      direct: (socket, rid) =>
+        new Promise<void>((resolve, reject) => {
+          if (closed || this.#dead || !this.#child.connected) return reject(new IOReturnError(kIOReturnNotAttached, `driver server ${this.name} cannot take a connection now`));
+          // Sent as a plain socket, the host's copy closed once it is on its way: Node's own tracking of a
+          // server's sockets sent to a child would keep the host socket from ever closing once that child
+          // has exited (net.Server.close then waits on a worker that is gone).
+          (socket as unknown as { server: unknown }).server = null;
+          this.#child.send({ op: 'directUserClient', userClient, rid }, socket, { keepOpen: true }, (e) => {
+            socket.destroy();
+            if (e) reject(e);
+            else resolve();
+          });
+        }),
       call: async (call, onCompletion) => {
         const fields = encodeCall(call, OSDictionary.withCapacity(8));
         const { rid, result } = this.#begin(`selector ${call.selector} of user client ${userClient}`, CALL_TIMEOUT_MS, (r) => {
@@ -490,6 +513,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
       close: async () => {
         if (closed) return;
         closed = true;
+        this.#userClientServices.delete(userClient);
         for (const k of [...this.#completions.keys()]) if (k.startsWith(`${userClient}/`)) this.#completions.delete(k);
         if (!this.#dead) await this.#request('closeUserClient', STOP_TIMEOUT_MS, (rid) => ({ op: 'closeUserClient', rid, userClient })).catch(() => {});
       },

@@ -21,11 +21,16 @@ export class IOMessageChannel {
   /** Called once when the channel ends: `error` is null for an orderly close. */
   onClose: (error: Error | null) => void = () => {};
 
+  readonly #listeners: Array<[string, (...args: any[]) => void]>;
+
   constructor(readonly stream: Duplex) {
-    stream.on('data', (chunk: Buffer) => this.#receive(chunk));
-    stream.on('error', (e) => this.#close(e));
-    stream.on('close', () => this.#close(null));
-    stream.on('end', () => this.#close(null));
+    this.#listeners = [
+      ['data', (chunk: Buffer) => this.#receive(chunk)],
+      ['error', (e: Error) => this.#close(e)],
+      ['close', () => this.#close(null)],
+      ['end', () => this.#close(null)],
+    ];
+    for (const [event, listener] of this.#listeners) stream.on(event, listener);
   }
 
   /** Sends one message; throws `kIOReturnNotAttached` once the channel is closed. */
@@ -45,6 +50,20 @@ export class IOMessageChannel {
     if (this.#closed) return;
     this.stream.end();
     this.#close(null);
+  }
+
+  /**
+   * Stops reading and lets go of the stream without closing it, for someone else to carry on (the host
+   * handing an app's socket to a driver process). `onClose` is not called. Throws if bytes past the last
+   * frame were read: they would be lost to the new owner.
+   */
+  detach(): Duplex {
+    if (this.#closed) throw new IOReturnError(kIOReturnNotAttached, 'the channel is closed');
+    if (this.#buffer.length) throw new IOReturnError(kIOReturnBadArgument, `${this.#buffer.length} bytes came after the last frame before the hand-over`);
+    this.#closed = true;
+    this.stream.pause();
+    for (const [event, listener] of this.#listeners) this.stream.off(event, listener);
+    return this.stream;
   }
 
   #receive(chunk: Buffer): void {

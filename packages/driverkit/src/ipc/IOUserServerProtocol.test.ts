@@ -72,6 +72,7 @@ describe('IOUserServerProtocol', () => {
       stateItem: (m) => seen.push(`stateItem ${m.action}`),
       clientPowerState: (m) => seen.push(`clientPowerState ${m.service}`),
       completion: (m) => seen.push(`completion ${m.data.length}`),
+      userClientCalls: (m) => seen.push(`userClientCalls ${m.count}`),
       properties: (m) => seen.push(`properties ${m.service}`),
       registered: (m) => seen.push(`registered ${m.service}`),
       terminated: (m) => seen.push(`terminated ${m.service}`),

@@ -41,6 +41,8 @@ const schema = {
   clientPowerState: { rid: 'number', service: 'string' },
   /** An async user-client completion: `call` is the rid of the call it completes. */
   completion: { userClient: 'string', call: 'number', status: 'number', data: 'u64s' },
+  /** Calls a user client served on apps' own channels since the last report (the host counts them). */
+  userClientCalls: { userClient: 'string', count: 'number' },
   properties: { service: 'string', properties: 'dictionary' },
   registered: { service: 'string' },
   terminated: { service: 'string' },
@@ -62,7 +64,7 @@ export type IOUserServerMessage<Op extends IOUserServerOp = IOUserServerOp> = Op
 
 /** What the host sends a driver process, and what a driver process sends the host. */
 export const kHostToDriverOps = ['init', 'start', 'terminate', 'openUserClient', 'call', 'copyMemory', 'closeUserClient', 'power', 'clientPower', 'providerProperties', 'stateChanged', 'exit', 'reply'] as const;
-export const kDriverToHostOps = ['providerCall', 'serviceCall', 'providerChain', 'stateItem', 'clientPowerState', 'completion', 'properties', 'registered', 'terminated', 'reply'] as const;
+export const kDriverToHostOps = ['providerCall', 'serviceCall', 'providerChain', 'stateItem', 'clientPowerState', 'completion', 'userClientCalls', 'properties', 'registered', 'terminated', 'reply'] as const;
 export type IOHostToDriverMessage = IOUserServerMessage<(typeof kHostToDriverOps)[number]>;
 export type IODriverToHostMessage = IOUserServerMessage<(typeof kDriverToHostOps)[number]>;
 

@@ -26,6 +26,7 @@ import { IOProviderProxy } from './IOProviderProxy';
 import { IORequestTracker } from '../ipc/IORequestTracker';
 import { isLinkedProvider, type IOProviderLink } from './IORemoteProvider';
 import { IOUserServerRuntime } from './IOUserServerRuntime';
+import { IOUserClientDirectServer } from './IOUserClientDirectServer';
 
 /**
  * The main loop of a driver process: receives start/terminate/exit from the host on descriptor 3,
@@ -158,9 +159,17 @@ export function runUserServer(fd = 3): void {
     return proxy;
   };
 
+  // Apps' own channels to their user clients, handed over by the host once it admitted them.
+  const direct = new IOUserClientDirectServer(
+    (key) => userClients.get(key),
+    (userClient, count) => send({ op: 'userClientCalls', userClient, count }),
+  );
+  direct.listen();
+
   const exit = async (code: number) => {
     if (exiting) return;
     exiting = true;
+    direct.closeAll();
     await Promise.allSettled([...userClients.values()].map((uc) => IOUserClientRunner.close(uc)));
     await Promise.allSettled([...services.values()].map((s) => s.Terminate()));
     channel.close();
@@ -260,6 +269,7 @@ export function runUserServer(fd = 3): void {
     closeUserClient: (m) => {
       const uc = userClients.get(m.userClient);
       userClients.delete(m.userClient);
+      direct.closeFor(m.userClient);
       answer(m.rid, async () => void (uc && (await IOUserClientRunner.close(uc))));
     },
     power: (m) =>

@@ -1,0 +1,93 @@
+import type { Socket } from 'node:net';
+import { IOReturnError, errorReason, ioReturnFromException } from '../IOReturn/IOReturnError';
+import { kIOReturnBadArgument, kIOReturnNoResources, kIOReturnUnsupported } from '../IOReturn/IOReturn';
+import { IOMessageChannel } from '../ipc/IOMessageChannel';
+import { messageNumber, messageString } from '../ipc/IOMessageFields';
+import { OSArray } from '../os/OSArray';
+import { OSDictionary } from '../os/OSDictionary';
+import { OSNumber } from '../os/OSNumber';
+import type { IOUserClient } from '../userclient/IOUserClient';
+import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
+import { IOUserClientRunner } from '../userclient/IOUserClientRunner';
+
+/** How many calls one app may have outstanding on its own channel, as on the host's socket. */
+export const kIOUserClientDirectMaxInFlight = 256;
+
+/**
+ * One app's own connection to a user client of this driver process: the socket the app opened to the
+ * host, handed over by the host once it admitted the app (IOServiceOpen's entitlement checks, the
+ * opener's pid and uid, a one-time token). ExternalMethod calls and their async completions then go
+ * app ↔ driver without the host's hop, as IOConnectCallMethod goes straight to the dext's user client
+ * on macOS once the kernel has made the connection. The app is not trusted: every frame is read as
+ * hostile, and a call naming shared memory is refused (the host grants memory, so those calls go through
+ * it). Closing the user client, or the process exiting, closes the channel; the app's next call then
+ * goes to the host, which answers for a closed user client.
+ * @internal
+ */
+export class IOUserClientDirectChannel {
+  readonly #channel: IOMessageChannel;
+  #inFlight = 0;
+  /** Calls served since the host was last told (it counts them for `driverkit explore`). */
+  served = 0;
+
+  constructor(
+    readonly userClient: IOUserClient,
+    socket: Socket,
+    attachRid: number,
+    onClose: () => void,
+  ) {
+    this.#channel = new IOMessageChannel(socket);
+    this.#channel.onMessage = (m) => void this.#serve(m);
+    this.#channel.onClose = () => onClose();
+    socket.resume();
+    // The answer to the app's `attach`: from here on, its requests are this process's to answer.
+    this.#reply(OSNumber.withNumber(attachRid, 32), OSDictionary.withCapacity(3));
+  }
+
+  close(): void {
+    this.#channel.close();
+  }
+
+  async #serve(m: OSDictionary): Promise<void> {
+    const rid = m.getObject('rid');
+    const reply = OSDictionary.withCapacity(6);
+    this.#inFlight++;
+    try {
+      if (this.#inFlight > kIOUserClientDirectMaxInFlight) throw new IOReturnError(kIOReturnNoResources, `more than ${kIOUserClientDirectMaxInFlight} calls outstanding on one connection`);
+      const op = messageString(m, 'op');
+      if (op !== 'call') throw new IOReturnError(kIOReturnUnsupported, `unknown request "${op}" (a user client's own connection takes calls only)`);
+      const call = decodeCall(m);
+      if (call.structureInputMemory || call.structureOutputMemory) throw new IOReturnError(kIOReturnBadArgument, 'a call naming shared memory goes through the host, which grants the memory to this driver');
+      const asyncCall = messageNumber(m, 'asyncCall');
+      if (call.asyncReference && asyncCall === null) throw new IOReturnError(kIOReturnBadArgument, 'an async call needs an asyncCall id');
+      const sink = call.asyncReference ? (status: number, data: bigint[]) => this.#complete(asyncCall!, status, data) : null;
+      this.served++;
+      encodeResult(await IOUserClientRunner.call(this.userClient, call, sink), reply);
+    } catch (e) {
+      reply.setObject('status', OSNumber.withNumber(ioReturnFromException(e), 32));
+      reply.setObject('message', errorReason(e));
+    } finally {
+      this.#inFlight--;
+    }
+    this.#reply(rid instanceof OSNumber ? rid : OSNumber.withNumber(0, 32), reply);
+  }
+
+  #reply(rid: OSNumber, reply: OSDictionary): void {
+    reply.setObject('op', 'reply');
+    reply.setObject('rid', rid);
+    if (!reply.getObject('status')) reply.setObject('status', OSNumber.withNumber(0, 32));
+    if (!this.#channel.isClosed()) this.#channel.send(reply);
+    reply.release();
+  }
+
+  #complete(asyncCall: number, status: number, data: bigint[]): void {
+    if (this.#channel.isClosed()) return;
+    const note = OSDictionary.withCapacity(4);
+    note.setObject('op', 'completion');
+    note.setObject('asyncCall', asyncCall);
+    note.setObject('status', OSNumber.withNumber(status, 32));
+    note.setObject('data', OSArray.withObjects(data.map((d) => OSNumber.withNumber(d, 64))));
+    this.#channel.send(note);
+    note.release();
+  }
+}
