@@ -119,7 +119,13 @@ export class HIDRemoteServer {
   static #attachQueue(name: string, caller: IORemoteCaller): IODataQueueDispatchSource {
     const owner = callerProcess(caller);
     if (!owner) throw new IOReturnError(kIOReturnNotPermitted, 'HID open: only a driver process may name a report queue');
-    return IODataQueueDispatchSource.attachByName(name, IODispatchQueue.Create('HIDRemoteServer'), owner);
+    // The source holds its queue; the queue goes with the source (#detach).
+    const queue = IODispatchQueue.Create('HIDRemoteServer');
+    try {
+      return IODataQueueDispatchSource.attachByName(name, queue, owner);
+    } finally {
+      queue.release();
+    }
   }
 
   static #detach(source: IODataQueueDispatchSource | null): void {
