@@ -1,7 +1,7 @@
 // `npm run bench` in this package: BAR access from a driver process. The driver (bench/pci-bench-driver)
 // opens a virtual PEX8733 DMA channel, whose BAR0 is plain memory, and times IOPCIDevice.MemoryRead32 /
 // MemoryWrite32 against a plain DataView over the same mapping, in the same run. Target: ≤ 2× the
-// DataView. (Interrupt latency against a bare eventfd loop needs the real device: bench/interrupts.guest-bench.ts.)
+// DataView. (Interrupt latency against a bare eventfd loop needs the real device: bench/interrupts.guest-bench.mjs.)
 import { fileURLToPath } from 'node:url';
 import { IOServiceHost, OSString } from '@driverkit/driverkit';
 import { PCIHostController, PCIMatchingFamily, VirtualPCIBus } from '../src/index';
