@@ -87,6 +87,7 @@ export {
   type IODataQueueEnqueueBlock,
   type IODataQueueDequeueBlock,
 } from './dispatch/IODataQueueDispatchSource';
+export { IODataQueueBacklog } from './dispatch/IODataQueueBacklog';
 export { IODataQueueRing, kIODataQueueHeaderSize, kIODataQueueEntryHeaderSize } from './dataqueue/IODataQueueRing';
 
 export { IORegistryEntry, kIOServicePlane } from './registry/IORegistryEntry';

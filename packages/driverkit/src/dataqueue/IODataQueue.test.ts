@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import {
+  IODataQueueBacklog,
   IODataQueueDispatchSource,
   IODataQueueRing,
   IODispatchQueue,
@@ -306,5 +307,49 @@ describe('across threads and processes', () => {
     expect(got).toEqual([1, 2, 3]);
     producer.Dequeue((d) => (got = [...d]));
     expect(got).toEqual([4]);
+  });
+});
+
+describe('IODataQueueBacklog: records that must not be lost to a full queue', () => {
+  test('waits while the queue is full, then sends in order; clear drops what waits', async () => {
+    const queue = IODispatchQueue.Create('backlog');
+    const q = IODataQueueDispatchSource.Create(64, queue);
+    const sent: number[] = [];
+    const backlog = new IODataQueueBacklog<{ n: number; record: Uint8Array }>(q, (e) => sent.push(e.n));
+    const record = (n: number) => ({ n, record: Uint8Array.of(n, n, n, n, n, n, n, n, n, n, n, n) });
+    const read = () => {
+      const out: number[] = [];
+      while (q.Dequeue((d) => void out.push(d[0]!)) === kIOReturnSuccess);
+      return out;
+    };
+    const one = () => {
+      let n = -1;
+      q.Dequeue((d) => void (n = d[0]!));
+      return n;
+    };
+    // 64 bytes hold four 12-byte records with their 4-byte headers; the fifth waits.
+    for (let n = 1; n <= 5; n++) backlog.send(record(n));
+    expect(sent).toEqual([1, 2, 3, 4]);
+    // Room for one again: a new record still goes after the one waiting.
+    expect(one()).toBe(1);
+    backlog.send(record(6));
+    expect(sent).toEqual([1, 2, 3, 4]);
+    const got = read();
+    await new Promise((r) => setTimeout(r, 20));
+    got.push(...read());
+    expect(got).toEqual([2, 3, 4, 5, 6]);
+    expect(sent).toEqual([1, 2, 3, 4, 5, 6]);
+    // What waits when the channel closes is dropped.
+    for (let n = 7; n <= 12; n++) backlog.send(record(n));
+    const before = [...sent];
+    backlog.clear();
+    read();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(read()).toEqual([]);
+    expect(sent).toEqual(before);
+    expect(before.length).toBeLessThan(12);
+    q.Cancel();
+    q.release();
+    queue.release();
   });
 });

@@ -85,6 +85,35 @@ test('a driver process gets reports through its own shared-memory queue: in orde
   expect(device.isOpen()).toBe(false);
 });
 
+test('an unplug that finds the queue full still reaches the driver, after the reports before it and their drop count', async () => {
+  const device = new VirtualHIDDevice({ vendorId: 1, productId: 2, versionNumber: 0, manufacturer: null, product: 'x', serialNumber: null, transport: 'Virtual', locationID: 0, reportDescriptor: Uint8Array.of() }, {});
+  const server = new HIDRemoteServer(async () => device.handle(), () => null);
+  const me = { ...caller('driver:1'), pid: process.pid, uid: process.getuid!() };
+  const link = { call: (method: string, args: OSDictionary) => server.handle(method, args, me).then((r) => r ?? toOSDictionary({})) };
+  const handle = await HIDRemoteHandle.open(link);
+  const got: number[] = [];
+  handle.onInputReport((r) => got.push(new DataView(r.buffer, r.byteOffset).getUint32(0, true)));
+  let removedAfter = -1;
+  handle.onRemoved(() => (removedAfter = got.length));
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    // The queue is full, and the device goes, before the driver has read anything.
+    for (let i = 0; i < 30000; i++) {
+      const r = new Uint8Array(64);
+      new DataView(r.buffer).setUint32(0, i, true);
+      device.sendInput(r);
+    }
+    device.remove();
+    await waitFor(() => removedAfter >= 0);
+    expect(removedAfter).toBe(got.length);
+    expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i));
+    expect(stderr).toHaveBeenCalledWith(`HID: the host dropped ${30000 - got.length} input reports this driver did not read in time\n`);
+  } finally {
+    stderr.mockRestore();
+  }
+  await handle.close();
+});
+
 async function waitFor(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(ok()).toBe(true);

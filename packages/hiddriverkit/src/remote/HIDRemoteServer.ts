@@ -1,4 +1,5 @@
 import {
+  IODataQueueBacklog,
   IODataQueueDispatchSource,
   IODispatchQueue,
   IORemoteArguments,
@@ -21,9 +22,6 @@ import { kHIDRecordDropped, kHIDRecordGone, kHIDRecordReport } from './HIDReport
 const QUEUE_LIMIT = 4096;
 const MAX_REPORT = 65536;
 
-// How often the news that the device went retries a full queue.
-const GONE_RETRY_MS = 1;
-
 /**
  * The host's end of a HID device that a driver in its own process has open (virtual and USB HID
  * devices live in the host). Input reports go into a data queue the driver process made and named
@@ -40,7 +38,8 @@ export class HIDRemoteServer {
   #gone = false;
   #wake: (() => void) | null = null;
   #reports: IODataQueueDispatchSource | null = null;
-  #goneRetry: NodeJS.Timeout | null = null;
+  /** What must not be dropped when the queue is full (the drop count before it, and that the device went). */
+  #backlog: IODataQueueBacklog<{ record: Uint8Array }> | null = null;
 
   constructor(
     private readonly openDevice: () => Promise<HIDDeviceHandle>,
@@ -95,11 +94,12 @@ export class HIDRemoteServer {
       throw e;
     }
     this.#reports = reports;
+    this.#backlog = reports && new IODataQueueBacklog(reports, () => {});
     this.#gone = false;
     this.#queue = [];
     this.#dropped = 0;
     this.#unsubscribe = this.#handle.onInputReport((report) => {
-      if (this.#reports) return this.#enqueue(kHIDRecordReport, report);
+      if (this.#reports) return this.#enqueue(report);
       if (this.#queue.length >= QUEUE_LIMIT) {
         this.#queue.shift();
         this.#dropped++;
@@ -134,34 +134,26 @@ export class HIDRemoteServer {
     source.release();
   }
 
-  /** Queues one record; a report that does not fit is dropped and counted, and the count goes first next time. */
-  #enqueue(kind: number, bytes: Uint8Array | null): boolean {
+  /** Queues one report; one that does not fit is dropped and counted, and the count goes first next time. */
+  #enqueue(report: Uint8Array): void {
     const q = this.#reports!;
-    const size = 1 + (bytes?.length ?? 0);
-    // The drop count goes in only with the record after it, so a full queue does not fill with counts.
-    if (this.#dropped > 0 && q.CanEnqueueData(Math.max(5, size), 2)) {
-      const record = Uint8Array.of(kHIDRecordDropped, 0, 0, 0, 0);
-      new DataView(record.buffer).setUint32(1, this.#dropped, true);
-      if (q.Enqueue(record.length, record) === kIOReturnSuccess) this.#dropped = 0;
-    }
+    const size = 1 + report.length;
+    // The drop count goes in only with the report after it, so a full queue does not fill with counts.
+    if (this.#dropped > 0 && q.CanEnqueueData(Math.max(5, size), 2) && q.Enqueue(5, droppedRecord(this.#dropped)) === kIOReturnSuccess) this.#dropped = 0;
     const ok =
       this.#dropped === 0 &&
       q.Enqueue(size, (d) => {
-        d[0] = kind;
-        if (bytes) d.set(bytes, 1);
+        d[0] = kHIDRecordReport;
+        d.set(report, 1);
       }) === kIOReturnSuccess;
-    if (!ok && kind === kHIDRecordReport) this.#dropped++;
-    return ok;
+    if (!ok) this.#dropped++;
   }
 
+  /** The device went: the driver hears of it after the reports before it (and their drop count), however full the queue. */
   #sendGone(): void {
-    if (!this.#reports || this.#enqueue(kHIDRecordGone, null)) return;
-    this.#goneRetry ??= setInterval(() => {
-      if (!this.#reports || this.#enqueue(kHIDRecordGone, null)) {
-        clearInterval(this.#goneRetry!);
-        this.#goneRetry = null;
-      }
-    }, GONE_RETRY_MS);
+    if (this.#dropped > 0) this.#backlog!.send({ record: droppedRecord(this.#dropped) });
+    this.#dropped = 0;
+    this.#backlog!.send({ record: Uint8Array.of(kHIDRecordGone) });
   }
 
   async #read(): Promise<OSDictionary> {
@@ -183,11 +175,18 @@ export class HIDRemoteServer {
     this.#unsubscribe = null;
     const handle = this.#handle;
     this.#handle = null;
-    if (this.#goneRetry) clearInterval(this.#goneRetry);
-    this.#goneRetry = null;
+    this.#backlog?.clear();
+    this.#backlog = null;
     HIDRemoteServer.#detach(this.#reports);
     this.#reports = null;
     this.#wake?.();
     await handle?.close();
   }
+}
+
+/** A record saying how many reports were dropped since the last one delivered. */
+function droppedRecord(count: number): Uint8Array {
+  const record = Uint8Array.of(kHIDRecordDropped, 0, 0, 0, 0);
+  new DataView(record.buffer).setUint32(1, count, true);
+  return record;
 }

@@ -1,6 +1,5 @@
-import { IODataQueueDispatchSource, IODispatchQueue, IOReturnError, OSAction, OSObject, kIOReturnAborted, kIOReturnNotOpen } from '@driverkit/driverkit';
+import { IODataQueueBacklog, IODataQueueDispatchSource, IODispatchQueue, IOReturnError, OSAction, OSObject, kIOReturnAborted, kIOReturnNotOpen } from '@driverkit/driverkit';
 import type { USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
-import { USBRecordBacklog } from './USBRecordBacklog';
 import type { USBScope } from './USBAccess';
 import { kUSBTransferQueueBytes, kUSBTransferRefused, readCompletion, requestSize, writeControlRequest, writeRequest } from './USBTransferRecords';
 
@@ -25,7 +24,7 @@ export class USBTransferChannel extends OSObject {
   readonly #requests = IODataQueueDispatchSource.Create(kUSBTransferQueueBytes, this.#queue, 'process');
   readonly #completions = IODataQueueDispatchSource.Create(kUSBTransferQueueBytes, this.#queue, 'process');
   readonly #pending = new Map<number, Pending>();
-  readonly #backlog = new USBRecordBacklog<{ record: Uint8Array }>(this.#requests, () => {});
+  readonly #backlog = new IODataQueueBacklog<{ record: Uint8Array }>(this.#requests, () => {});
   #nextTag = 0;
   #closed = false;
   readonly #read = (record: Uint8Array) => this.#complete(record);

@@ -1,6 +1,5 @@
-import { IODataQueueDispatchSource, IODispatchQueue, IOReturnError, OSAction, OSObject, callerProcess, kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotPermitted, type IORemoteCaller } from '@driverkit/driverkit';
+import { IODataQueueBacklog, IODataQueueDispatchSource, IODispatchQueue, IOReturnError, OSAction, OSObject, callerProcess, kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotPermitted, type IORemoteCaller } from '@driverkit/driverkit';
 import type { USBAccess } from './USBAccess';
-import { USBRecordBacklog } from './USBRecordBacklog';
 import {
   kUSBTransferChannelMaxBytes,
   kUSBTransferCompletionHeader,
@@ -33,7 +32,7 @@ export class USBTransferServer extends OSObject {
   /** Tag → endpoint (or CONTROL) of every transfer whose completion is not yet in the queue. */
   readonly #unposted = new Map<number, number>();
   #inFlightBytes = 0;
-  readonly #backlog: USBRecordBacklog<{ tag: number | null; record: Uint8Array }>;
+  readonly #backlog: IODataQueueBacklog<{ tag: number | null; record: Uint8Array }>;
   #settleWaiters: Array<{ which: number | 'control' | null; resolve: () => void }> = [];
   #closed = false;
   readonly #read = (record: Uint8Array) => this.#serve(record);
@@ -49,7 +48,7 @@ export class USBTransferServer extends OSObject {
     this.#queue = queue;
     this.#requests = requests;
     this.#completions = completions;
-    this.#backlog = new USBRecordBacklog(completions, ({ tag }) => this.#posted(tag));
+    this.#backlog = new IODataQueueBacklog(completions, ({ tag }) => this.#posted(tag));
     this.#requests.SetDataAvailableHandler(OSAction.Create(this, 'DataAvailable'));
   }
 

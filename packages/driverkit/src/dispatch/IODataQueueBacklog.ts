@@ -1,15 +1,17 @@
-import { kIOReturnSuccess, type IODataQueueDispatchSource } from '@driverkit/driverkit';
+import { kIOReturnSuccess } from '../IOReturn/IOReturn';
+import type { IODataQueueDispatchSource } from './IODataQueueDispatchSource';
 
 // How often records that found the queue full try again. A full queue means the other end stopped
-// reading for a while (1 MiB of transfers unread), so a few retries a millisecond apart cost nothing,
-// while a DataServiced listener would park a threadpool thread per queue for the channel's whole life.
+// reading for a while, so a few retries a millisecond apart cost nothing, while a DataServiced listener
+// would park a threadpool thread per queue for the queue's whole life.
 const RETRY_MS = 1;
 
 /**
- * Records for a data queue that had no room, sent in order once it has. Each end of a transfer
- * channel keeps one for the queue it writes.
+ * Records for a data queue that had no room, sent in order once it has: for records that must not be
+ * lost to a reader that fell behind (a USB transfer's request or completion, a HID device's removal).
+ * Not an Apple class; the families' data channels share it.
  */
-export class USBRecordBacklog<T extends { record: Uint8Array }> {
+export class IODataQueueBacklog<T extends { record: Uint8Array }> {
   readonly #entries: T[] = [];
   #timer: NodeJS.Timeout | null = null;
 
@@ -35,7 +37,7 @@ export class USBRecordBacklog<T extends { record: Uint8Array }> {
     this.clear();
   }
 
-  /** Drops what waits (the channel closed). */
+  /** Drops what waits (the queue's channel closed). */
   clear(): void {
     this.#entries.length = 0;
     if (this.#timer) clearInterval(this.#timer);
