@@ -48,7 +48,14 @@ function driverSide() {
 const rx = (name: string, what: string) => Number(readFileSync(`/sys/class/net/${name}/statistics/${what}`, 'utf8'));
 const ifindex = (name: string) => readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim();
 // Tests of other packages run beside these and may be given the same dkN name as soon as ours is gone.
-const gone = (name: string, index: string) => !existsSync(`/sys/class/net/${name}`) || ifindex(name) !== index;
+// The interface can also go between the two reads: a read that fails finds it gone.
+const gone = (name: string, index: string) => {
+  try {
+    return !existsSync(`/sys/class/net/${name}`) || ifindex(name) !== index;
+  } catch {
+    return true;
+  }
+};
 /** The kernel unregisters a TAP once its last descriptor closes, which a loaded machine may do a moment later. */
 async function goneSoon(name: string, index: string, ms = 10_000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (gone(name, index)) return true;

@@ -46,6 +46,11 @@ function serversOf(access: USBAccess): Map<string, USBTransferServer> {
   return m;
 }
 
+/** Starts what `client`'s channel holds, before a call that must act on it (see USBTransferServer.serveQueued). */
+function serveQueued(access: USBAccess, client: string): void {
+  channelServers.get(access)?.get(client)?.serveQueued();
+}
+
 /** Waits for `client`'s channel to have written the completions of what just ended (an Abort, a Close). */
 async function settle(access: USBAccess, client: string, which: number | 'control' | null): Promise<void> {
   const server = channelServers.get(access)?.get(client);
@@ -82,6 +87,7 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
       return null;
     case 'close': {
       const key = client();
+      serveQueued(access, key);
       await access.close(key, scope(a));
       await settle(access, key, null);
       const servers = serversOf(access);
@@ -119,6 +125,7 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
       return toOSDictionary({ status: OSNumber.withNumber(r.status, 32), frames: r.frames.map((f) => [OSNumber.withNumber(f.status, 32), f.length]), ...(r.data ? { data: r.data } : {}) });
     }
     case 'abort':
+      serveQueued(access, client());
       await access.abort(client(), scope(a), endpointOrNull(a), a.number('status'));
       await settle(access, client(), endpointOrNull(a) ?? 'control');
       return null;
@@ -126,6 +133,7 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
       await access.clearHalt(client(), a.number('endpoint'), a.get('withRequest') !== null);
       return null;
     case 'selectAlternateSetting':
+      serveQueued(access, client());
       await access.selectAlternateSetting(client(), a.number('interface'), a.number('alternateSetting'));
       await settle(access, client(), null);
       return null;
@@ -176,6 +184,20 @@ export class USBRemoteAccess implements USBAccess {
     } finally {
       this.#opening.delete(client);
     }
+  }
+
+  /**
+   * Transfers submitted just before an Abort, a Close or a SelectAlternateSetting may still be waiting
+   * for their client's channel to open: they are queued first, so that the call acts on them as Apple's
+   * does on everything submitted before it.
+   */
+  async #afterOpening(client: string): Promise<void> {
+    const opening = this.#opening.get(client);
+    if (!opening) return;
+    await opening.catch(() => null);
+    // The transfers waiting on the opening queue their records in the microtasks that follow it; a
+    // macrotask turn comes after all of them.
+    await new Promise((r) => setImmediate(r));
   }
 
   async #openChannel(client: string): Promise<USBTransferChannel | null> {
@@ -231,6 +253,7 @@ export class USBRemoteAccess implements USBAccess {
   }
 
   async close(client: string, s: USBScope): Promise<void> {
+    await this.#afterOpening(client);
     await this.#call('close', { client, scope: s });
     this.#channels.get(client)?.close();
     this.#channels.delete(client);
@@ -267,6 +290,7 @@ export class USBRemoteAccess implements USBAccess {
   }
 
   async abort(client: string, s: USBScope, endpoint: number | null, status: number): Promise<void> {
+    await this.#afterOpening(client);
     await this.#call('abort', { client, scope: s, endpoint, status });
     this.#channels.get(client)?.drain();
   }
@@ -276,6 +300,7 @@ export class USBRemoteAccess implements USBAccess {
   }
 
   async selectAlternateSetting(client: string, interfaceNumber: number, alternateSetting: number): Promise<void> {
+    await this.#afterOpening(client);
     await this.#call('selectAlternateSetting', { client, interface: interfaceNumber, alternateSetting });
     this.#channels.get(client)?.drain();
   }

@@ -73,6 +73,15 @@ export class USBTransferServer extends OSObject {
 
   /** The request queue's DataAvailable: start every transfer in it. @internal (an OSAction target) */
   DataAvailable(_action: OSAction): void {
+    this.serveQueued();
+  }
+
+  /**
+   * Starts every transfer the driver has queued. A call that must see the transfers before it (an Abort,
+   * a Close, a SelectAlternateSetting) runs this first: the driver queued them before it sent the call,
+   * but the call's frame can reach the host before the queue's wake does.
+   */
+  serveQueued(): void {
     while (!this.#closed && this.#requests.Dequeue(this.#read) === 0) {
       // Each record is served by #read as it is dequeued.
     }
