@@ -1,8 +1,9 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ifindexOf } from './ifindexOf';
 
 // The sample on its virtual bench, as `npm start` runs it: no real NIC, a virtual link whose far end
 // is a small IPv4 host answering ARP and ping. The far host delays and duplicates what it sends, so
@@ -46,8 +47,8 @@ afterAll(async () => {
   const exited = new Promise((r) => host.once('close', r));
   host.kill('SIGINT');
   await exited;
-  // By index, not name: a test running beside this one may already have a new TAP of the same name.
-  expect(existsSync(`/sys/class/net/${tap}`) && readFileSync(`/sys/class/net/${tap}/ifindex`, 'utf8').trim() === tapIndex).toBe(false);
+  // The kernel unregisters the TAP once its last descriptor closes: on a loaded machine, a moment after the host exits.
+  await until('the driver\'s TAP to go', () => ifindexOf(tap) !== tapIndex);
 });
 
 test('the bench publishes vlink0 and the driver stands behind a TAP for it', () => {
