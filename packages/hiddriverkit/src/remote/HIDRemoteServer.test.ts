@@ -47,25 +47,37 @@ test('a driver process reads queued reports, may not open twice, and what it sen
   expect(server.isOpen).toBe(true);
 });
 
-test('a driver process gets reports through its own shared-memory queue: in order, drops counted, then the unplug', async () => {
+/** A virtual device opened by a driver process (this one, with its pid and uid), as HIDRemoteHandle opens it; the calls it made. */
+async function openedByDriver() {
   const device = new VirtualHIDDevice({ vendorId: 1, productId: 2, versionNumber: 0, manufacturer: null, product: 'x', serialNumber: null, transport: 'Virtual', locationID: 0, reportDescriptor: Uint8Array.of() }, {});
   const server = new HIDRemoteServer(async () => device.handle(), () => null);
   const me = { ...caller('driver:1'), pid: process.pid, uid: process.getuid!() };
   const calls: string[] = [];
   const link = { call: (method: string, args: OSDictionary) => (calls.push(method), server.handle(method, args, me).then((r) => r ?? toOSDictionary({}))) };
   const handle = await HIDRemoteHandle.open(link);
+  // Each report carries its number in its first four bytes; `got` is the numbers the driver received, in order.
   const got: number[] = [];
   handle.onInputReport((r) => got.push(new DataView(r.buffer, r.byteOffset).getUint32(0, true)));
+  return { device, calls, handle, got };
+}
+
+/** Reports 0 … n−1 from the device, 64 bytes each, in one go. */
+function flood(device: VirtualHIDDevice, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = new Uint8Array(64);
+    new DataView(r.buffer).setUint32(0, i, true);
+    device.sendInput(r);
+  }
+}
+
+test('a driver process gets reports through its own shared-memory queue: in order, drops counted, then the unplug', async () => {
+  const { device, calls, handle, got } = await openedByDriver();
   let removed = false;
   handle.onRemoved(() => (removed = true));
   // 256 KiB of queue holds fewer than 30000 reports of 64 bytes (plus headers): the rest are dropped and counted.
   const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    for (let i = 0; i < 30000; i++) {
-      const r = new Uint8Array(64);
-      new DataView(r.buffer).setUint32(0, i, true);
-      device.sendInput(r);
-    }
+    flood(device, 30000);
     await waitFor(() => got.length > 0);
     const kept = got.length;
     expect(kept).toBeLessThan(30000);
@@ -86,23 +98,13 @@ test('a driver process gets reports through its own shared-memory queue: in orde
 });
 
 test('an unplug that finds the queue full still reaches the driver, after the reports before it and their drop count', async () => {
-  const device = new VirtualHIDDevice({ vendorId: 1, productId: 2, versionNumber: 0, manufacturer: null, product: 'x', serialNumber: null, transport: 'Virtual', locationID: 0, reportDescriptor: Uint8Array.of() }, {});
-  const server = new HIDRemoteServer(async () => device.handle(), () => null);
-  const me = { ...caller('driver:1'), pid: process.pid, uid: process.getuid!() };
-  const link = { call: (method: string, args: OSDictionary) => server.handle(method, args, me).then((r) => r ?? toOSDictionary({})) };
-  const handle = await HIDRemoteHandle.open(link);
-  const got: number[] = [];
-  handle.onInputReport((r) => got.push(new DataView(r.buffer, r.byteOffset).getUint32(0, true)));
+  const { device, handle, got } = await openedByDriver();
   let removedAfter = -1;
   handle.onRemoved(() => (removedAfter = got.length));
   const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     // The queue is full, and the device goes, before the driver has read anything.
-    for (let i = 0; i < 30000; i++) {
-      const r = new Uint8Array(64);
-      new DataView(r.buffer).setUint32(0, i, true);
-      device.sendInput(r);
-    }
+    flood(device, 30000);
     device.remove();
     await waitFor(() => removedAfter >= 0);
     expect(removedAfter).toBe(got.length);
