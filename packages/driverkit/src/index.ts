@@ -125,6 +125,7 @@ export {
 } from './matching/IOMatchingEngine';
 export { IOServiceHost, type IOServiceHostOptions, type IOServiceHostEvent } from './host/IOServiceHost';
 export { IOHostSlot } from './host/IOHostSlot';
+export { IOTestBench, type IOTestBenchBackend } from './host/IOTestBench';
 export { IODriverAccount, kIODriverAccountName, kIOUserServerRootReasonKey } from './host/IODriverAccount';
 export { IOStateNotificationCenter, kIOStateNotificationEntitlementGetKey, kIOStateNotificationEntitlementSetKey, type IOStateNotificationCaller } from './host/IOStateNotificationCenter';
 export { IOServiceStateNotificationDispatchSource } from './dispatch/IOServiceStateNotificationDispatchSource';

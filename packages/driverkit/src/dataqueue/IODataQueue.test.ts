@@ -353,3 +353,23 @@ describe('IODataQueueBacklog: records that must not be lost to a full queue', ()
     queue.release();
   });
 });
+
+test('DequeueAll takes every entry now queued, and stops once its block cancels the source', () => {
+  const queue = IODispatchQueue.Create('all');
+  const q = IODataQueueDispatchSource.Create(256, queue);
+  for (let n = 1; n <= 5; n++) q.Enqueue(1, Uint8Array.of(n));
+  const seen: number[] = [];
+  expect(q.DequeueAll((d) => void seen.push(d[0]!))).toBe(5);
+  expect(seen).toEqual([1, 2, 3, 4, 5]);
+  expect(q.DequeueAll(() => {})).toBe(0);
+  for (let n = 6; n <= 9; n++) q.Enqueue(1, Uint8Array.of(n));
+  expect(
+    q.DequeueAll((d) => {
+      seen.push(d[0]!);
+      if (d[0] === 7) q.Cancel();
+    }),
+  ).toBe(2);
+  expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  q.release();
+  queue.release();
+});

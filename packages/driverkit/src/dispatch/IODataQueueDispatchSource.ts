@@ -1,5 +1,5 @@
 import { IOReturnError } from '../IOReturn/IOReturnError';
-import { kIOReturnBadArgument, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
+import { kIOReturnBadArgument, kIOReturnNotPermitted, kIOReturnSuccess } from '../IOReturn/IOReturn';
 import { IODataQueueDoorbell } from '../dataqueue/IODataQueueDoorbell';
 import { CAPACITY, IODataQueueRing, kIODataQueueEntryHeaderSize, kIODataQueueHeaderSize, kIODataQueueMagic, MAGIC } from '../dataqueue/IODataQueueRing';
 import { IOBufferMemoryDescriptor } from '../memory/IOBufferMemoryDescriptor';
@@ -78,10 +78,10 @@ export class IODataQueueDispatchSource extends IODispatchSource {
   /**
    * The other end of a queue another process made, by its memory's name. With `owner` (the calling
    * driver process, as the host knows it: see `callerProcess`), the memory must be that process's own
-   * ({@link IOSharedMemory.attachOwned}), as a host must check before it maps what a driver names.
+   * ({@link IOSharedMemory.attach}'s `owner`), as a host must check before it maps what a driver names.
    */
   static attachByName(memoryName: string, queue: IODispatchQueue, owner?: { pid: number; uid: number } | null): IODataQueueDispatchSource {
-    const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, owner ? IOSharedMemory.attachOwned(memoryName, owner) : IOSharedMemory.attach(memoryName));
+    const memory = IOBufferMemoryDescriptor.withSharedMemory(kIOMemoryDirectionInOut, IOSharedMemory.attach(memoryName, { owner }));
     try {
       return IODataQueueDispatchSource.CreateWithMemory(memory, queue);
     } finally {
@@ -149,6 +149,17 @@ export class IODataQueueDispatchSource extends IODispatchSource {
     const status = this.#ring.dequeue(read);
     if (this.#ring.lastDequeueNeedsService) this.SendDataServiced();
     return status;
+  }
+
+  /**
+   * Dequeues every entry now in the queue, each through `read`, until it is empty or the source is
+   * cancelled (by `read` itself, say); returns how many. Not an Apple method: the loop every
+   * DataAvailable handler that takes all it is given would write.
+   */
+  DequeueAll(read: IODataQueueDequeueBlock): number {
+    let n = 0;
+    while (!this.isCancelled() && this.Dequeue(read) === kIOReturnSuccess) n++;
+    return n;
   }
 
   /** Mirrors `DequeueWithCoalesce`: the caller decides when to send DataServiced. */

@@ -125,21 +125,20 @@ export class IOSharedMemory {
    * Maps process-shared memory another process created, by its name. With `copyOnWrite` the file is
    * opened read-only and mapped privately: the creator's writes show, this process's writes do not
    * reach it (how an app maps memory a driver shares read-only).
+   *
+   * With `owner`, the memory must be that process's own, as a privileged end (the host) must check
+   * before it maps what a driver process names: the name carries the maker's pid, which must be
+   * `owner.pid`, and the file must be `owner.uid`'s with one link. Driver processes share an account, so
+   * the uid alone would let one name another's queues; the pid in the name cannot be chosen, and a
+   * second link (another name for someone's file) is refused. A null owner (a driver in the host) checks
+   * nothing more.
    */
-  static attach(name: string, options: { copyOnWrite?: boolean } = {}): IOSharedMemory {
-    return IOSharedMemory.#attach(name, options.copyOnWrite === true, null);
-  }
-
-  /**
-   * Maps memory another process says it made, as a privileged end (the host) must: the name carries
-   * the maker's pid, which must be `owner.pid`, and the file must be `owner.uid`'s with one link. Driver
-   * processes share an account, so the uid alone would let one name another's queues; the pid in the
-   * name cannot be chosen, and a second link (another name for someone's file) is refused.
-   */
-  static attachOwned(name: string, owner: { pid: number; uid: number }): IOSharedMemory {
+  static attach(name: string, options: { copyOnWrite?: boolean; owner?: { pid: number; uid: number } | null } = {}): IOSharedMemory {
+    const owner = options.owner;
+    if (!owner) return IOSharedMemory.#attach(name, options.copyOnWrite === true, null);
     const m = /^driverkit\.([0-9]+)\./.exec(name);
     if (m && Number(m[1]) !== owner.pid) throw new IOReturnError(kIOReturnNotPermitted, `shared memory ${name} was not made by the caller (pid ${owner.pid})`);
-    return IOSharedMemory.#attach(name, false, (st) => {
+    return IOSharedMemory.#attach(name, options.copyOnWrite === true, (st) => {
       if (st.uid !== owner.uid || st.nlink !== 1) {
         throw new IOReturnError(kIOReturnNotPermitted, `shared memory ${name} is not the caller's own (it belongs to uid ${st.uid} with ${st.nlink} link(s); the caller is uid ${owner.uid})`);
       }

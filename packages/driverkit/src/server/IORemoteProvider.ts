@@ -28,7 +28,7 @@ export interface IORemoteCaller {
   readonly key: string;
   /**
    * The calling process and the account it runs as, for checks that need the OS's word (memory it names
-   * must be its own: `IOSharedMemory.attachOwned`, `callerProcess`). Absent for drivers running in the host.
+   * must be its own: `IOSharedMemory.attach`'s `owner`, `callerProcess`). Absent for drivers running in the host.
    */
   readonly pid?: number;
   readonly uid?: number;

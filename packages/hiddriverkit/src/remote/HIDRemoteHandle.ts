@@ -59,9 +59,8 @@ export class HIDRemoteHandle extends OSObject implements HIDDeviceHandle {
 
   /** The report queue's DataAvailable. @internal (an OSAction target) */
   DataAvailable(_action?: OSAction): void {
-    while (!this.#closed && this.#reports!.Dequeue(this.#read) === 0) {
-      // Each record is handled by #read as it is dequeued.
-    }
+    // A removal record ends the handle, which cancels the queue: DequeueAll stops there.
+    this.#reports!.DequeueAll(this.#read);
   }
 
   #record(record: Uint8Array): void {

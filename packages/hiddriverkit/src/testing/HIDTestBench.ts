@@ -1,42 +1,22 @@
-import { IOServiceHost, type IOServiceHostOptions } from '@driverkit/driverkit';
+import { IOTestBench, type IOServiceHostOptions } from '@driverkit/driverkit';
 import type { HIDBackend } from '../backend/HIDBackend';
 import { VirtualHIDBackend } from '../backend/virtual/VirtualHIDBackend';
 import { register } from '../plugin';
 
 /**
  * A driver host with the HID family on a virtual backend of its own and no other, for a driver's
- * tests: what node-serialport's MockBinding is to port code. Add `VirtualHIDDevice`s (or recordings'
- * devices) to {@link hid}, add driver bundles to {@link host}; {@link reset} removes every device
- * between tests and {@link stop} ends it all. Each bench is its own host: two never share a device.
+ * tests. Add `VirtualHIDDevice`s (or recordings' devices) to {@link hid}, add driver bundles to
+ * {@link host}; `reset` removes every device between tests and `stop` ends it all.
  */
-export class HIDTestBench {
-  readonly #stopFamily: () => Promise<void>;
-
-  private constructor(
-    /** The driver host (in process unless `create` was told otherwise). */
-    readonly host: IOServiceHost,
-    /** The bench's virtual HID backend. */
-    readonly hid: VirtualHIDBackend,
-    stopFamily: () => Promise<void>,
-  ) {
-    this.#stopFamily = stopFamily;
+export class HIDTestBench extends IOTestBench<VirtualHIDBackend> {
+  /** The bench's virtual HID backend. */
+  get hid(): VirtualHIDBackend {
+    return this.backend;
   }
 
   static async create(options: Partial<Pick<IOServiceHostOptions, 'mode' | 'log'>> = {}): Promise<HIDTestBench> {
-    const host = new IOServiceHost({ mode: options.mode ?? 'in-process', log: options.log ?? (() => {}) });
+    const host = IOTestBench.newHost(options);
     const hid = new VirtualHIDBackend();
-    const stop = await register(host, { backends: new Map<string, HIDBackend>([['virtual', hid]]) });
-    return new HIDTestBench(host, hid, stop);
-  }
-
-  /** Removes every device: drivers on them see the removal, as on a real bus. */
-  reset(): void {
-    this.hid.reset();
-  }
-
-  async stop(): Promise<void> {
-    this.reset();
-    await this.#stopFamily();
-    await this.host.stop();
+    return new HIDTestBench(host, hid, await register(host, { backends: new Map<string, HIDBackend>([['virtual', hid]]) }));
   }
 }

@@ -19,7 +19,7 @@ import {
   kIOReturnSuccess,
   kIOReturnUnsupported,
   toOSDictionary,
-  type IODataQueueDispatchSource,
+  IODataQueueDispatchSource,
   type IODataQueueRing,
   type IOKernelService,
   type IOKernelServiceContext,
@@ -27,7 +27,7 @@ import {
 } from '@driverkit/driverkit';
 import { formatMAC, kEthernetHeaderLength, kEthernetVLANTagLength, kIOUserNetworkFamilyEntitlement, kIOUserNetworkLinkStatusActive } from '../NetworkingDriverKitConstants';
 import { PacketPoolLayout } from '../packet/PacketPoolLayout';
-import { IOUserNetworkPacketQueue, type IOUserNetworkPacketQueueType } from '../queue/IOUserNetworkPacketQueue';
+import type { IOUserNetworkPacketQueueType } from '../queue/IOUserNetworkPacketQueue';
 import { TapInterface, type TapState } from './TapInterface';
 
 const QUEUE_TYPES: readonly IOUserNetworkPacketQueueType[] = ['RxSubmission', 'RxCompletion', 'TxSubmission', 'TxCompletion'];
@@ -169,8 +169,8 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
     this.#headroom = a.number('headroom', 255);
     this.#tailroom = a.number('tailroom', 255);
     this.#maxMTU = a.number('maxMTU', 65535);
-    const owner = callerProcess(this.#context.caller);
-    const pool = owner ? IOSharedMemory.attachOwned(a.string('pool'), owner) : IOSharedMemory.attach(a.string('pool'));
+    // The pool and queues must be the calling driver process's own.
+    const pool = IOSharedMemory.attach(a.string('pool'), { owner: callerProcess(this.#context.caller) });
     try {
       const { layout, freeRing } = PacketPoolLayout.read(pool.buffer);
       if (layout.bufferSize < this.#headroom + this.#tailroom + kEthernetHeaderLength + 64) {
@@ -217,7 +217,7 @@ export class EthernetInterfaceKernel extends OSObject implements IOKernelService
       if (!(q instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'RegisterEthernetInterface: a queue is described by a dictionary');
       const type = d.string('type', QUEUE_TYPES);
       if (this.#sources.has(type)) throw new IOReturnError(kIOReturnBadArgument, `RegisterEthernetInterface: two ${type} queues; exactly one of each type is needed`);
-      this.#sources.set(type, IOUserNetworkPacketQueue.attachSource(d.string('memory'), this.#queue, callerProcess(this.#context.caller)));
+      this.#sources.set(type, IODataQueueDispatchSource.attachByName(d.string('memory'), this.#queue, callerProcess(this.#context.caller)));
     }
     this.#owner = new Uint8Array(layout.packetCount);
     this.#free = new Int32Array(layout.packetCount);

@@ -48,14 +48,6 @@ export abstract class IOUserNetworkPacketQueue extends OSObject {
     return IODataQueueDispatchSource.Create((capacity + 1) * ENTRY, queue, 'process');
   }
 
-  /**
-   * Attaches the other end of a queue by its memory's name (what the host does). With `owner`, the
-   * memory must be that process's own. @internal
-   */
-  static attachSource(memoryName: string, queue: IODispatchQueue, owner?: { pid: number; uid: number } | null): IODataQueueDispatchSource {
-    return IODataQueueDispatchSource.attachByName(memoryName, queue, owner);
-  }
-
   /** Mirrors `CopyDataQueue`: the queue's data queue dispatch source, retained. */
   CopyDataQueue(): IODataQueueDispatchSource {
     return this.#source.retain();

@@ -233,7 +233,7 @@ test('a channel\'s memory must be the calling process\'s own', () => {
     const alias = `driverkit.${process.pid}.${'ab'.repeat(6)}`;
     linkSync(`/dev/shm/${requests}`, `/dev/shm/${alias}`);
     try {
-      expect(() => IOSharedMemory.attachOwned(alias, { pid: process.pid, uid: me.uid! })).toThrow(/with 2 link\(s\)/);
+      expect(() => IOSharedMemory.attach(alias, { owner: { pid: process.pid, uid: me.uid! } })).toThrow(/with 2 link\(s\)/);
     } finally {
       unlinkSync(`/dev/shm/${alias}`);
     }

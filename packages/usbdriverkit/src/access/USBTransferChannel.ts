@@ -86,9 +86,7 @@ export class USBTransferChannel extends OSObject {
    * host wrote the aborted transfers' completions before its answer, so they end before it returns.
    */
   drain(): void {
-    while (!this.#closed && this.#completions.Dequeue(this.#read) === 0) {
-      // Each record is handled by #read as it is dequeued.
-    }
+    this.#completions.DequeueAll(this.#read);
   }
 
   #complete(record: Uint8Array): void {

@@ -52,7 +52,7 @@ export class USBTransferServer extends OSObject {
     this.#requests.SetDataAvailableHandler(OSAction.Create(this, 'DataAvailable'));
   }
 
-  /** Attaches the two queues `caller` made (they must be its own: {@link IOSharedMemory.attachOwned}) and serves them as `client`. */
+  /** Attaches the two queues `caller` made (they must be its own: `IOSharedMemory.attach`'s `owner`) and serves them as `client`. */
   static open(access: USBAccess, client: string, requestsName: string, completionsName: string, caller: IORemoteCaller): USBTransferServer {
     const owner = callerProcess(caller);
     if (!owner) throw new IOReturnError(kIOReturnNotPermitted, 'USB transfer channel: only a driver process may open one');
@@ -82,9 +82,7 @@ export class USBTransferServer extends OSObject {
    * but the call's frame can reach the host before the queue's wake does.
    */
   serveQueued(): void {
-    while (!this.#closed && this.#requests.Dequeue(this.#read) === 0) {
-      // Each record is served by #read as it is dequeued.
-    }
+    this.#requests.DequeueAll(this.#read);
   }
 
   #serve(record: Uint8Array): void {

@@ -1,6 +1,5 @@
-import { IODispatchQueue, IOReturnError, OSAction, OSObject, kIOReturnBadArgument, kIOReturnSuccess, type IODataQueueDispatchSource } from '@driverkit/driverkit';
+import { IODispatchQueue, IOReturnError, OSAction, OSObject, kIOReturnBadArgument, kIOReturnSuccess, IODataQueueDispatchSource } from '@driverkit/driverkit';
 import { kEthernetHeaderLength, kEthernetVLANTagLength, parseMAC } from '../../NetworkingDriverKitConstants';
-import { IOUserNetworkPacketQueue } from '../../queue/IOUserNetworkPacketQueue';
 import type { EthernetPortHandle, EthernetPortStatistics } from '../EthernetPortBackend';
 import { CARRIER_WORD, type VirtualLinkEndDescription, type VirtualLinkImpairments } from './VirtualEthernetLink';
 
@@ -49,8 +48,8 @@ export class VirtualEthernetLinkEnd extends OSObject implements EthernetPortHand
     if (!mac || !Number.isInteger(d.mtu) || d.mtu < 68 || d.mtu > 65535) throw new IOReturnError(kIOReturnBadArgument, 'virtual link: the locator names no MAC address or a bad MTU');
     this.mac = mac;
     this.maxFrameSize = d.mtu + kEthernetHeaderLength + kEthernetVLANTagLength;
-    this.#send = IOUserNetworkPacketQueue.attachSource(d.send, this.#queue);
-    this.#receive = IOUserNetworkPacketQueue.attachSource(d.receive, this.#queue);
+    this.#send = IODataQueueDispatchSource.attachByName(d.send, this.#queue);
+    this.#receive = IODataQueueDispatchSource.attachByName(d.receive, this.#queue);
     // The carrier lives in the a→b queue's header, whichever end this is.
     const ab = (d.end === 'a' ? this.#send : this.#receive).CopyMemory();
     this.#carrier = new Int32Array(ab.sharedMemory.buffer, 0, 32);
