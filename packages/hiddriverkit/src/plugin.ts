@@ -1,7 +1,7 @@
 // The HID family's host plugin (package.json "driverkit.hostPlugin"): `driverkit run` loads it to add
 // HID matching and to publish an IOHIDInterface nub for every HID device the backends find.
 import { existsSync } from 'node:fs';
-import { IODriverAccount, IOReturnError, OSNumber, kIODriverAccountName, kIOReturnNotFound, kIOUserServerRootReasonKey, type IOServiceHost } from '@driverkit/driverkit';
+import { IODriverAccount, IOReturnError, OSNumber, kIOReturnNotFound, kIOUserServerRootReasonKey, type IOServiceHost } from '@driverkit/driverkit';
 import type { HIDBackend } from './backend/HIDBackend';
 import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
 import { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
@@ -61,8 +61,8 @@ export async function register(host: IOServiceHost, options: HIDPluginOptions = 
       nub.setLocation((d.locationID >>> 0).toString(16));
       for (const [k, v] of Object.entries(IOHIDInterface.propertiesFor(name, d))) nub.setProperty(k, v as never);
       // The driver process opens a hidraw node itself: unless the node lets the drivers' account in, it keeps root.
-      const account = name === 'hidraw' ? IODriverAccount.lookup(kIODriverAccountName) : null;
-      if (account && !account.canRead(d.path, true)) nub.setProperty(kIOUserServerRootReasonKey, `its driver opens ${d.path}, which ${account.name} may not (a udev rule can give group ${account.name} access)`);
+      const rootReason = name === 'hidraw' ? IODriverAccount.nodeRootReason(d.path) : null;
+      if (rootReason) nub.setProperty(kIOUserServerRootReasonKey, rootReason);
       nubs.set(key, nub);
       host.publishNub(nub);
       nub.release();

@@ -8,7 +8,7 @@ export * from './descriptors/USBConstants';
 export * from './descriptors/USBDescriptors';
 export * from './descriptors/USBEndpoint';
 export * from './descriptors/USBDescriptorBuilder';
-export type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBSetupPacket, USBTransferResult, USBIsochResult, USBIsochFrameResult } from './backend/USBBackend';
+export type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBDeviceLocator, USBSetupPacket, USBTransferResult, USBIsochResult, USBIsochFrameResult } from './backend/USBBackend';
 export { VirtualUSBHost } from './backend/virtual/VirtualUSBHost';
 export { VirtualUSBDevice, type VirtualUSBDeviceModel } from './backend/virtual/VirtualUSBDevice';
 export { VirtualUSBDeviceHandle } from './backend/virtual/VirtualUSBDeviceHandle';

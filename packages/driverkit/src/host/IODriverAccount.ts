@@ -66,6 +66,16 @@ export class IODriverAccount {
     }
   }
 
+  /**
+   * The {@link kIOUserServerRootReasonKey} for a nub whose driver process opens the device node `path`
+   * itself: why it keeps root when the drivers' account may not read and write the node, or null.
+   */
+  static nodeRootReason(path: string): string | null {
+    const account = IODriverAccount.lookup(kIODriverAccountName);
+    if (!account || account.canRead(path, true)) return null;
+    return `its driver opens ${path}, which ${account.name} may not (a udev rule can give group ${account.name} access)`;
+  }
+
   /** Why a driver process on `nub` must keep root (its nub's reason, or the host's `reasons`), or null. */
   static rootReason(nub: IOService, reasons: readonly string[]): string | null {
     const reason = nub.getProperty(kIOUserServerRootReasonKey);

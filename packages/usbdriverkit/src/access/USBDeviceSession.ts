@@ -1,6 +1,6 @@
-import { IOReturnError, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnSuccess } from '@driverkit/driverkit';
+import { IOReturnError, kIOReturnNotPermitted, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnSuccess } from '@driverkit/driverkit';
 import { kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
-import type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBIsochResult, USBSetupPacket, USBTransferResult, USBPortState } from '../backend/USBBackend';
+import type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBDeviceLocator, USBIsochResult, USBSetupPacket, USBTransferResult, USBPortState } from '../backend/USBBackend';
 import { IOUSBEndpointInterfaces, IOUSBFindInterfaceDescriptor, parseConfigurationDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
 
@@ -11,13 +11,17 @@ export const kUSBHostInterfaceOpenDetachKernelDriver = 0x10000;
  * The host's hold on one device: the backend handle (opened on first Open, closed after the last
  * Close), who has the device and each interface open (Apple's exclusive Open), the current
  * configuration and alternate settings, and what happens on unplug: every pending transfer ends
- * with kIOReturnNoDevice and every later call fails with it.
+ * with kIOReturnNoDevice and every later call fails with it. A scope {@link grant}ed to a driver
+ * process is held there, on that process's own handle: the session only keeps it exclusive and
+ * records what the driver changed.
  */
 export class USBDeviceSession implements USBAccess {
   #handle: USBDeviceHandle | null = null;
   #opening: Promise<USBDeviceHandle> | null = null;
   #deviceOwner: string | null = null;
   readonly #interfaceOwners = new Map<number, string>();
+  /** The scopes whose owner holds them on a handle of its own, in its own process. */
+  readonly #granted = new Set<USBScope>();
   #active: number;
   #alternates: Record<number, number> = {};
   readonly #parsed: IOUSBConfigurationDescriptor[];
@@ -97,6 +101,17 @@ export class USBDeviceSession implements USBAccess {
     }
   }
 
+  /** `client` owns `scope` and holds it here, on this session's handle (not granted to its process). */
+  #requireHeld(client: string, scope: USBScope, what: string): void {
+    this.#requireOwner(client, scope, what);
+    if (this.#granted.has(scope)) throw new IOReturnError(kIOReturnNotPermitted, `${what}: ${scope === 'device' ? 'the device' : `interface ${scope}`} of ${this.info.id} is open in the driver's process, on its own handle: the call belongs there`);
+  }
+
+  /** Where another process finds this device to open it itself, or null when only this process reaches it. */
+  get locator(): USBDeviceLocator | null {
+    return this.backend.locate?.(this.info.id) ?? null;
+  }
+
   async #ensureHandle(): Promise<USBDeviceHandle> {
     if (this.#handle) return this.#handle;
     this.#opening ??= this.backend.open(this.info.id).then(
@@ -113,18 +128,40 @@ export class USBDeviceSession implements USBAccess {
     return this.#opening;
   }
 
-  async open(client: string, scope: USBScope, options: number): Promise<void> {
+  /** Apple's exclusive Open: false when `client` already has `scope`; throws when another client does. */
+  #take(client: string, scope: USBScope): boolean {
     this.#live();
     const owner = this.#owner(scope);
-    if (owner === client) return;
+    if (owner === client) return false;
     if (owner !== null) throw new IOReturnError(kIOReturnExclusiveAccess, `${scope === 'device' ? 'the device' : `interface ${scope}`} of ${this.info.id} is already open by another client`);
     if (scope !== 'device') {
       const cfg = this.activeConfigurationDescriptor();
       if (!cfg || !IOUSBFindInterfaceDescriptor(cfg, scope, this.alternateSetting(scope))) throw new IOReturnError(kIOReturnNotFound, `${this.info.id} has no interface ${scope} in configuration ${this.#active}`);
     }
-    // Take the scope before waiting, so a racing Open sees it taken.
     if (scope === 'device') this.#deviceOwner = client;
     else this.#interfaceOwners.set(scope, client);
+    return true;
+  }
+
+  /**
+   * Opens `scope` for `client` in another process, which opens the device through {@link locator}
+   * and claims there: the session keeps the Open exclusive and opens nothing itself. The grant ends
+   * with Close, or with the client's process ({@link closeClients}), whose handle the kernel closes.
+   */
+  grant(client: string, scope: USBScope): USBDeviceLocator {
+    const locator = this.locator;
+    if (!locator) throw new IOReturnError(kIOReturnNotPermitted, `${this.info.id} (${this.backend.name}) can only be opened in the process that found it`);
+    if (this.#take(client, scope)) this.#granted.add(scope);
+    else if (!this.#granted.has(scope)) throw new IOReturnError(kIOReturnExclusiveAccess, `${scope === 'device' ? 'the device' : `interface ${scope}`} of ${this.info.id} is already open here for this client`);
+    return locator;
+  }
+
+  async open(client: string, scope: USBScope, options: number): Promise<void> {
+    // Take the scope before waiting, so a racing Open sees it taken.
+    if (!this.#take(client, scope)) {
+      if (this.#granted.has(scope)) throw new IOReturnError(kIOReturnExclusiveAccess, `${scope === 'device' ? 'the device' : `interface ${scope}`} of ${this.info.id} is open for this client in its driver's process`);
+      return;
+    }
     try {
       const h = await this.#ensureHandle();
       if (scope !== 'device') await h.claimInterface(scope, (options & kUSBHostInterfaceOpenDetachKernelDriver) !== 0);
@@ -138,7 +175,10 @@ export class USBDeviceSession implements USBAccess {
 
   async close(client: string, scope: USBScope): Promise<void> {
     if (this.#owner(scope) !== client) return;
+    // A granted scope was claimed on its process's handle: that process released it (or its exit did).
+    const granted = this.#granted.delete(scope);
     if (scope === 'device') this.#deviceOwner = null;
+    else if (granted) this.#interfaceOwners.delete(scope);
     else {
       this.#interfaceOwners.delete(scope);
       const h = this.#handle;
@@ -157,8 +197,15 @@ export class USBDeviceSession implements USBAccess {
     if (mine(this.#deviceOwner)) await this.close(this.#deviceOwner!, 'device');
   }
 
+  /** Whether a scope is held on this session's own handle. */
+  #holdsHere(): boolean {
+    if (this.#deviceOwner !== null && !this.#granted.has('device')) return true;
+    for (const n of this.#interfaceOwners.keys()) if (!this.#granted.has(n)) return true;
+    return false;
+  }
+
   async #closeHandleIfIdle(): Promise<void> {
-    if (this.#deviceOwner !== null || this.#interfaceOwners.size > 0 || !this.#handle) return;
+    if (this.#holdsHere() || !this.#handle) return;
     const h = this.#handle;
     this.#handle = null;
     await h.close().catch(() => {});
@@ -173,7 +220,8 @@ export class USBDeviceSession implements USBAccess {
     this.#requireOwner(client, 'device', 'SetConfiguration');
     if (value !== 0 && !this.#parsed.some((c) => c.bConfigurationValue === value)) throw new IOReturnError(kIOReturnBadArgument, `${this.info.id} has no configuration ${value}`);
     if (this.#interfaceOwners.size > 0) throw new IOReturnError(kIOReturnExclusiveAccess, `SetConfiguration: interfaces ${[...this.#interfaceOwners.keys()].join(', ')} of ${this.info.id} are open`);
-    await this.#handle!.setConfiguration(value);
+    // A device granted to a driver process is not open here: the session opens its handle for the request.
+    await this.#withHandle((h) => h.setConfiguration(value));
     this.#active = value;
     this.#alternates = {};
     this.#endpointInterfaces = null;
@@ -181,7 +229,7 @@ export class USBDeviceSession implements USBAccess {
   }
 
   async control(client: string, scope: USBScope, setup: USBSetupPacket, dataOut: Uint8Array | null, timeoutMs: number): Promise<USBTransferResult> {
-    this.#requireOwner(client, scope, 'DeviceRequest');
+    this.#requireHeld(client, scope, 'DeviceRequest');
     if (setup.bmRequestType & 0x80 ? dataOut !== null : (dataOut?.length ?? 0) !== setup.wLength) {
       throw new IOReturnError(kIOReturnBadArgument, `DeviceRequest: wLength ${setup.wLength} does not match the ${setup.bmRequestType & 0x80 ? 'IN' : 'OUT'} data (${dataOut?.length ?? 0} bytes)`);
     }
@@ -196,7 +244,7 @@ export class USBDeviceSession implements USBAccess {
     this.#endpointInterfaces ??= IOUSBEndpointInterfaces(this.activeConfigurationDescriptor(), (n) => this.alternateSetting(n));
     const n = this.#endpointInterfaces.get(endpointAddress);
     if (n === undefined) throw new IOReturnError(kIOReturnNotFound, `${what}: ${this.info.id} has no endpoint 0x${endpointAddress.toString(16)} in its current settings`);
-    if (this.#interfaceOwners.get(n) !== client) this.#requireOwner(client, n, what);
+    if (this.#interfaceOwners.get(n) !== client || this.#granted.has(n)) this.#requireHeld(client, n, what);
   }
 
   async io(client: string, endpointAddress: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number): Promise<USBTransferResult> {
@@ -211,7 +259,7 @@ export class USBDeviceSession implements USBAccess {
 
   async abort(client: string, scope: USBScope, endpointAddress: number | null, status: number): Promise<void> {
     if (endpointAddress !== null) this.#pipeInterface(client, endpointAddress, 'Abort');
-    else this.#requireOwner(client, scope, 'AbortDeviceRequests');
+    else this.#requireHeld(client, scope, 'AbortDeviceRequests');
     this.#handle?.abort(endpointAddress, status);
   }
 
@@ -221,10 +269,14 @@ export class USBDeviceSession implements USBAccess {
     if (withRequest) await this.#handle!.clearHalt(endpointAddress);
   }
 
-  async selectAlternateSetting(client: string, interfaceNumber: number, alternateSetting: number): Promise<void> {
-    this.#requireOwner(client, interfaceNumber, 'SelectAlternateSetting');
+  #requireAlternate(interfaceNumber: number, alternateSetting: number): void {
     const cfg = this.activeConfigurationDescriptor();
     if (!cfg || !IOUSBFindInterfaceDescriptor(cfg, interfaceNumber, alternateSetting)) throw new IOReturnError(kIOReturnNotFound, `interface ${interfaceNumber} of ${this.info.id} has no alternate setting ${alternateSetting}`);
+  }
+
+  async selectAlternateSetting(client: string, interfaceNumber: number, alternateSetting: number): Promise<void> {
+    this.#requireHeld(client, interfaceNumber, 'SelectAlternateSetting');
+    this.#requireAlternate(interfaceNumber, alternateSetting);
     for (const ep of this.#endpointsOf(interfaceNumber)) this.#handle!.abort(ep, kIOReturnAborted);
     await this.#handle!.setAlternateSetting(interfaceNumber, alternateSetting);
     this.#alternates[interfaceNumber] = alternateSetting;
@@ -232,10 +284,39 @@ export class USBDeviceSession implements USBAccess {
   }
 
   async reset(client: string): Promise<void> {
-    this.#requireOwner(client, 'device', 'Reset');
+    this.#requireHeld(client, 'device', 'Reset');
     await this.#handle!.reset();
     this.#alternates = {};
     this.#endpointInterfaces = null;
+  }
+
+  /**
+   * What the process a scope is granted to did on its own handle, recorded so that the host's view
+   * (CopyInterface's settings, another process's snapshot) follows: an alternate setting it selected
+   * (`interfaceNumber`), or a reset (null), which returns every interface to setting 0.
+   */
+  recordGranted(client: string, interfaceNumber: number | null, alternateSetting = 0): void {
+    const scope = interfaceNumber ?? 'device';
+    this.#requireOwner(client, scope, interfaceNumber === null ? 'Reset' : 'SelectAlternateSetting');
+    if (!this.#granted.has(scope)) throw new IOReturnError(kIOReturnNotPermitted, `${interfaceNumber === null ? 'the device' : `interface ${interfaceNumber}`} of ${this.info.id} is open here, not in the driver's process`);
+    if (interfaceNumber === null) this.#alternates = {};
+    else {
+      this.#requireAlternate(interfaceNumber, alternateSetting);
+      this.#alternates[interfaceNumber] = alternateSetting;
+    }
+    this.#endpointInterfaces = null;
+  }
+
+  /** The configuration (and interfaces' settings) another process's session set: this one adopts them without I/O. */
+  adoptConfiguration(value: number, alternates: Record<number, number> = {}): void {
+    this.#active = value;
+    this.#alternates = { ...alternates };
+    this.#endpointInterfaces = null;
+  }
+
+  /** Whether any client has a scope open. */
+  get inUse(): boolean {
+    return this.#deviceOwner !== null || this.#interfaceOwners.size > 0;
   }
 
   frameNumber(): Promise<{ frame: bigint; time: bigint }> {
@@ -254,6 +335,7 @@ export class USBDeviceSession implements USBAccess {
     this.#handle = null;
     this.#deviceOwner = null;
     this.#interfaceOwners.clear();
+    this.#granted.clear();
     if (h) {
       h.abort(null, kIOReturnNoDevice);
       this.#endpointInterfaces ??= IOUSBEndpointInterfaces(this.activeConfigurationDescriptor(), (n) => this.alternateSetting(n));

@@ -1,6 +1,8 @@
 import { IORemoteArguments, IOReturnError, OSArray, OSBoolean, OSData, OSDictionary, OSNumber, OSString, fromOSObject, kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotPermitted, kIOReturnUnsupported, toOSDictionary, type IOProviderLink, type IORemoteCaller, type OSValue } from '@driverkit/driverkit';
-import type { USBIsochResult, USBPortState, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
+import type { USBDeviceLocator, USBIsochResult, USBPortState, USBSetupPacket, USBTransferResult } from '../backend/USBBackend';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
+import { USBDeviceSession } from './USBDeviceSession';
+import { USBLocalDevice } from './USBLocalDevice';
 import { USBTransferChannel } from './USBTransferChannel';
 import { kUSBTransferChannelMaxBytes } from './USBTransferRecords';
 import { USBTransferServer } from './USBTransferServer';
@@ -60,6 +62,20 @@ async function settle(access: USBAccess, client: string, which: number | 'contro
   clearTimeout(timer);
 }
 
+function locatorDictionary(l: USBDeviceLocator): OSDictionary {
+  return toOSDictionary({ backend: l.backend, id: l.id, ...(l.node ? { node: l.node } : {}), ...(l.module ? { module: l.module } : {}), ...(l.export ? { export: l.export } : {}), options: l.options ?? {} });
+}
+
+/** The locator in an open's reply, or null when the host opened the scope itself. */
+function replyLocator(r: OSDictionary): USBDeviceLocator | null {
+  if (r.getObject('backend') === null) return null;
+  const a = new IORemoteArguments(r, 'USB open reply');
+  const text = (k: string) => (r.getObject(k) === null ? undefined : a.string(k));
+  const options = r.getObject('options');
+  const plain = options instanceof OSDictionary ? (fromOSObject(options) as Record<string, unknown>) : {};
+  return { backend: a.string('backend'), id: a.string('id'), node: text('node'), module: text('module'), export: text('export'), options: Object.fromEntries(Object.entries(plain).filter((e): e is [string, string] => typeof e[1] === 'string')) };
+}
+
 function transferResult(r: USBTransferResult): OSDictionary {
   return toOSDictionary({ status: OSNumber.withNumber(r.status, 32), length: r.length, ...(r.data ? { data: r.data } : {}) });
 }
@@ -83,8 +99,16 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
       return toOSDictionary({ data: d });
     }
     case 'open':
+      // A driver process that can open the device itself gets it granted, with where to find it.
+      if (a.get('local') !== null && access instanceof USBDeviceSession && access.locator) return locatorDictionary(access.grant(client(), scope(a)));
       await access.open(client(), scope(a), a.number('options'));
       return null;
+    case 'recordGranted': {
+      if (!(access instanceof USBDeviceSession)) throw new IOReturnError(kIOReturnUnsupported, 'USB call: this device is not granted to driver processes');
+      const n = a.get('interface') === null ? null : a.number('interface', 0xff);
+      access.recordGranted(client(), n, n === null ? 0 : a.number('alternateSetting', 0xff));
+      return null;
+    }
     case 'close': {
       const key = client();
       serveQueued(access, key);
@@ -152,11 +176,16 @@ export async function serveUSBCall(access: USBAccess, method: string, args: OSDi
 }
 
 /**
- * A driver process's {@link USBAccess}: calls are providerCalls to the nub in the host, except bulk,
- * interrupt and control transfers, which go through a {@link USBTransferChannel} per client once the
- * host has taken one (a link with no process behind it, as in a test, keeps the call path).
+ * A driver process's {@link USBAccess}. A device the process can reach itself (libusb) is opened
+ * here: the host grants the Open and says where the device is, and transfers, aborts, alternate
+ * settings and resets run on this process's own handle ({@link USBLocalDevice}). A device only the
+ * host reaches (its virtual bus) is served by the nub in the host: providerCalls, and bulk, interrupt
+ * and control transfers through a {@link USBTransferChannel} per client once the host has taken one
+ * (a link with no process behind it, as in a test, keeps the call path).
  */
 export class USBRemoteAccess implements USBAccess {
+  /** The device as this process holds it, once the host granted an Open here. */
+  #local: USBLocalDevice | null = null;
   readonly #channels = new Map<string, USBTransferChannel | null>();
   readonly #opening = new Map<string, Promise<USBTransferChannel | null>>();
 
@@ -249,10 +278,26 @@ export class USBRemoteAccess implements USBAccess {
   }
 
   async open(client: string, s: USBScope, options: number): Promise<void> {
-    await this.#call('open', { client, scope: s, options });
+    const locator = replyLocator(await this.#call('open', { client, scope: s, options, local: true }));
+    if (!locator) return;
+    if (this.#local?.locator.id !== locator.id || this.#local.locator.backend !== locator.backend) this.#local = new USBLocalDevice(locator);
+    try {
+      await this.#local.open(client, s, options, () => this.snapshot());
+    } catch (e) {
+      await this.#call('close', { client, scope: s }).catch(() => {});
+      throw e;
+    }
   }
 
   async close(client: string, s: USBScope): Promise<void> {
+    if (this.#local) {
+      try {
+        await this.#local.close(client, s);
+      } finally {
+        await this.#call('close', { client, scope: s });
+      }
+      return;
+    }
     await this.#afterOpening(client);
     await this.#call('close', { client, scope: s });
     this.#channels.get(client)?.close();
@@ -264,10 +309,13 @@ export class USBRemoteAccess implements USBAccess {
   }
 
   async setConfiguration(client: string, value: number, matchInterfaces: boolean): Promise<void> {
+    // The host sets it (no interface is claimed anywhere, or it refuses) and republishes the interfaces.
     await this.#call('setConfiguration', { client, value, matchInterfaces: matchInterfaces || null });
+    this.#local?.session.adoptConfiguration(value);
   }
 
   async control(client: string, s: USBScope, p: USBSetupPacket, dataOut: Uint8Array | null, timeoutMs: number): Promise<USBTransferResult> {
+    if (this.#local) return this.#local.session.control(client, s, p, dataOut, timeoutMs);
     if (p.wLength <= kUSBTransferChannelMaxBytes && (dataOut?.length ?? 0) <= kUSBTransferChannelMaxBytes) {
       const channel = await this.#channelFor(client);
       if (channel) return channel.control(s, p, dataOut, timeoutMs);
@@ -276,6 +324,7 @@ export class USBRemoteAccess implements USBAccess {
   }
 
   async io(client: string, endpoint: number, dataOut: Uint8Array | null, length: number, timeoutMs: number): Promise<USBTransferResult> {
+    if (this.#local) return this.#local.session.io(client, endpoint, dataOut, length, timeoutMs);
     if (length <= kUSBTransferChannelMaxBytes && (dataOut?.length ?? 0) <= kUSBTransferChannelMaxBytes) {
       const channel = await this.#channelFor(client);
       if (channel) return channel.io(endpoint, dataOut, length, timeoutMs);
@@ -284,28 +333,41 @@ export class USBRemoteAccess implements USBAccess {
   }
 
   async isoch(client: string, endpoint: number, dataOut: Uint8Array | null, frameLengths: number[], timeoutMs: number): Promise<USBIsochResult> {
+    if (this.#local) return this.#local.session.isoch(client, endpoint, dataOut, frameLengths, timeoutMs);
     const r = await this.#call('isoch', { client, endpoint, data: dataOut, frameLengths, timeout: timeoutMs });
     const plain = fromOSObject(r) as { status: number; frames: Array<[number, number]>; data?: Uint8Array };
     return { status: plain.status, frames: plain.frames.map(([status, length]) => ({ status, length })), data: plain.data ?? null };
   }
 
   async abort(client: string, s: USBScope, endpoint: number | null, status: number): Promise<void> {
+    if (this.#local) return this.#local.session.abort(client, s, endpoint, status);
     await this.#afterOpening(client);
     await this.#call('abort', { client, scope: s, endpoint, status });
     this.#channels.get(client)?.drain();
   }
 
   async clearHalt(client: string, endpoint: number, withRequest: boolean): Promise<void> {
+    if (this.#local) return this.#local.session.clearHalt(client, endpoint, withRequest);
     await this.#call('clearHalt', { client, endpoint, withRequest: withRequest || null });
   }
 
   async selectAlternateSetting(client: string, interfaceNumber: number, alternateSetting: number): Promise<void> {
+    if (this.#local) {
+      await this.#local.session.selectAlternateSetting(client, interfaceNumber, alternateSetting);
+      await this.#call('recordGranted', { client, interface: interfaceNumber, alternateSetting });
+      return;
+    }
     await this.#afterOpening(client);
     await this.#call('selectAlternateSetting', { client, interface: interfaceNumber, alternateSetting });
     this.#channels.get(client)?.drain();
   }
 
   async reset(client: string): Promise<void> {
+    if (this.#local) {
+      await this.#local.session.reset(client);
+      await this.#call('recordGranted', { client });
+      return;
+    }
     await this.#call('reset', { client });
   }
 

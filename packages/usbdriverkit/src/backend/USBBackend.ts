@@ -84,6 +84,28 @@ export interface USBBackend {
   /** Calls `onChange` after devices come or go; returns the unsubscribe. */
   watch(onChange: () => void): () => void;
   open(id: string): Promise<USBDeviceHandle>;
+  /**
+   * Where a driver process finds device `id` to open it itself, or null (or absent) when only this
+   * process can reach it (the virtual bus the host models). A located device's handle lives in the
+   * driver process, as a dext's does; the host only grants its Open.
+   */
+  locate?(id: string): USBDeviceLocator | null;
+}
+
+/**
+ * How a driver process opens a device of another process's backend: `backend` names a backend the
+ * family knows (`libusb`), or `module` for any other, whose `export` has a static
+ * `create(options)` resolving to a {@link USBBackend}; then `open(id)`.
+ */
+export interface USBDeviceLocator {
+  backend: string;
+  id: string;
+  /** The device node the driver process will open, when there is one (its account must be let in). */
+  node?: string;
+  /** An ES module (a path or a package) for `backend: 'module'`. */
+  module?: string;
+  export?: string;
+  options?: Record<string, string>;
 }
 
 /** What a device's hub port is doing, as IOUSBHostDevice::GetPortStatus reports it. */

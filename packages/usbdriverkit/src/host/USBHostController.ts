@@ -1,4 +1,4 @@
-import type { IOService, IOServiceHost } from '@driverkit/driverkit';
+import { IODriverAccount, kIOUserServerRootReasonKey, type IOService, type IOServiceHost } from '@driverkit/driverkit';
 import { USBDeviceSession } from '../access/USBDeviceSession';
 import type { USBBackend, USBDeviceInfo } from '../backend/USBBackend';
 import { IOUSBGetNextInterfaceDescriptor, parseDeviceDescriptor } from '../descriptors/USBDescriptors';
@@ -74,7 +74,7 @@ export class USBHostController {
     const device = new IOUSBHostDevice();
     device.setName(info.product ?? 'IOUSBHostDevice');
     device.setLocation((info.locationID >>> 0).toString(16));
-    device.setNubProperties({ ...usbDeviceProperties(d, info), IOServiceDEXTEntitlements: kTransportUSB, USBBackend: backend.name });
+    device.setNubProperties({ ...usbDeviceProperties(d, info), IOServiceDEXTEntitlements: kTransportUSB, USBBackend: backend.name, ...this.#rootReason(session) });
     device.attachSession(session);
     const published: Published = { session, device, interfaces: [] };
     session.onConfigurationChanged = (_value, matchInterfaces) => void this.#republishInterfaces(published, matchInterfaces);
@@ -82,6 +82,13 @@ export class USBHostController {
     device.release();
     this.#publishInterfaces(published, true);
     return published;
+  }
+
+  /** A driver process opens a located device's node itself: unless the node lets the drivers' account in, it keeps root. */
+  #rootReason(session: USBDeviceSession): Record<string, string> {
+    const node = session.locator?.node;
+    const why = node ? IODriverAccount.nodeRootReason(node) : null;
+    return why ? { [kIOUserServerRootReasonKey]: why } : {};
   }
 
   #publishInterfaces(p: Published, register: boolean): void {
@@ -93,7 +100,7 @@ export class USBHostController {
       const nub = new IOUSBHostInterface();
       nub.setName('IOUSBHostInterface');
       nub.setLocation(i.bInterfaceNumber.toString(16));
-      nub.setNubProperties({ ...usbInterfaceProperties(d, i, cfg.bConfigurationValue, p.session.info), IOServiceDEXTEntitlements: kTransportUSB });
+      nub.setNubProperties({ ...usbInterfaceProperties(d, i, cfg.bConfigurationValue, p.session.info), IOServiceDEXTEntitlements: kTransportUSB, ...this.#rootReason(p.session) });
       nub.attachSession(p.session);
       p.interfaces.push(nub);
       if (register) this.host.publishNub(nub, p.device);

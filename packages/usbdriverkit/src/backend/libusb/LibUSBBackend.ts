@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { IOReturnError, kIOReturnNoDevice, kIOReturnUnsupported } from '@driverkit/driverkit';
 import type { UsbDevice } from 'usb/index';
 import { kIOUSBHostConnectionSpeedFull, kIOUSBHostConnectionSpeedHigh, kIOUSBHostConnectionSpeedLow, kIOUSBHostConnectionSpeedSuper, kIOUSBHostConnectionSpeedSuperPlus, kIOUSBHostConnectionSpeedSuperPlusBy2 } from '../../descriptors/USBConstants';
-import type { USBBackend, USBDeviceHandle, USBDeviceInfo } from '../USBBackend';
+import type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBDeviceLocator } from '../USBBackend';
 import { LibUSBDeviceHandle } from './LibUSBDeviceHandle';
 import { usbError } from './LibUSBErrors';
 
@@ -88,6 +88,15 @@ export class LibUSBBackend implements USBBackend {
       this.usb.usb.removeEventListener('connect', listener);
       this.usb.usb.removeEventListener('disconnect', listener);
     };
+  }
+
+  /** A driver process opens libusb devices itself, through usbfs (`/dev/bus/usb/BBB/DDD`). */
+  locate(id: string): USBDeviceLocator | null {
+    const info = LibUSBBackend.readSysfsDevice(join(this.sysfs, id), id);
+    if (!info) return null;
+    const bus = Number(readFileSync(join(this.sysfs, id, 'busnum'), 'utf8'));
+    const node = `/dev/bus/usb/${String(bus).padStart(3, '0')}/${String(info.address).padStart(3, '0')}`;
+    return { backend: 'libusb', id, node, options: { sysfs: this.sysfs } };
   }
 
   async open(id: string): Promise<USBDeviceHandle> {
