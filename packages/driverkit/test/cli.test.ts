@@ -171,6 +171,15 @@ test('run --once prints the registry and leaves nothing running', async () => {
   expect(alive(pid)).toBe(false);
 });
 
+test('run --no-bench leaves the packages\' virtual benches out, so only real devices are driven', async () => {
+  const bench = join(fixtures, 'drivers/ExplorerBench');
+  const run = (...flags: string[]) => driverkit('run', '--once', '--no-discover', ...flags, '--socket', join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock'), bench);
+  const [withBench, without] = await Promise.all([run(), run('--no-bench')]);
+  expect(withBench.stdout).toMatch(/virtual bench .*bench\.js/);
+  expect(withBench.stdout).toMatch(/BenchDevice@1/);
+  expect(without.stdout).not.toMatch(/virtual bench|BenchDevice/);
+});
+
 test('report prints what a driver in its own process reports: counters, a state, a histogram', async () => {
   const socket = join(mkdtempSync(join(tmpdir(), 'dk-cli-')), 'host.sock');
   const host = spawn(process.execPath, [bin, 'run', join(fixtures, 'drivers/ReportingDriver'), '--no-discover', '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });

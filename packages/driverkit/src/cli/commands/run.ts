@@ -8,13 +8,14 @@ import { formatIORegTree } from '../../ioreg/formatIORegTree';
 import { IOSharedMemory } from '../../memory/IOSharedMemory';
 import { parseArgs } from '../parseArgs';
 
-const USAGE = `usage: driverkit run [driver-package…] [--in-process] [--family <module>] [--socket <path>] [--client-policy <plist>] [--once]
+const USAGE = `usage: driverkit run [driver-package…] [--in-process] [--family <module>] [--socket <path>] [--client-policy <plist>] [--no-bench] [--once]
 
 Starts the driver host with the given driver packages and every installed family's devices,
 prints what matched and started, then follows services as they come and go. Ctrl-C stops it all.
   --in-process      run drivers inside the host (no crash isolation; for debugging)
   --family <module> also load this family plugin module
   --no-discover     load only the --family plugins, not every installed family's
+  --no-bench        leave the packages' virtual benches out: drive real devices only
   --socket <path>   listen here (default ${defaultHostSocketPath()})
   --client-policy <plist>
                     the apps' entitlements (default ${kIOClientPolicyDefaultPath}; root-owned)
@@ -26,7 +27,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** `driverkit run`: the host, in the foreground. */
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { boolean: ['in-process', 'once', 'help', 'no-discover'], string: ['family', 'socket', 'client-policy'] });
+  const args = parseArgs(argv, { boolean: ['in-process', 'once', 'help', 'no-discover', 'no-bench'], string: ['family', 'socket', 'client-policy'] });
   if (args.flags.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -80,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     if (plugins.length === 0) out('  no installed family package offers a host plugin: only IOResources and IOUserResources can be matched');
     for (const dir of args.positional) host.addDriverBundle(resolve(dir));
     // Driver packages may bring their devices for the virtual bench; they plug in once the families are up.
-    for (const dir of args.positional) {
+    for (const dir of args.flags['no-bench'] ? [] : args.positional) {
       const bench = findVirtualBench(resolve(dir));
       if (!bench) continue;
       try {
