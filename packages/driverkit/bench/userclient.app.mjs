@@ -1,6 +1,6 @@
 // The app side of the user-client round trip (userclient.bench.ts), in its own process as apps are:
 // times ExternalMethod calls to the driver and back (on the user client's own channel), and a bare echo over a Unix
-// socket to the host process, interleaved in rounds so both see the same machine. Prints the
+// socket to the driver process, interleaved in rounds so both see the same machine. Prints the
 // samples' medians as JSON.
 import { connect } from 'node:net';
 import { IOConnectCallScalarMethod, IOMainPortCreate, IOServiceClose, IOServiceGetMatchingService, IOServiceNameMatching, IOServiceOpen } from '@driverkit/driverkit/client';

@@ -47,6 +47,8 @@ import {
   type IOMainPort,
   type IOServiceRef,
 } from '../src/index';
+import type { IOUserClientCall } from '../src/userclient/IOUserClientCall';
+import { IOUserClientCallFrame } from '../src/userclient/IOUserClientCallFrame';
 import { alive, waitFor } from './helpers';
 
 const drivers = join(__dirname, 'fixtures/drivers');
@@ -383,15 +385,35 @@ describe('a user client\'s own channel: calls go app → driver without the host
       const { connection, token } = await open(h);
       await d.request('attach', { connection, token });
       await expect(d.request('open', {})).rejects.toMatchObject({ code: kIOReturnUnsupported, message: expect.stringMatching(/unknown request "open"/) });
-      await expect(d.request('call', { selector: 1n, structureInputMemory: 'driverkit.1.abc', structureInputLength: 16 })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/naming shared memory goes through the host/) });
-      await expect(d.request('call', { selector: 2n, scalarInput: OSArray.withObjects([OSNumber.withNumber(1, 64)]), asyncReference: OSArray.withObjects([OSNumber.withNumber(0, 64)]) })).rejects.toMatchObject({ message: expect.stringMatching(/needs an asyncCall id/) });
-      await expect(d.request('call', { selector: 'x' })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/no selector/) });
+      // Calls are frames: a dictionary call is refused, as the old spelling would be.
+      await expect(d.request('call', { selector: 1n })).rejects.toMatchObject({ code: kIOReturnUnsupported, message: expect.stringMatching(/takes call frames only/) });
+      const call = (selector: bigint, scalarInput: bigint[], more: Partial<IOUserClientCall> = {}): IOUserClientCall => ({ selector, scalarInput, structureInput: null, structureInputMemory: null, structureInputLength: 0, scalarOutputCount: 0, structureOutputMaximumSize: 0, structureOutputMemory: null, asyncReference: null, ...more });
+      const ask = async (encode: (rid: number) => Uint8Array) => IOUserClientCallFrame.decodeReply(await d.requestFrame(encode));
+      /** A well-made call frame with one header field overwritten (offset, u32 value). */
+      const forged = (c: IOUserClientCall, offset: number, value: number) => (rid: number) => {
+        const b = Buffer.from(IOUserClientCallFrame.encodeCall(rid, c, null));
+        b.writeUInt32LE(value, offset);
+        return b;
+      };
+      expect(await ask(forged(call(0n, [1n, 2n]), 28, 17))).toMatchObject({ status: kIOReturnBadArgument, message: expect.stringMatching(/scalarInput has 17 values, more than 16/) });
+      expect(await ask(forged(call(0n, [1n, 2n]), 28, 3))).toMatchObject({ status: kIOReturnBadArgument, message: expect.stringMatching(/the counts make 72 bytes, the frame has 64/) });
+      expect(await ask(forged(call(1n, []), 36, 1 << 20))).toMatchObject({ status: kIOReturnBadArgument, message: expect.stringMatching(/travels in memory, through the host/) });
+      expect(await ask(forged(call(2n, [1n], { asyncReference: [0n] }), 12, 0))).toMatchObject({ status: kIOReturnBadArgument, message: expect.stringMatching(/async reference words on a call that is not async/) });
+      expect(await ask(forged(call(0n, []), 12, 6))).toMatchObject({ status: kIOReturnBadArgument, message: expect.stringMatching(/unknown flags 0x6/) });
+      // The same call, well made, is answered.
+      expect((await ask((rid) => IOUserClientCallFrame.encodeCall(rid, call(0n, [1n, 2n], { scalarOutputCount: 2 }), null))).scalarOutput).toEqual([2n, 3n]);
       const frame = (m: Record<string, unknown>) => {
         const body = OSSerializeBinary(toOSDictionary(m as never));
         const head = Buffer.alloc(4);
         head.writeUInt32LE(body.length);
         return Buffer.concat([head, body]);
       };
+      const framed = (body: Uint8Array) => {
+        const head = Buffer.alloc(4);
+        head.writeUInt32LE(body.length);
+        return Buffer.concat([head, body]);
+      };
+      const callFrame = (rid: number, c: IOUserClientCall) => framed(IOUserClientCallFrame.encodeCall(rid, c, null));
       /** A channel attached by hand, for frames no app library would send. */
       const attachRaw = async () => {
         const { connection: id, token: t } = await open(h);
@@ -406,9 +428,9 @@ describe('a user client\'s own channel: calls go app → driver without the host
       const replies = new IOMessageChannel(flooded);
       const statuses: number[] = [];
       const all = new Promise<void>((r) => {
-        replies.onMessage = (m) => statuses.push(Number(m.getObject('status')!.toString()) >>> 0) === 300 && r();
+        replies.onFrame = (b) => statuses.push(IOUserClientCallFrame.decodeReply(b).status >>> 0) === 300 && r();
       });
-      flooded.write(Buffer.concat(Array.from({ length: 300 }, (_, i) => frame({ op: 'call', rid: i + 2, selector: 3n, scalarInput: [10n], scalarOutputCount: 1 }))));
+      flooded.write(Buffer.concat(Array.from({ length: 300 }, (_, i) => callFrame(i + 2, call(3n, [10n], { scalarOutputCount: 1 })))));
       await all;
       expect(statuses.filter((x) => x === kIOReturnNoResources)).toHaveLength(44);
       expect(statuses.filter((x) => x === kIOReturnSuccess)).toHaveLength(256);
@@ -418,6 +440,11 @@ describe('a user client\'s own channel: calls go app → driver without the host
       const closed = new Promise((r) => raw.once('close', r));
       raw.write(Buffer.from([3, 0, 0, 0, 0xff, 0xff, 0xff]));
       await closed;
+      // Nor does a frame too short for a call's header.
+      const short = await attachRaw();
+      const shortClosed = new Promise((r) => short.once('close', r));
+      short.write(framed(IOUserClientCallFrame.encodeCall(2, call(0n, []), null).subarray(0, 36)));
+      await shortClosed;
       expect(alive(pid)).toBe(true);
       expect(Number((await h.request('call', { connection, selector: 0n, scalarInput: OSArray.withObjects([OSNumber.withNumber(1, 64), OSNumber.withNumber(2, 64)]), scalarOutputCount: 2 }, true)).getObject('status')!.toString())).toBe(kIOReturnUnsupported);
     } finally {

@@ -9,7 +9,8 @@ import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
 import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
-import { decodeResult, encodeCall, type IOUserClientCall } from '../userclient/IOUserClientCall';
+import { decodeResult, encodeCall, type IOUserClientCall, type IOUserClientCallResult } from '../userclient/IOUserClientCall';
+import { IOUserClientCallFrame } from '../userclient/IOUserClientCallFrame';
 import { kIOUserClientMemoryReadOnly, kIOUserClientStructureInbandMax } from '../userclient/IOUserClientMethodArguments';
 
 /** Mirrors `kIOMainPortDefault` (formerly kIOMasterPortDefault): the host at the default socket. */
@@ -239,6 +240,18 @@ export interface IOAsyncReference {
   refcon?: unknown;
 }
 
+/** A call as the host takes it: a dictionary, which the host checks and forwards to the driver process. */
+async function callThroughHost(c: IOHostConnection, connection: number, call: IOUserClientCall, asyncID: number | null): Promise<IOUserClientCallResult> {
+  const m = encodeCall(call, OSDictionary.withCapacity(8));
+  m.setObject('connection', connection);
+  if (asyncID !== null) m.setObject('asyncCall', asyncID);
+  try {
+    return decodeResult(await c.request('call', m, true));
+  } finally {
+    m.release();
+  }
+}
+
 async function callMethod(connect: IOConnection, selector: number | bigint, input: IOConnectCallInput, async: { port: IONotificationPort; ref: IOAsyncReference } | null): Promise<IOConnectCallOutput> {
   if (connect.isClosed()) throw new IOReturnError(kIOReturnNotAttached, 'the connection is closed');
   const mainPort = connect.service.mainPort;
@@ -272,11 +285,8 @@ async function callMethod(connect: IOConnection, selector: number | bigint, inpu
       shared.push(outputMemory);
       call.structureOutputMemory = outputMemory.name;
     }
-    const m = encodeCall(call, OSDictionary.withCapacity(8));
-    m.setObject('connection', connect.id);
     if (async) {
       asyncID = connect.nextAsyncID();
-      m.setObject('asyncCall', asyncID);
       const { callback, refcon } = async.ref;
       mainPort.on(`c${connect.id}/${asyncID}`, (note) => {
         const status = (messageNumber(note, 'status') ?? -1) >>> 0;
@@ -284,15 +294,10 @@ async function callMethod(connect: IOConnection, selector: number | bigint, inpu
         async.port.deliver(() => callback(refcon, status, data instanceof OSArray ? [...data].filter((d) => d instanceof OSNumber).map((d) => d.unsigned64BitValue()) : []));
       });
     }
-    // Memory a call names is granted to the driver by the host, so those calls go through it.
+    // Memory a call names is granted to the driver by the host, so those calls go through it. On the
+    // user client's own channel a call is a fixed binary frame, not a dictionary.
     const direct = connect.direct && !connect.direct.isClosed() && !shared.length ? connect.direct : null;
-    let reply: OSDictionary;
-    try {
-      reply = await (direct ?? c).request('call', m, true);
-    } finally {
-      m.release();
-    }
-    const r = decodeResult(reply);
+    const r = direct ? IOUserClientCallFrame.decodeReply(await direct.requestFrame((rid) => IOUserClientCallFrame.encodeCall(rid, call, asyncID))) : await callThroughHost(c, connect.id, call, asyncID);
     if (r.status !== kIOReturnSuccess) throw new IOReturnError(r.status, r.message ?? `selector ${selector} failed`);
     const structureOutput = outputMemory ? Uint8Array.from(new Uint8Array(outputMemory.buffer, 0, Math.min(r.structureOutputLength, outputSize))) : (r.structureOutput ?? new Uint8Array(0));
     return { scalarOutput: r.scalarOutput, structureOutput };

@@ -1,10 +1,11 @@
 import { createConnection } from 'node:net';
 import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
-import { kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
+import { kIOReturnNotAttached, kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
 import { OSDictionary } from '../os/OSDictionary';
 import type { OSObject } from '../os/OSObject';
+import { IOUserClientCallFrame } from '../userclient/IOUserClientCallFrame';
 import { defaultHostSocketPath } from './IOHostSocket';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -13,14 +14,26 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export class IOHostConnection {
   readonly #channel: IOMessageChannel;
   readonly #requests = new IORequestTracker();
+  /** Calls sent as call frames, by request id, waiting for their reply frames. */
+  readonly #calls = new Map<number, { resolve: (reply: Buffer) => void; reject: (e: Error) => void }>();
+  #nextCall = 1;
 
   private constructor(channel: IOMessageChannel) {
     this.#channel = channel;
     channel.onMessage = (m) => {
       if (!this.#requests.settle(m)) this.onEvent(m);
     };
+    channel.onFrame = (body) => {
+      const rid = IOUserClientCallFrame.replyID(body);
+      const waiting = rid === null ? undefined : this.#calls.get(rid);
+      if (!waiting) return;
+      this.#calls.delete(rid!);
+      waiting.resolve(body);
+    };
     channel.onClose = () => {
       this.#requests.failAll('the host closed the connection');
+      for (const [, waiting] of this.#calls) waiting.reject(new IOReturnError(kIOReturnNotAttached, 'the call\'s connection closed before its reply'));
+      this.#calls.clear();
       this.onClose();
     };
   }
@@ -60,6 +73,25 @@ export class IOHostConnection {
       m.release();
     }
     return reply;
+  }
+
+  /**
+   * Sends a user-client call frame (`encode` is given its request id) and resolves with the reply frame.
+   * No timer: like IOConnectCallMethod, a call waits for the driver's answer, or for the connection to go.
+   */
+  requestFrame(encode: (rid: number) => Uint8Array): Promise<Buffer> {
+    const rid = this.#nextCall;
+    this.#nextCall = (this.#nextCall % 0xffff_fffe) + 1;
+    const body = encode(rid);
+    return new Promise<Buffer>((resolve, reject) => {
+      this.#calls.set(rid, { resolve, reject });
+      try {
+        this.#channel.sendFrame(body);
+      } catch (e) {
+        this.#calls.delete(rid);
+        reject(e);
+      }
+    });
   }
 
   /** Sends a message that needs no reply. */

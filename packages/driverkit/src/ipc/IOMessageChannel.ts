@@ -3,6 +3,7 @@ import { IOReturnError } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNotAttached } from '../IOReturn/IOReturn';
 import { OSDictionary } from '../os/OSDictionary';
 import { OSSerializeBinary } from '../serialization/OSSerializeBinary';
+import { kOSSerializeBinarySignature } from '../serialization/OSSerializeBinaryFormat';
 import { OSUnserializeBinary } from '../serialization/OSUnserializeBinary';
 
 /** The largest frame either side accepts; bulk data goes through shared memory, not frames. */
@@ -12,12 +13,15 @@ export const kIOMessageMaxFrame = 16 * 1024 * 1024;
  * Frames of OSSerializeBinary dictionaries over a stream (a socket between the host and a driver
  * process, or an app and the host): a u32 little-endian length, then the bytes. The receiving side
  * treats frames as hostile: an oversized length, bytes that do not decode, or a top level that is not
- * a dictionary closes the channel with an error naming the problem.
+ * a dictionary closes the channel with an error naming the problem. A side that sets {@link onFrame}
+ * also takes frames of its own layout (a user client's call frames), told apart by their first word.
  */
 export class IOMessageChannel {
   #buffer: Buffer = Buffer.alloc(0);
   #closed = false;
   onMessage: (message: OSDictionary) => void = () => {};
+  /** Takes the frames that are not OSSerializeBinary (their first word is not its signature); unset, such a frame closes the channel. */
+  onFrame: ((body: Buffer) => void) | null = null;
   /** Called once when the channel ends: `error` is null for an orderly close. */
   onClose: (error: Error | null) => void = () => {};
 
@@ -40,6 +44,15 @@ export class IOMessageChannel {
     const header = Buffer.alloc(4);
     header.writeUInt32LE(body.length);
     this.stream.write(Buffer.concat([header, body]));
+  }
+
+  /** Sends one frame of the caller's own layout (see {@link onFrame}). */
+  sendFrame(body: Uint8Array): void {
+    if (this.#closed) throw new IOReturnError(kIOReturnNotAttached, 'the channel is closed');
+    const frame = Buffer.allocUnsafe(4 + body.length);
+    frame.writeUInt32LE(body.length, 0);
+    frame.set(body, 4);
+    this.stream.write(frame);
   }
 
   isClosed(): boolean {
@@ -75,6 +88,11 @@ export class IOMessageChannel {
       if (this.#buffer.length < 4 + length) return;
       const body = this.#buffer.subarray(4, 4 + length);
       this.#buffer = this.#buffer.subarray(4 + length);
+      if (this.onFrame && (length < 4 || body.readUInt32LE(0) !== kOSSerializeBinarySignature)) {
+        this.onFrame(body);
+        if (this.#closed) return;
+        continue;
+      }
       let message;
       try {
         message = OSUnserializeBinary(body);
