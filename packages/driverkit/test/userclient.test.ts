@@ -139,6 +139,20 @@ describe('user clients: calls, checks, async, memory', () => {
     await IOServiceClose(c);
   });
 
+  test('the host reads every request through its protocol schema: a missing or mistyped field is refused by name', async () => {
+    const h = await IOHostConnection.connect(bench.socket.path);
+    try {
+      await expect(h.request('getProperties', {})).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/getProperties: no service:/) });
+      await expect(h.request('close', { connection: 'seven' })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/close: connection is not a number:/) });
+      await expect(h.request('getMatchingServices', { matching: 'all' })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/getMatchingServices: matching is not a dictionary:/) });
+      await expect(h.request('subscribe', { subscription: 1, kind: 'sometimes', matching: IOServiceMatching('IOService') })).rejects.toMatchObject({ code: kIOReturnBadArgument, message: expect.stringMatching(/kind is sometimes, not matched or terminated/) });
+      await expect(h.request('reboot', {})).rejects.toMatchObject({ code: kIOReturnUnsupported, message: expect.stringMatching(/unknown request "reboot"/) });
+      await expect(h.request('close', { connection: 99999 })).rejects.toMatchObject({ code: kIOReturnNotAttached });
+    } finally {
+      h.close();
+    }
+  });
+
   test('structures larger than a message travel through shared memory both ways', async () => {
     const c = await IOServiceOpen(await bench.service('Echo'), 0);
     const big = Uint8Array.from({ length: 100_000 }, (_, i) => i & 0xff);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { IOReturnError, errorReason, ioReturnFromException } from '../IOReturn/IOReturnError';
 import { kIOReturnBadArgument, kIOReturnNoResources, kIOReturnNotFound, kIOReturnUnsupported } from '../IOReturn/IOReturn';
+import { kIOHostClientProtocol, type IOHostRequest, type IOHostRequestOp } from '../ipc/IOHostClientProtocol';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { messageFields, messageString } from '../ipc/IOMessageFields';
 import { OSArray } from '../os/OSArray';
@@ -35,8 +36,11 @@ export interface IOHostClient {
 /** How many requests one client may have outstanding before the host refuses more (flood guard). */
 export const kIOHostMaxRequestsInFlight = 256;
 
-/** A handler for one request op; it returns the reply's fields. */
-export type IOHostSocketHandler = (request: OSDictionary, client: IOHostClient) => Promise<OSDictionary | null> | OSDictionary | null;
+/**
+ * A handler for one request op: `request` is its fields, already read through the protocol's schema
+ * (`frame` is the whole message, for fields a handler reads itself); it returns the reply's fields.
+ */
+export type IOHostSocketHandler<Op extends IOHostRequestOp = IOHostRequestOp> = (request: IOHostRequest<Op>, client: IOHostClient, frame: OSDictionary) => Promise<OSDictionary | null> | OSDictionary | null;
 
 /**
  * The host's Unix domain socket (mode 0660): framed OSSerialization requests with request ids and
@@ -45,7 +49,7 @@ export type IOHostSocketHandler = (request: OSDictionary, client: IOHostClient) 
  * of the framework (user clients) add ops with {@link handle}.
  */
 export class IOHostSocket {
-  readonly #handlers = new Map<string, IOHostSocketHandler>();
+  readonly #handlers = new Map<string, IOHostSocketHandler<any>>();
   readonly #connections = new Map<IOMessageChannel, IOHostClient>();
   readonly #disconnectListeners = new Set<(client: IOHostClient) => void>();
   #server: Server | null = null;
@@ -56,7 +60,7 @@ export class IOHostSocket {
   ) {
     this.handle('registry', () => messageFields({ registry: host.registry.toDictionary() }));
     this.handle('explain', (m) => {
-      const entry = this.lookup(messageString(m, 'entry'));
+      const entry = this.lookup(m.entry);
       if (!(entry instanceof IOService)) throw new IOReturnError(kIOReturnBadArgument, `${entry.getPath()} is not a service`);
       return messageFields({ text: host.explainText(entry) });
     });
@@ -82,8 +86,8 @@ export class IOHostSocket {
     return () => this.#disconnectListeners.delete(listener);
   }
 
-  /** Adds (or replaces) the handler for `op`. */
-  handle(op: string, handler: IOHostSocketHandler): void {
+  /** Adds (or replaces) the handler for `op`, one of the protocol's requests ({@link IOHostRequestOp}). */
+  handle<Op extends IOHostRequestOp>(op: Op, handler: IOHostSocketHandler<Op>): void {
     this.#handlers.set(op, handler);
   }
 
@@ -148,9 +152,9 @@ export class IOHostSocket {
     client.inFlight++;
     try {
       if (client.inFlight > kIOHostMaxRequestsInFlight) throw new IOReturnError(kIOReturnNoResources, `more than ${kIOHostMaxRequestsInFlight} requests outstanding on one connection`);
-      const handler = op ? this.#handlers.get(op) : undefined;
+      const handler = op && kIOHostClientProtocol.has(op) ? this.#handlers.get(op) : undefined;
       if (!handler) throw new IOReturnError(kIOReturnUnsupported, `unknown request "${op}"`);
-      const result = await handler(m, client);
+      const result = await handler(kIOHostClientProtocol.fields(m, op as IOHostRequestOp), client, m);
       reply.setObject('status', 0);
       if (result) reply.merge(result);
     } catch (e) {

@@ -9,7 +9,8 @@ import { OSNumber } from '../os/OSNumber';
 import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
 import { IOService } from '../service/IOService';
-import { messageFields, messageNumber, messageString } from '../ipc/IOMessageFields';
+import type { IOHostRequest } from '../ipc/IOHostClientProtocol';
+import { messageFields, messageNumber } from '../ipc/IOMessageFields';
 import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
 import { IOSharedMemory } from '../memory/IOSharedMemory';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -67,30 +68,27 @@ export class IOUserClientRouter {
     readonly socket: IOHostSocket,
     readonly policy: IOClientPolicy = IOClientPolicy.empty(),
   ) {
-    socket.handle('getMatchingServices', (m) => {
-      const matching = m.getObject('matching');
-      if (!(matching instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'getMatchingServices needs a matching dictionary');
+    socket.handle('getMatchingServices', ({ matching }) => {
       const list = OSArray.withCapacity(0);
       for (const e of host.registry.entries()) if (e instanceof IOService && e.isRegistered() && serviceMatchesDictionary(e, matching)) list.setObject(describe(e));
       return messageFields({ services: list });
     });
-    socket.handle('getProperties', (m) => messageFields({ properties: this.#service(m).copyProperties() }));
+    socket.handle('getProperties', (m) => messageFields({ properties: this.#service(m.service).copyProperties() }));
     socket.handle('open', (m, client) => this.#open(m, client));
     socket.handle('close', async (m, client) => {
-      await this.#close(this.#connection(m, client));
+      await this.#close(this.#connection(m.connection, client));
       return null;
     });
-    socket.handle('attach', (m, client) => this.#attach(m, client));
-    socket.handle('call', (m, client) => this.#call(m, client));
+    socket.handle('attach', (m, client, frame) => this.#attach(m, client, messageNumber(frame, 'rid') ?? 0));
+    socket.handle('call', (m, client, frame) => this.#call(m, client, frame));
     socket.handle('map', async (m, client) => {
-      const c = this.#connection(m, client);
-      const type = m.getObject('memoryType');
-      const g = await c.handle.copyMemory(type instanceof OSNumber ? type.unsigned64BitValue() : 0n);
+      const c = this.#connection(m.connection, client);
+      const g = await c.handle.copyMemory(m.memoryType ?? 0n);
       return messageFields({ name: g.name, offset: g.offset, length: g.length, options: Number(g.options) });
     });
     socket.handle('subscribe', (m, client) => this.#subscribe(m, client));
     socket.handle('unsubscribe', (m, client) => {
-      const id = messageNumber(m, 'subscription');
+      const id = m.subscription;
       for (const s of this.#subscriptions) {
         if (s.client !== client || s.clientId !== id) continue;
         s.unlisten();
@@ -107,22 +105,21 @@ export class IOUserClientRouter {
     });
   }
 
-  #service(m: OSDictionary): IOService {
-    const id = m.getObject('service');
-    const e = id instanceof OSNumber ? this.host.registry.fromID(id.unsigned64BitValue()) : null;
+  #service(id: bigint): IOService {
+    const e = this.host.registry.fromID(id);
     if (!(e instanceof IOService)) throw new IOReturnError(kIOReturnNotFound, 'no such service (it may have terminated)');
     return e;
   }
 
-  #connection(m: OSDictionary, client: IOHostClient): Connection {
-    const c = this.#connections.get(messageNumber(m, 'connection') ?? -1);
+  #connection(id: number, client: IOHostClient): Connection {
+    const c = this.#connections.get(id);
     if (!c || c.client !== client) throw new IOReturnError(kIOReturnNotAttached, 'no such connection (it was closed, or its driver went away)');
     return c;
   }
 
   /** Mirrors IOServiceOpen: NewUserClient in the driver, then IOUserServer::serviceNewUserClient's checks. */
-  async #open(m: OSDictionary, client: IOHostClient): Promise<OSDictionary> {
-    const service = this.#service(m);
+  async #open(m: IOHostRequest<'open'>, client: IOHostClient): Promise<OSDictionary> {
+    const service = this.#service(m.service);
     const driver = this.host.driverOf(service);
     if (!driver) throw new IOReturnError(kIOReturnUnsupported, `${service.getName()} is not a driver service; only drivers serve user clients`);
     if ([...this.#connections.values()].filter((c) => c.client === client).length >= MAX_CONNECTIONS_PER_CLIENT) {
@@ -130,7 +127,7 @@ export class IOUserClientRouter {
     }
     const identity = client.identity ?? { pid: 0, uid: -1, gid: -1, executable: null };
     const entitlements = this.policy.entitlementsFor(identity);
-    const type = messageNumber(m, 'type') ?? 0;
+    const type = m.type ?? 0;
     const handle = await driver.server.openUserClient(service, type, entitlements);
     const refusal = this.#refusal(driver.personality.bundle.bundleIdentifier, driver.personality.bundle.entitlement(kIODriverKitAllowAnyUserClientAccess), handle.properties, entitlements, identity);
     if (refusal) {
@@ -153,9 +150,9 @@ export class IOUserClientRouter {
    * every call after it. The host keeps the connection: closing it (or the app's main connection going,
    * or the driver terminating) closes the user client, and the driver closes the channel with it.
    */
-  async #attach(m: OSDictionary, client: IOHostClient): Promise<null> {
-    const c = this.#connections.get(messageNumber(m, 'connection') ?? -1);
-    const token = messageString(m, 'token') ?? '';
+  async #attach(m: IOHostRequest<'attach'>, client: IOHostClient, rid: number): Promise<null> {
+    const c = this.#connections.get(m.connection);
+    const token = m.token;
     if (!c?.token || token.length !== c.token.length || !timingSafeEqual(Buffer.from(token), Buffer.from(c.token))) {
       throw new IOReturnError(kIOReturnNotPermitted, 'attach: no open connection with that token (it was closed, or already attached)');
     }
@@ -170,7 +167,7 @@ export class IOUserClientRouter {
     }
     c.token = null;
     const stream = this.socket.takeOver(client);
-    await c.handle.direct!(stream, messageNumber(m, 'rid') ?? 0).catch((e) => {
+    await c.handle.direct!(stream, rid).catch((e) => {
       this.host.options.log(`handing an app's channel to ${c.service.getName()}'s driver: ${(e as Error).message}`);
       stream.destroy();
     });
@@ -196,11 +193,11 @@ export class IOUserClientRouter {
     return null;
   }
 
-  async #call(m: OSDictionary, client: IOHostClient): Promise<OSDictionary> {
-    const c = this.#connection(m, client);
+  async #call(m: IOHostRequest<'call'>, client: IOHostClient, frame: OSDictionary): Promise<OSDictionary> {
+    const c = this.#connection(m.connection, client);
     this.host.activity.count('user-client calls', c.service.getName());
-    const call = decodeCall(m);
-    const asyncID = messageNumber(m, 'asyncCall');
+    const call = decodeCall(frame);
+    const asyncID = m.asyncCall ?? null;
     const onCompletion =
       call.asyncReference && asyncID !== null
         ? (status: number, data: bigint[]) => {
@@ -230,13 +227,9 @@ export class IOUserClientRouter {
   }
 
   /** IOServiceAddMatchingNotification: matched (existing ones first) or terminated services, pushed to the app. */
-  #subscribe(m: OSDictionary, client: IOHostClient): null {
-    const id = messageNumber(m, 'subscription');
-    const kind = messageString(m, 'kind');
-    const matching = m.getObject('matching');
-    if (id === null || (kind !== 'matched' && kind !== 'terminated') || !(matching instanceof OSDictionary)) {
-      throw new IOReturnError(kIOReturnBadArgument, 'subscribe needs a subscription id, kind matched or terminated, and a matching dictionary');
-    }
+  #subscribe(m: IOHostRequest<'subscribe'>, client: IOHostClient): null {
+    const { subscription: id, kind, matching } = m;
+    if (kind !== 'matched' && kind !== 'terminated') throw new IOReturnError(kIOReturnBadArgument, `subscribe: kind is ${kind}, not matched or terminated`);
     const mine = [...this.#subscriptions].filter((s) => s.client === client);
     if (mine.length >= MAX_SUBSCRIPTIONS_PER_CLIENT) throw new IOReturnError(kIOReturnNotPermitted, `an app may hold at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} notification requests`);
     if (mine.some((s) => s.clientId === id)) throw new IOReturnError(kIOReturnBadArgument, `subscription ${id} exists`);

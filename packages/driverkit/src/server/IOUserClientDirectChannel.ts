@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { IOReturnError, errorReason, ioReturnFromException } from '../IOReturn/IOReturnError';
-import { kIOReturnBadArgument, kIOReturnNoResources, kIOReturnUnsupported } from '../IOReturn/IOReturn';
+import { kIOReturnNoResources, kIOReturnUnsupported } from '../IOReturn/IOReturn';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { messageString } from '../ipc/IOMessageFields';
 import { OSArray } from '../os/OSArray';
