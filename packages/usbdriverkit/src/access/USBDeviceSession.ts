@@ -1,8 +1,10 @@
-import { IOReturnError, kIOReturnNotPermitted, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnSuccess } from '@driverkit/driverkit';
+import { IOReturnError, kIOReturnAborted, kIOReturnBadArgument, kIOReturnExclusiveAccess, kIOReturnNoDevice, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnNotPermitted, kIOReturnSuccess } from '@driverkit/driverkit';
 import { kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
 import type { USBBackend, USBDeviceHandle, USBDeviceInfo, USBDeviceLocator, USBIsochResult, USBSetupPacket, USBTransferResult, USBPortState } from '../backend/USBBackend';
 import { IOUSBEndpointInterfaces, IOUSBFindInterfaceDescriptor, parseConfigurationDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
 import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
+
+const scopeName = (scope: USBScope) => (scope === 'device' ? 'the device' : `interface ${scope}`);
 
 /** IOUSBHostInterface::Open option (ours, Linux only): unbind a kernel driver that holds the interface first. */
 export const kUSBHostInterfaceOpenDetachKernelDriver = 0x10000;
@@ -104,7 +106,7 @@ export class USBDeviceSession implements USBAccess {
   /** `client` owns `scope` and holds it here, on this session's handle (not granted to its process). */
   #requireHeld(client: string, scope: USBScope, what: string): void {
     this.#requireOwner(client, scope, what);
-    if (this.#granted.has(scope)) throw new IOReturnError(kIOReturnNotPermitted, `${what}: ${scope === 'device' ? 'the device' : `interface ${scope}`} of ${this.info.id} is open in the driver's process, on its own handle: the call belongs there`);
+    if (this.#granted.has(scope)) throw new IOReturnError(kIOReturnNotPermitted, `${what}: ${scopeName(scope)} of ${this.info.id} is open in the driver's process, on its own handle: the call belongs there`);
   }
 
   /** Where another process finds this device to open it itself, or null when only this process reaches it. */
@@ -133,7 +135,7 @@ export class USBDeviceSession implements USBAccess {
     this.#live();
     const owner = this.#owner(scope);
     if (owner === client) return false;
-    if (owner !== null) throw new IOReturnError(kIOReturnExclusiveAccess, `${scope === 'device' ? 'the device' : `interface ${scope}`} of ${this.info.id} is already open by another client`);
+    if (owner !== null) throw new IOReturnError(kIOReturnExclusiveAccess, `${scopeName(scope)} of ${this.info.id} is already open by another client`);
     if (scope !== 'device') {
       const cfg = this.activeConfigurationDescriptor();
       if (!cfg || !IOUSBFindInterfaceDescriptor(cfg, scope, this.alternateSetting(scope))) throw new IOReturnError(kIOReturnNotFound, `${this.info.id} has no interface ${scope} in configuration ${this.#active}`);
@@ -152,14 +154,14 @@ export class USBDeviceSession implements USBAccess {
     const locator = this.locator;
     if (!locator) throw new IOReturnError(kIOReturnNotPermitted, `${this.info.id} (${this.backend.name}) can only be opened in the process that found it`);
     if (this.#take(client, scope)) this.#granted.add(scope);
-    else if (!this.#granted.has(scope)) throw new IOReturnError(kIOReturnExclusiveAccess, `${scope === 'device' ? 'the device' : `interface ${scope}`} of ${this.info.id} is already open here for this client`);
+    else if (!this.#granted.has(scope)) throw new IOReturnError(kIOReturnExclusiveAccess, `${scopeName(scope)} of ${this.info.id} is already open here for this client`);
     return locator;
   }
 
   async open(client: string, scope: USBScope, options: number): Promise<void> {
     // Take the scope before waiting, so a racing Open sees it taken.
     if (!this.#take(client, scope)) {
-      if (this.#granted.has(scope)) throw new IOReturnError(kIOReturnExclusiveAccess, `${scope === 'device' ? 'the device' : `interface ${scope}`} of ${this.info.id} is open for this client in its driver's process`);
+      if (this.#granted.has(scope)) throw new IOReturnError(kIOReturnExclusiveAccess, `${scopeName(scope)} of ${this.info.id} is open for this client in its driver's process`);
       return;
     }
     try {
@@ -298,7 +300,7 @@ export class USBDeviceSession implements USBAccess {
   recordGranted(client: string, interfaceNumber: number | null, alternateSetting = 0): void {
     const scope = interfaceNumber ?? 'device';
     this.#requireOwner(client, scope, interfaceNumber === null ? 'Reset' : 'SelectAlternateSetting');
-    if (!this.#granted.has(scope)) throw new IOReturnError(kIOReturnNotPermitted, `${interfaceNumber === null ? 'the device' : `interface ${interfaceNumber}`} of ${this.info.id} is open here, not in the driver's process`);
+    if (!this.#granted.has(scope)) throw new IOReturnError(kIOReturnNotPermitted, `${scopeName(scope)} of ${this.info.id} is open here, not in the driver's process`);
     if (interfaceNumber === null) this.#alternates = {};
     else {
       this.#requireAlternate(interfaceNumber, alternateSetting);

@@ -37,6 +37,11 @@ export class USBLocalDevice {
     await this.#session!.open(client, scope, options);
   }
 
+  /** The configuration the host set for a client of this process: the session follows it, without I/O. */
+  adoptConfiguration(value: number): void {
+    this.#session?.adoptConfiguration(value);
+  }
+
   /** Closes what `client` holds of `scope` here (nothing, if its Open never got this far). */
   async close(client: string, scope: USBScope): Promise<void> {
     await this.#session?.close(client, scope);

@@ -311,7 +311,7 @@ export class USBRemoteAccess implements USBAccess {
   async setConfiguration(client: string, value: number, matchInterfaces: boolean): Promise<void> {
     // The host sets it (no interface is claimed anywhere, or it refuses) and republishes the interfaces.
     await this.#call('setConfiguration', { client, value, matchInterfaces: matchInterfaces || null });
-    this.#local?.session.adoptConfiguration(value);
+    this.#local?.adoptConfiguration(value);
   }
 
   async control(client: string, s: USBScope, p: USBSetupPacket, dataOut: Uint8Array | null, timeoutMs: number): Promise<USBTransferResult> {
