@@ -74,7 +74,7 @@ export class IOMainPort {
     let c: IOHostConnection | null = null;
     try {
       c = await IOHostConnection.connect(this.path);
-      await c.request('attach', { connection, token });
+      await c.ask({ op: 'attach', connection, token });
     } catch {
       c?.close();
       return null;
@@ -133,7 +133,7 @@ export function IOServiceNameMatching(name: string): OSDictionary {
 /** Mirrors `IOServiceGetMatchingServices(mainPort, matching, &iterator)`: every registered service that matches. */
 export async function IOServiceGetMatchingServices(mainPort: IOMainPort | typeof kIOMainPortDefault, matching: OSDictionary): Promise<IOServiceRef[]> {
   const p = port(mainPort);
-  const reply = await (await p.connection()).request('getMatchingServices', { matching });
+  const reply = await (await p.connection()).ask({ op: 'getMatchingServices', matching });
   const list = reply.getObject('services');
   return list instanceof OSArray ? [...list].map((d) => readService(p, d)) : [];
 }
@@ -145,7 +145,7 @@ export async function IOServiceGetMatchingService(mainPort: IOMainPort | typeof 
 
 /** Mirrors `IORegistryEntryCreateCFProperties(service, &properties)`: the service's properties now. */
 export async function IORegistryEntryCreateCFProperties(service: IOServiceRef): Promise<OSDictionary> {
-  const reply = await (await service.mainPort.connection()).request('getProperties', { service: OSNumber.withNumber(service.registryEntryID, 64) });
+  const reply = await (await service.mainPort.connection()).ask({ op: 'getProperties', service: service.registryEntryID });
   return reply.getObject('properties') as OSDictionary;
 }
 
@@ -196,7 +196,7 @@ export class IOConnection {
  * admitted by the host's entitlement checks (kIOReturnNotPermitted names what is missing).
  */
 export async function IOServiceOpen(service: IOServiceRef, type = 0): Promise<IOConnection> {
-  const reply = await (await service.mainPort.connection()).request('open', { service: OSNumber.withNumber(service.registryEntryID, 64), type });
+  const reply = await (await service.mainPort.connection()).ask({ op: 'open', service: service.registryEntryID, type });
   const id = messageNumber(reply, 'connection') ?? -1;
   // A driver in its own process takes the calls straight from the app (one socket crossing each way, not two).
   const token = messageString(reply, 'direct');
@@ -209,7 +209,7 @@ export async function IOServiceClose(connect: IOConnection): Promise<void> {
   connect.markClosed();
   const c = await connect.service.mainPort.connection();
   try {
-    await c.request('close', { connection: connect.id });
+    await c.ask({ op: 'close', connection: connect.id });
   } finally {
     connect.direct?.close();
   }
@@ -348,7 +348,7 @@ export interface IOConnectMemoryMap {
 export async function IOConnectMapMemory64(connect: IOConnection, memoryType: number | bigint): Promise<IOConnectMemoryMap> {
   if (connect.isClosed()) throw new IOReturnError(kIOReturnNotAttached, 'the connection is closed');
   const c = await connect.service.mainPort.connection();
-  const reply = await c.request('map', { connection: connect.id, memoryType: OSNumber.withNumber(BigInt(memoryType), 64) });
+  const reply = await c.ask({ op: 'map', connection: connect.id, memoryType: BigInt(memoryType) });
   const name = (reply.getObject('name') as OSString).getCStringNoCopy();
   const offset = messageNumber(reply, 'offset') ?? 0;
   const length = messageNumber(reply, 'length') ?? 0;
@@ -395,7 +395,7 @@ export class IONotificationPort {
     this.#destroyed = true;
     for (const id of this.#subscriptions) {
       this.mainPort.on(`n${id}`, null);
-      void this.mainPort.connection().then((c) => c.request('unsubscribe', { subscription: id }).catch(() => {}));
+      void this.mainPort.connection().then((c) => c.ask({ op: 'unsubscribe', subscription: id }).catch(() => {}));
     }
     this.#subscriptions.clear();
   }
@@ -430,5 +430,5 @@ export async function IOServiceAddMatchingNotification(
     notifyPort.deliver(() => callback(refcon, [service]));
   });
   notifyPort.track(id);
-  await c.request('subscribe', { subscription: id, kind: notificationType === kIOTerminatedNotification ? 'terminated' : 'matched', matching });
+  await c.ask({ op: 'subscribe', subscription: id, kind: notificationType === kIOTerminatedNotification ? 'terminated' : 'matched', matching });
 }

@@ -108,7 +108,7 @@ export class IORegistryExplorerServer {
       const m = JSON.parse(text) as { type?: string; entry?: string };
       if (m.type !== 'explain' || typeof m.entry !== 'string' || m.entry.length > 256) throw new IOReturnError(kIOReturnBadArgument, 'the page may ask only {type: "explain", entry}');
       entry = m.entry;
-      const reply = await this.#connection!.request('explain', { entry });
+      const reply = await this.#connection!.ask({ op: 'explain', entry });
       ws.send(JSON.stringify({ type: 'explanation', entry, text: (reply.getObject('text') as OSString).getCStringNoCopy() }));
     } catch (e) {
       ws.send(JSON.stringify({ type: 'explanation', entry, text: `(${(e as Error).message})` }));
@@ -121,8 +121,8 @@ export class IORegistryExplorerServer {
     let activity: OSDictionary;
     try {
       if (!this.#connection || this.#connection.isClosed()) this.#connection = await IOHostConnection.connect(this.socketPath);
-      registry = (await this.#connection.request('registry')).getObject('registry') as OSDictionary;
-      activity = (await this.#connection.request('activity')).getObject('activity') as OSDictionary;
+      registry = (await this.#connection.ask({ op: 'registry' })).getObject('registry') as OSDictionary;
+      activity = (await this.#connection.ask({ op: 'activity' })).getObject('activity') as OSDictionary;
       this.#error = null;
     } catch (e) {
       // The host went away (or is restarting): say so on the page, and keep trying.

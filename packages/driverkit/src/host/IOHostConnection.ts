@@ -1,6 +1,7 @@
 import { createConnection } from 'node:net';
 import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
 import { kIOReturnNotAttached, kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
+import { kIOHostClientProtocol, type IOHostRequest, type IOHostRequestOp } from '../ipc/IOHostClientProtocol';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
 import { OSDictionary } from '../os/OSDictionary';
@@ -92,6 +93,19 @@ export class IOHostConnection {
         reject(e);
       }
     });
+  }
+
+  /**
+   * Sends one of the host protocol's requests, written through its schema ({@link IOHostClientProtocol}):
+   * the request's fields are typed by its op. Resolves with the reply, or rejects with its kIOReturn code.
+   */
+  ask<Op extends IOHostRequestOp>(request: IOHostRequest<Op>): Promise<OSDictionary> {
+    const m = kIOHostClientProtocol.encode(request);
+    try {
+      return this.request(request.op, m);
+    } finally {
+      m.release();
+    }
   }
 
   /** Sends a message that needs no reply. */

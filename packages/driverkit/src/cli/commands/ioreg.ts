@@ -23,7 +23,7 @@ export async function ioreg(argv: string[]): Promise<number> {
   }
   const connection = await IOHostConnection.connect(args.values.socket as string | undefined);
   try {
-    const reply = await connection.request('registry');
+    const reply = await connection.ask({ op: 'registry' });
     const tree = reply.getObject('registry');
     if (!(tree instanceof OSDictionary)) throw new Error('the host sent no registry');
     if (args.flags.json) {

@@ -18,7 +18,7 @@ export async function list(argv: string[]): Promise<number> {
   }
   const connection = await IOHostConnection.connect(args.values.socket as string | undefined);
   try {
-    const nubs = (await connection.request('list')).getObject('nubs');
+    const nubs = (await connection.ask({ op: 'list' })).getObject('nubs');
     const entries = nubs instanceof OSArray ? [...nubs].filter((n): n is OSDictionary => n instanceof OSDictionary) : [];
     if (entries.length === 0) process.stdout.write('no devices: no family has published a nub (are family packages installed?)\n');
     for (const n of entries) {

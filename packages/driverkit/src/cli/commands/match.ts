@@ -19,7 +19,7 @@ export async function match(argv: string[]): Promise<number> {
   }
   const connection = await IOHostConnection.connect(args.values.socket as string | undefined);
   try {
-    const reply = await connection.request('explain', { entry });
+    const reply = await connection.ask({ op: 'explain', entry });
     process.stdout.write(`${(reply.getObject('text') as OSString).getCStringNoCopy()}\n`);
     return 0;
   } finally {

@@ -48,7 +48,7 @@ export async function report(argv: string[]): Promise<number> {
   }
   const connection = await IOHostConnection.connect(args.values.socket as string | undefined);
   try {
-    const tree = (await connection.request('registry')).getObject('registry');
+    const tree = (await connection.ask({ op: 'registry' })).getObject('registry');
     if (!(tree instanceof OSDictionary)) throw new Error('the host sent no registry');
     const found: Array<{ name: string; className: string; reporters: Values[] }> = [];
     const walk = (d: OSDictionary) => {
