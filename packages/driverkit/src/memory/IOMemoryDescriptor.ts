@@ -61,9 +61,14 @@ export abstract class IOMemoryDescriptor extends OSObject {
 
   /** Mirrors `IOMemoryDescriptor::GetLength`. */
   GetLength(): bigint {
+    return BigInt(this.#total());
+  }
+
+  #total(): number {
+    const ranges = this.ranges();
     let n = 0;
-    for (const r of this.ranges()) n += r.length;
-    return BigInt(n);
+    for (let i = 0; i < ranges.length; i++) n += ranges[i]!.length;
+    return n;
   }
 
   /** The direction given at creation (`kIOMemoryDirection…`). */
@@ -97,6 +102,12 @@ export abstract class IOMemoryDescriptor extends OSObject {
   /** Copies `length` bytes from `offset` out of the descriptor (across pieces). */
   readBytes(offset: number, length: number): Uint8Array {
     this.#check(offset, length, 'readBytes');
+    // One piece (a buffer descriptor, every transfer's): a straight copy, no view per call.
+    const ranges = this.ranges();
+    if (ranges.length === 1) {
+      const start = ranges[0]!.offset + offset;
+      return ranges[0]!.memory.bytes.slice(start, start + length);
+    }
     const out = new Uint8Array(length);
     this.#walk(offset, length, (view, at) => out.set(view, at));
     return out;
@@ -108,7 +119,9 @@ export abstract class IOMemoryDescriptor extends OSObject {
     if (this.#direction === kIOMemoryDirectionOut) {
       throw new IOReturnError(kIOReturnNotWritable, 'writeBytes: the descriptor is kIOMemoryDirectionOut (device reads it)');
     }
-    this.#walk(offset, bytes.length, (view, at) => view.set(bytes.subarray(at, at + view.length)));
+    const ranges = this.ranges();
+    if (ranges.length === 1) ranges[0]!.memory.bytes.set(bytes, ranges[0]!.offset + offset);
+    else this.#walk(offset, bytes.length, (view, at) => view.set(bytes.subarray(at, at + view.length)));
   }
 
   /** Finds the piece holding [offset, offset+length), if one does. @internal */
@@ -122,7 +135,7 @@ export abstract class IOMemoryDescriptor extends OSObject {
   }
 
   #check(offset: number, length: number, what: string): void {
-    const total = Number(this.GetLength());
+    const total = this.#total();
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset > total || length > total - offset) {
       throw new IOReturnError(kIOReturnBadArgument, `${what}: ${length} bytes at offset ${offset} lie outside the descriptor's ${total} bytes`);
     }

@@ -48,6 +48,7 @@ function pathOf(name: string): string {
  * when it closes the memory or exits; another process maps it with {@link IOSharedMemory.attach}.
  */
 export class IOSharedMemory {
+  #view: Uint8Array | null = null;
   readonly kind: IOSharedMemoryKind;
   readonly length: number;
   /** The shm file name, for process-shared memory. */
@@ -224,6 +225,12 @@ export class IOSharedMemory {
   /** The bytes. After {@link close} this is an empty buffer; views taken before read zeros. */
   get buffer(): ArrayBuffer | SharedArrayBuffer {
     return this.#buffer;
+  }
+
+  /** The bytes as one view, made once (after {@link close}, an empty one). @internal */
+  get bytes(): Uint8Array {
+    if (this.#view?.buffer !== this.#buffer) this.#view = new Uint8Array(this.#buffer);
+    return this.#view;
   }
 
   /** True once closed. */

@@ -103,12 +103,18 @@ export class IOUSBHostPipe extends OSObject {
   AsyncIO(dataBuffer: IOMemoryDescriptor | null, dataBufferLength: number, completion: OSAction, completionTimeoutMs = 0): void {
     this.#check(dataBuffer, dataBufferLength, 'AsyncIO');
     completion.retain();
-    this.#transfer(dataBuffer, dataBufferLength, completionTimeoutMs)
-      .then(
-        (r) => completion.Invoke(r.status, r.length, mach_absolute_time()),
-        (e) => completion.Invoke(e instanceof IOReturnError ? e.code : kIOReturnAborted, 0, mach_absolute_time()),
-      )
-      .finally(() => completion.release());
+    // One settlement handler, not then + finally: every promise of a transfer is paid for (the dispatch queues' promise hooks).
+    const done = (status: number, length: number) => {
+      try {
+        completion.Invoke(status, length, mach_absolute_time());
+      } finally {
+        completion.release();
+      }
+    };
+    this.#transfer(dataBuffer, dataBufferLength, completionTimeoutMs).then(
+      (r) => done(r.status, r.length),
+      (e) => done(e instanceof IOReturnError ? e.code : kIOReturnAborted, 0),
+    );
   }
 
   /**
