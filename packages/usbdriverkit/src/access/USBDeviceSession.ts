@@ -249,8 +249,13 @@ export class USBDeviceSession implements USBAccess {
     if (this.#interfaceOwners.get(n) !== client || this.#granted.has(n)) this.#requireHeld(client, n, what);
   }
 
-  async io(client: string, endpointAddress: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number): Promise<USBTransferResult> {
-    this.#pipeInterface(client, endpointAddress, 'IO');
+  // Not async: the transfer's own promise is the one the caller waits on (each promise of a transfer costs).
+  io(client: string, endpointAddress: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number): Promise<USBTransferResult> {
+    try {
+      this.#pipeInterface(client, endpointAddress, 'IO');
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.#handle!.transfer(endpointAddress, dataOut, lengthIn, timeoutMs);
   }
 

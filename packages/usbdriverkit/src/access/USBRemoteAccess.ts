@@ -323,8 +323,12 @@ export class USBRemoteAccess implements USBAccess {
     return this.#transfer(await this.#call('control', { client, scope: s, ...p, data: dataOut, timeout: timeoutMs }));
   }
 
-  async io(client: string, endpoint: number, dataOut: Uint8Array | null, length: number, timeoutMs: number): Promise<USBTransferResult> {
-    if (this.#local) return this.#local.session.io(client, endpoint, dataOut, length, timeoutMs);
+  io(client: string, endpoint: number, dataOut: Uint8Array | null, length: number, timeoutMs: number): Promise<USBTransferResult> {
+    // A located device's transfer is this process's session's promise, with no async layer of its own.
+    return this.#local ? this.#local.session.io(client, endpoint, dataOut, length, timeoutMs) : this.#remoteIO(client, endpoint, dataOut, length, timeoutMs);
+  }
+
+  async #remoteIO(client: string, endpoint: number, dataOut: Uint8Array | null, length: number, timeoutMs: number): Promise<USBTransferResult> {
     if (length <= kUSBTransferChannelMaxBytes && (dataOut?.length ?? 0) <= kUSBTransferChannelMaxBytes) {
       const channel = await this.#channelFor(client);
       if (channel) return channel.io(endpoint, dataOut, length, timeoutMs);
