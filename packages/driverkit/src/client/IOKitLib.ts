@@ -11,6 +11,7 @@ import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
 import { decodeResult, encodeCall, type IOUserClientCall, type IOUserClientCallResult } from '../userclient/IOUserClientCall';
 import { IOUserClientCallFrame } from '../userclient/IOUserClientCallFrame';
+import { kIOHostEventProtocol, type IOHostEvent } from '../ipc/IOHostClientProtocol';
 import { kIOUserClientMemoryReadOnly, kIOUserClientStructureInbandMax } from '../userclient/IOUserClientMethodArguments';
 
 /** Mirrors `kIOMainPortDefault` (formerly kIOMasterPortDefault): the host at the default socket. */
@@ -33,7 +34,7 @@ export class IOServiceRef {
 /** Mirrors `mach_port_t` for the host: one connection to a host's socket, shared by the calls made through it. */
 export class IOMainPort {
   #connection: Promise<IOHostConnection> | null = null;
-  readonly #events = new Map<string, (m: OSDictionary) => void>();
+  readonly #events = new Map<string, (event: IOHostEvent) => void>();
   /** User clients' own channels to their drivers, opened through this port. */
   readonly #direct = new Set<IOHostConnection>();
 
@@ -43,9 +44,9 @@ export class IOMainPort {
   connection(): Promise<IOHostConnection> {
     this.#connection ??= IOHostConnection.connect(this.path).then((c) => {
       c.onEvent = (m) => {
-        const op = messageString(m, 'op');
-        const id = op === 'completion' ? `c${messageNumber(m, 'connection')}/${messageNumber(m, 'asyncCall')}` : op === 'notification' ? `n${messageNumber(m, 'subscription')}` : null;
-        if (id) this.#events.get(id)?.(m);
+        const e = readEvent(m);
+        if (e?.op === 'completion') this.#events.get(`c${e.connection}/${e.asyncCall}`)?.(e);
+        else if (e?.op === 'notification') this.#events.get(`n${e.subscription}`)?.(e);
       };
       c.onClose = () => {
         this.#connection = null;
@@ -59,7 +60,7 @@ export class IOMainPort {
   }
 
   /** @internal */
-  on(id: string, handler: ((m: OSDictionary) => void) | null): void {
+  on(id: string, handler: ((event: IOHostEvent) => void) | null): void {
     if (handler) this.#events.set(id, handler);
     else this.#events.delete(id);
   }
@@ -82,7 +83,8 @@ export class IOMainPort {
     const direct = c;
     this.#direct.add(direct);
     direct.onEvent = (m) => {
-      if (messageString(m, 'op') === 'completion') this.#events.get(`c${connection}/${messageNumber(m, 'asyncCall')}`)?.(m);
+      const e = readEvent(m);
+      if (e?.op === 'completion') this.#events.get(`c${connection}/${e.asyncCall}`)?.(e);
     };
     direct.onClose = () => this.#direct.delete(direct);
     return direct;
@@ -110,6 +112,15 @@ function port(p: IOMainPort | typeof kIOMainPortDefault): IOMainPort {
   return defaultPort;
 }
 
+
+/** An event from the host or a driver, read through the event schema; null for one that does not read (it is dropped). */
+function readEvent(m: OSDictionary): IOHostEvent | null {
+  try {
+    return kIOHostEventProtocol.decode(m, ['notification', 'completion']);
+  } catch {
+    return null;
+  }
+}
 
 function readService(mainPort: IOMainPort, d: OSObject | null): IOServiceRef {
   if (!(d instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'the host described a service badly');
@@ -289,9 +300,7 @@ async function callMethod(connect: IOConnection, selector: number | bigint, inpu
       asyncID = connect.nextAsyncID();
       const { callback, refcon } = async.ref;
       mainPort.on(`c${connect.id}/${asyncID}`, (note) => {
-        const status = (messageNumber(note, 'status') ?? -1) >>> 0;
-        const data = note.getObject('data');
-        async.port.deliver(() => callback(refcon, status, data instanceof OSArray ? [...data].filter((d) => d instanceof OSNumber).map((d) => d.unsigned64BitValue()) : []));
+        if (note.op === 'completion') async.port.deliver(() => callback(refcon, note.status >>> 0, [...note.data]));
       });
     }
     // Memory a call names is granted to the driver by the host, so those calls go through it. On the
@@ -426,7 +435,8 @@ export async function IOServiceAddMatchingNotification(
   const c = await mainPort.connection();
   const id = IONotificationPort.nextSubscription();
   mainPort.on(`n${id}`, (note) => {
-    const service = readService(mainPort, note.getObject('service'));
+    if (note.op !== 'notification') return;
+    const service = readService(mainPort, note.service);
     notifyPort.deliver(() => callback(refcon, [service]));
   });
   notifyPort.track(id);

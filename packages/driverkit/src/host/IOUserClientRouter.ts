@@ -5,11 +5,10 @@ import { kIOServiceDEXTEntitlementsKey } from '../matching/IOMatchingEngine';
 import { OSArray } from '../os/OSArray';
 import { OSBoolean } from '../os/OSBoolean';
 import { OSDictionary } from '../os/OSDictionary';
-import { OSNumber } from '../os/OSNumber';
 import type { OSObject } from '../os/OSObject';
 import { OSString } from '../os/OSString';
 import { IOService } from '../service/IOService';
-import type { IOHostRequest } from '../ipc/IOHostClientProtocol';
+import { kIOHostEventProtocol, type IOHostRequest } from '../ipc/IOHostClientProtocol';
 import { messageFields, messageNumber } from '../ipc/IOMessageFields';
 import { decodeCall, encodeResult } from '../userclient/IOUserClientCall';
 import { IOSharedMemory } from '../memory/IOSharedMemory';
@@ -202,12 +201,7 @@ export class IOUserClientRouter {
       call.asyncReference && asyncID !== null
         ? (status: number, data: bigint[]) => {
             if (client.channel.isClosed()) return;
-            const note = OSDictionary.withCapacity(5);
-            note.setObject('op', 'completion');
-            note.setObject('connection', c.id);
-            note.setObject('asyncCall', asyncID);
-            note.setObject('status', OSNumber.withNumber(status, 32));
-            note.setObject('data', OSArray.withObjects(data.map((d) => OSNumber.withNumber(d, 64))));
+            const note = kIOHostEventProtocol.encode({ op: 'completion', connection: c.id, asyncCall: asyncID, status: status >>> 0, data });
             client.channel.send(note);
             note.release();
           }
@@ -236,10 +230,7 @@ export class IOUserClientRouter {
     const table = matching.copyCollection();
     const send = (service: IOService) => {
       if (client.channel.isClosed()) return;
-      const note = OSDictionary.withCapacity(3);
-      note.setObject('op', 'notification');
-      note.setObject('subscription', id);
-      note.setObject('service', describe(service));
+      const note = kIOHostEventProtocol.encode({ op: 'notification', subscription: id, service: describe(service) });
       client.channel.send(note);
       note.release();
     };

@@ -34,3 +34,18 @@ export type IOHostRequest<Op extends IOHostRequestOp = IOHostRequestOp> = IOMess
 
 /** The host socket's requests as a schema (see {@link IOMessageSchema}). */
 export const kIOHostClientProtocol = new IOMessageSchema(schema);
+
+/**
+ * What reaches an app unasked: a matching notification's service, and an async user-client call's
+ * completion — from the host (`connection` names the user client) or from the driver on the user client's
+ * own channel (no `connection`: the channel is that user client's).
+ */
+const events = {
+  notification: { subscription: 'number', service: 'dictionary' },
+  completion: { connection: 'number?', asyncCall: 'number', status: 'number', data: 'u64s' },
+} as const satisfies IOMessageSchemaFields;
+
+/** One event, typed by its `op`. */
+export type IOHostEvent<Op extends keyof typeof events = keyof typeof events> = IOMessageOf<typeof events, Op>;
+/** The events apps take, as a schema. */
+export const kIOHostEventProtocol = new IOMessageSchema(events);

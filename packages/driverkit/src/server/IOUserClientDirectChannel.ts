@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import { IOReturnError, errorReason, ioReturnFromException } from '../IOReturn/IOReturnError';
 import { kIOReturnNoResources, kIOReturnUnsupported } from '../IOReturn/IOReturn';
+import { kIOHostEventProtocol } from '../ipc/IOHostClientProtocol';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { messageString } from '../ipc/IOMessageFields';
-import { OSArray } from '../os/OSArray';
 import { OSDictionary } from '../os/OSDictionary';
 import { OSNumber } from '../os/OSNumber';
 import type { IOUserClient } from '../userclient/IOUserClient';
@@ -20,10 +20,10 @@ export const kIOUserClientDirectMaxInFlight = 256;
  * opener's pid and uid, a one-time token). ExternalMethod calls and their async completions then go
  * app ↔ driver without the host's hop, as IOConnectCallMethod goes straight to the dext's user client
  * on macOS once the kernel has made the connection. Calls and replies are {@link IOUserClientCallFrame}s,
- * not dictionaries. The app is not trusted: every frame is read as hostile (one that cannot be read closes
- * this channel), and the frame layout has no way to name shared memory (the host grants memory, so those
- * calls go through it). Closing the user client, or the process exiting, closes the channel; the app's next call then
- * goes to the host, which answers for a closed user client.
+ * not dictionaries. The app is not trusted: every frame is read as hostile (one that cannot be read
+ * closes this channel), and the frame layout has no way to name shared memory (the host grants memory,
+ * so those calls go through it). Closing the user client, or the process exiting, closes the channel;
+ * the app's next call then goes to the host, which answers for a closed user client.
  * @internal
  */
 export class IOUserClientDirectChannel {
@@ -94,11 +94,7 @@ export class IOUserClientDirectChannel {
 
   #complete(asyncCall: number, status: number, data: bigint[]): void {
     if (this.#channel.isClosed()) return;
-    const note = OSDictionary.withCapacity(4);
-    note.setObject('op', 'completion');
-    note.setObject('asyncCall', asyncCall);
-    note.setObject('status', OSNumber.withNumber(status, 32));
-    note.setObject('data', OSArray.withObjects(data.map((d) => OSNumber.withNumber(d, 64))));
+    const note = kIOHostEventProtocol.encode({ op: 'completion', asyncCall, status: status >>> 0, data });
     this.#channel.send(note);
     note.release();
   }
