@@ -37,6 +37,17 @@ export class IODataQueueBacklog<T extends { record: Uint8Array }> {
     this.clear();
   }
 
+  /** Takes the waiting entries `match` picks out of the backlog (they will not be sent) and returns them, in order. */
+  drop(match: (entry: T) => boolean): T[] {
+    const dropped: T[] = [];
+    for (let i = 0; i < this.#entries.length; ) {
+      if (match(this.#entries[i]!)) dropped.push(...this.#entries.splice(i, 1));
+      else i++;
+    }
+    if (this.#entries.length === 0) this.clear();
+    return dropped;
+  }
+
   /** Drops what waits (the queue's channel closed). */
   clear(): void {
     this.#entries.length = 0;

@@ -299,6 +299,7 @@ export class USBRemoteAccess implements USBAccess {
       return;
     }
     await this.#afterOpening(client);
+    this.#channels.get(client)?.abortWaiting('all');
     await this.#call('close', { client, scope: s });
     this.#channels.get(client)?.close();
     this.#channels.delete(client);
@@ -346,6 +347,7 @@ export class USBRemoteAccess implements USBAccess {
   async abort(client: string, s: USBScope, endpoint: number | null, status: number): Promise<void> {
     if (this.#local) return this.#local.session.abort(client, s, endpoint, status);
     await this.#afterOpening(client);
+    this.#channels.get(client)?.abortWaiting(endpoint, status);
     await this.#call('abort', { client, scope: s, endpoint, status });
     this.#channels.get(client)?.drain();
   }
@@ -362,6 +364,7 @@ export class USBRemoteAccess implements USBAccess {
       return;
     }
     await this.#afterOpening(client);
+    this.#channels.get(client)?.abortWaiting('pipes');
     await this.#call('selectAlternateSetting', { client, interface: interfaceNumber, alternateSetting });
     this.#channels.get(client)?.drain();
   }

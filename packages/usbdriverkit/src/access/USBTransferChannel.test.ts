@@ -90,6 +90,25 @@ test('Abort returns after the aborted transfers have completed, as in one proces
   await remote.close('c', 0);
 });
 
+test('Abort also ends the transfers still waiting in the driver for room in a full request queue', async () => {
+  const { session, calls } = echoSession({ hold: true });
+  const remote = linkedAccess(session);
+  // The channel is open; then, in one turn, four 256 KiB OUT transfers fill the 1 MiB request queue and
+  // a fifth and three held IN transfers wait in the driver's backlog, unseen by the host.
+  await remote.io('c', 0x02, new Uint8Array(8), 0, 0);
+  const outs = Array.from({ length: 5 }, () => remote.io('c', 0x02, new Uint8Array(kUSBTransferChannelMaxBytes), 0, 0));
+  const ended: number[] = [];
+  const ins = [0, 1, 2].map(() => remote.io('c', 0x81, null, 8, 0).then((r) => void ended.push(r.status)));
+  await remote.abort('c', 0, 0x81, kIOReturnAborted);
+  await new Promise((r) => process.nextTick(r));
+  expect(ended).toEqual([kIOReturnAborted, kIOReturnAborted, kIOReturnAborted]);
+  await Promise.all(ins);
+  // The OUT transfers were not the Abort's: they all still went through.
+  expect((await Promise.all(outs)).every((r) => r.status === kIOReturnSuccess)).toBe(true);
+  expect(calls.filter((c) => c.includes('0x81'))).toEqual([]);
+  await remote.close('c', 0);
+});
+
 test('control requests cross the channel too, and aborting them waits for them alone', async () => {
   const { session, calls } = echoSession();
   const remote = linkedAccess(session);

@@ -24,7 +24,8 @@ export class USBTransferChannel extends OSObject {
   readonly #requests = IODataQueueDispatchSource.Create(kUSBTransferQueueBytes, this.#queue, 'process');
   readonly #completions = IODataQueueDispatchSource.Create(kUSBTransferQueueBytes, this.#queue, 'process');
   readonly #pending = new Map<number, Pending>();
-  readonly #backlog = new IODataQueueBacklog<{ record: Uint8Array }>(this.#requests, () => {});
+  /** Requests that found the queue full, with what Abort picks them by (null: a control request). */
+  readonly #backlog = new IODataQueueBacklog<{ record: Uint8Array; tag: number; endpoint: number | null }>(this.#requests, () => {});
   #nextTag = 0;
   #closed = false;
   readonly #read = (record: Uint8Array) => this.#complete(record);
@@ -53,7 +54,7 @@ export class USBTransferChannel extends OSObject {
     const tag = this.#tag();
     const record = new Uint8Array(requestSize(dataOut, false));
     writeRequest(record, tag, endpoint, lengthIn, timeoutMs, dataOut);
-    return this.#send(tag, (endpoint & 0x80) !== 0, record);
+    return this.#send(tag, endpoint, (endpoint & 0x80) !== 0, record);
   }
 
   /** One control transfer (DeviceRequest) in `scope`; resolves with its outcome as the call path would. */
@@ -62,7 +63,7 @@ export class USBTransferChannel extends OSObject {
     const tag = this.#tag();
     const record = new Uint8Array(requestSize(dataOut, true));
     writeControlRequest(record, tag, scope, setup, timeoutMs, dataOut);
-    return this.#send(tag, (setup.bmRequestType & 0x80) !== 0, record);
+    return this.#send(tag, null, (setup.bmRequestType & 0x80) !== 0, record);
   }
 
   #tag(): number {
@@ -70,10 +71,24 @@ export class USBTransferChannel extends OSObject {
     return this.#nextTag;
   }
 
-  #send(tag: number, isIn: boolean, record: Uint8Array): Promise<USBTransferResult> {
+  #send(tag: number, endpoint: number | null, isIn: boolean, record: Uint8Array): Promise<USBTransferResult> {
     const done = new Promise<USBTransferResult>((resolve, reject) => this.#pending.set(tag, { isIn, resolve, reject }));
-    this.#backlog.send({ record });
+    this.#backlog.send({ record, tag, endpoint });
     return done;
+  }
+
+  /**
+   * Ends with `status` the transfers still waiting here for room in the request queue, which the host
+   * has not seen: those on `which` endpoint, the control requests (null), every pipe's ('pipes') or all.
+   * Called before an Abort, a SelectAlternateSetting or a Close goes to the host, so that it acts on
+   * everything submitted before it, as in one process.
+   */
+  abortWaiting(which: number | null | 'pipes' | 'all', status = kIOReturnAborted): void {
+    const match = (e: { endpoint: number | null }) => (which === 'all' ? true : which === 'pipes' ? e.endpoint !== null : e.endpoint === which);
+    for (const { tag } of this.#backlog.drop(match)) {
+      this.#pending.get(tag)?.resolve({ status, length: 0, data: null });
+      this.#pending.delete(tag);
+    }
   }
 
   /** The completion queue's DataAvailable. @internal (an OSAction target) */
