@@ -6,6 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from '../test/helpers';
 
 const exec = promisify(execFile);
 const root = join(__dirname, '../../..');
@@ -25,13 +26,6 @@ function usbfsNodes(pid: number): string[] {
     .filter((target) => target.startsWith('/dev/bus/usb/'));
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`${what} was not reached within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('the sample interface driver opens the real device in its own process and reads its interrupt pipe there', async () => {
   const { FunctionFsGadget } = await import('../../../scripts/guest/helpers/FunctionFsGadget');
@@ -62,10 +56,10 @@ test('the sample interface driver opens the real device in its own process and r
   host.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const ioreg = async () => (await exec(process.execPath, [bin, 'ioreg', '-l', '--socket', socket], { timeout: 60_000 })).stdout;
   try {
-    await waitFor(() => /started MyUserUSBInterfaceDriver on IOUSBHostInterface/.test(output) || host.exitCode !== null, 'the driver started');
+    await waitFor(() => /started MyUserUSBInterfaceDriver on IOUSBHostInterface/.test(output) || host.exitCode !== null, 60_000, 'the driver started');
     const pid = Number(/started MyUserUSBInterfaceDriver on IOUSBHostInterface .*pid (\d+)\)/.exec(output)?.[1]);
     expect(pid).toBeGreaterThan(0);
-    await waitFor(async () => Number(/"ReportCount" = (\d+)/.exec(await ioreg())?.[1] ?? 0) >= 5, 'five reports');
+    await waitFor(async () => Number(/"ReportCount" = (\d+)/.exec(await ioreg())?.[1] ?? 0) >= 5, 60_000, 'five reports');
     const last = /"LastReport" = <([0-9a-f]{16})>/.exec(await ioreg())![1]!;
     expect(Buffer.from(last, 'hex').readUInt32LE(0)).toBeGreaterThanOrEqual(5);
     // The device is open where the driver runs, and only there.

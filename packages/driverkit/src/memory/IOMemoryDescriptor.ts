@@ -42,6 +42,20 @@ function toNumber(v: bigint | number, what: string): number {
   return n;
 }
 
+/** The bytes `ranges` cover (a descriptor's ranges are taken once per call: a buffer cut short makes them anew). */
+function total(ranges: readonly IOMemoryRange[]): number {
+  let n = 0;
+  for (let i = 0; i < ranges.length; i++) n += ranges[i]!.length;
+  return n;
+}
+
+function check(ranges: readonly IOMemoryRange[], offset: number, length: number, what: string): void {
+  const all = total(ranges);
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset > all || length > all - offset) {
+    throw new IOReturnError(kIOReturnBadArgument, `${what}: ${length} bytes at offset ${offset} lie outside the descriptor's ${all} bytes`);
+  }
+}
+
 /**
  * Mirrors `IOMemoryDescriptor`: a list of byte ranges with a direction. Subclasses say where the bytes
  * are; {@link IOBufferMemoryDescriptor} allocates them. All offsets and lengths are checked against
@@ -61,14 +75,7 @@ export abstract class IOMemoryDescriptor extends OSObject {
 
   /** Mirrors `IOMemoryDescriptor::GetLength`. */
   GetLength(): bigint {
-    return BigInt(this.#total());
-  }
-
-  #total(): number {
-    const ranges = this.ranges();
-    let n = 0;
-    for (let i = 0; i < ranges.length; i++) n += ranges[i]!.length;
-    return n;
+    return BigInt(total(this.ranges()));
   }
 
   /** The direction given at creation (`kIOMemoryDirection…`). */
@@ -101,9 +108,9 @@ export abstract class IOMemoryDescriptor extends OSObject {
 
   /** Copies `length` bytes from `offset` out of the descriptor (across pieces). */
   readBytes(offset: number, length: number): Uint8Array {
-    this.#check(offset, length, 'readBytes');
     // One piece (a buffer descriptor, every transfer's): a straight copy, no view per call.
     const ranges = this.ranges();
+    check(ranges, offset, length, 'readBytes');
     if (ranges.length === 1) {
       const start = ranges[0]!.offset + offset;
       return ranges[0]!.memory.bytes.slice(start, start + length);
@@ -115,11 +122,11 @@ export abstract class IOMemoryDescriptor extends OSObject {
 
   /** Copies `bytes` into the descriptor at `offset` (across pieces). */
   writeBytes(offset: number, bytes: Uint8Array): void {
-    this.#check(offset, bytes.length, 'writeBytes');
+    const ranges = this.ranges();
+    check(ranges, offset, bytes.length, 'writeBytes');
     if (this.#direction === kIOMemoryDirectionOut) {
       throw new IOReturnError(kIOReturnNotWritable, 'writeBytes: the descriptor is kIOMemoryDirectionOut (device reads it)');
     }
-    const ranges = this.ranges();
     if (ranges.length === 1) ranges[0]!.memory.bytes.set(bytes, ranges[0]!.offset + offset);
     else this.#walk(offset, bytes.length, (view, at) => view.set(bytes.subarray(at, at + view.length)));
   }
@@ -132,13 +139,6 @@ export abstract class IOMemoryDescriptor extends OSObject {
       base += r.length;
     }
     return null;
-  }
-
-  #check(offset: number, length: number, what: string): void {
-    const total = this.#total();
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset > total || length > total - offset) {
-      throw new IOReturnError(kIOReturnBadArgument, `${what}: ${length} bytes at offset ${offset} lie outside the descriptor's ${total} bytes`);
-    }
   }
 
   #walk(offset: number, length: number, visit: (view: Uint8Array, at: number) => void): void {
