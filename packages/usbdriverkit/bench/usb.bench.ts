@@ -89,7 +89,8 @@ async function bare(length: number, count: number): Promise<number> {
 const { host, controller, iface, reader } = await setup();
 console.log('\nusb (virtual backend, in process)');
 const interrupt = await iface.CopyPipe(0x81);
-await stream(reader, interrupt, 8, 1, 2000); // warm-up
+const WARM_UP = 2000;
+await stream(reader, interrupt, 8, 1, WARM_UP);
 const N = 50_000;
 const r = await stream(reader, interrupt, 8, 1, N);
 const perIO = (r.cpuUs * 1000) / N;
@@ -117,8 +118,12 @@ await host.stop();
  * two properties).
  */
 async function fromDriverProcess(inFlight: number, located = false): Promise<{ perIO: number; driverUs: number; hostUs: number; wallUs: number }> {
-  // The driver process inherits the host's environment.
+  // The driver process inherits the host's environment. On a device it opens itself it runs the
+  // in-process loop's count and warm-up, so the two figures compare the same steady state (a shorter
+  // loop still counts the JIT's and the young heap's first turns).
   process.env.USB_BENCH_IN_FLIGHT = String(inFlight);
+  process.env.USB_BENCH_COUNT = String(located ? N : 20_000);
+  process.env.USB_BENCH_WARM_UP = String(located ? WARM_UP : 1000);
   const h = new IOServiceHost({ log: process.env.BENCH_LOG ? (l) => console.log(l) : () => {} });
   const c = await benchHost(h, located);
   let hostCpu0: NodeJS.CpuUsage | null = null;

@@ -1,5 +1,6 @@
 import { IOReturnError, OSObject, kIOReturnAborted, kIOReturnBadArgument, kIOReturnBusy, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnNotReady, kIOReturnSuccess, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
 import type { USBAccess } from '../access/USBAccess';
+import type { USBTransferResult } from '../backend/USBBackend';
 import type { IOUSBEndpointDescriptor, IOUSBSuperSpeedEndpointCompanionDescriptor } from '../descriptors/USBDescriptors';
 import { IOUSBGetEndpointBurstSize, IOUSBGetEndpointDirection, IOUSBGetEndpointMaxPacketSize, IOUSBGetEndpointMult } from '../descriptors/USBEndpoint';
 import { kIOUSBEndpointDirectionIn, kIOUSBHostConnectionSpeedHigh } from '../descriptors/USBConstants';
@@ -7,6 +8,9 @@ import { kIOUSBEndpointDirectionIn, kIOUSBHostConnectionSpeedHigh } from '../des
 /** How far ahead an isochronous request may start (frames), as IOUSBHostFamily allows. */
 export const kIOUSBHostIsochronousFramesAhead = 1000n;
 import { IOUSBHostIOError } from './IOUSBHostIOError';
+
+/** The status a transfer that failed to run ends with: its own kIOReturn code, or aborted. */
+const statusOf = (e: unknown): number => (e instanceof IOReturnError ? e.code : kIOReturnAborted);
 
 /** Mirrors `kIOUSBHostPipeBundlingMax`: the most transfers one AsyncIOBundled call takes. */
 export const kIOUSBHostPipeBundlingMax = 16;
@@ -77,10 +81,20 @@ export class IOUSBHostPipe extends OSObject {
     if (buffer && BigInt(length) > buffer.GetLength()) throw new IOReturnError(kIOReturnBadArgument, `${what}: length ${length} is larger than the ${buffer.GetLength()}-byte buffer`);
   }
 
-  async #transfer(buffer: IOMemoryDescriptor | null, length: number, timeoutMs: number): Promise<{ status: number; length: number }> {
+  /** Starts a transfer: an OUT's bytes are read from `buffer` now, an IN's land through {@link #land}. */
+  #submit(buffer: IOMemoryDescriptor | null, length: number, timeoutMs: number): Promise<USBTransferResult> {
     const isIn = this.#isIn();
-    const r = await this.access.io(this.client, this.endpointAddress, isIn ? null : length > 0 ? buffer!.readBytes(0, length) : new Uint8Array(0), isIn ? length : 0, timeoutMs);
-    if (isIn && r.data && buffer && r.data.length > 0) buffer.writeBytes(0, r.data);
+    return this.access.io(this.client, this.endpointAddress, isIn ? null : length > 0 ? buffer!.readBytes(0, length) : new Uint8Array(0), isIn ? length : 0, timeoutMs);
+  }
+
+  /** An IN transfer's bytes into the caller's buffer. */
+  #land(buffer: IOMemoryDescriptor | null, r: USBTransferResult): void {
+    if (r.data && buffer && r.data.length > 0 && this.#isIn()) buffer.writeBytes(0, r.data);
+  }
+
+  async #transfer(buffer: IOMemoryDescriptor | null, length: number, timeoutMs: number): Promise<{ status: number; length: number }> {
+    const r = await this.#submit(buffer, length, timeoutMs);
+    this.#land(buffer, r);
     return r;
   }
 
@@ -103,18 +117,35 @@ export class IOUSBHostPipe extends OSObject {
   AsyncIO(dataBuffer: IOMemoryDescriptor | null, dataBufferLength: number, completion: OSAction, completionTimeoutMs = 0): void {
     this.#check(dataBuffer, dataBufferLength, 'AsyncIO');
     completion.retain();
-    // One settlement handler, not then + finally: every promise of a transfer is paid for (the dispatch queues' promise hooks).
-    const done = (status: number, length: number) => {
-      try {
-        completion.Invoke(status, length, mach_absolute_time());
-      } finally {
-        completion.release();
-      }
-    };
-    this.#transfer(dataBuffer, dataBufferLength, completionTimeoutMs).then(
-      (r) => done(r.status, r.length),
-      (e) => done(e instanceof IOReturnError ? e.code : kIOReturnAborted, 0),
+    // One promise per transfer beyond the backend's own, settled by one handler: each promise is paid
+    // for under the dispatch queues' hooks. The handlers are methods, not closures made per call.
+    let io: Promise<USBTransferResult>;
+    try {
+      io = this.#submit(dataBuffer, dataBufferLength, completionTimeoutMs);
+    } catch (e) {
+      io = Promise.reject(e);
+    }
+    io.then(
+      (r) => this.#landAndComplete(completion, dataBuffer, r),
+      (e) => this.#complete(completion, statusOf(e), 0),
     );
+  }
+
+  #landAndComplete(completion: OSAction, buffer: IOMemoryDescriptor | null, r: USBTransferResult): void {
+    try {
+      this.#land(buffer, r);
+    } catch (e) {
+      return this.#complete(completion, statusOf(e), 0);
+    }
+    this.#complete(completion, r.status, r.length);
+  }
+
+  #complete(completion: OSAction, status: number, length: number): void {
+    try {
+      completion.Invoke(status, length, mach_absolute_time());
+    } finally {
+      completion.release();
+    }
   }
 
   /**
@@ -170,7 +201,7 @@ export class IOUSBHostPipe extends OSObject {
     // Bulk transfers on one pipe complete in order; each element is its own transfer.
     void Promise.all(
       slots.map((index, i) =>
-        this.#transfer(this.#ring[index]!, dataBufferLengthArray[i]!, completionTimeoutMs).catch((e: unknown) => ({ status: e instanceof IOReturnError ? e.code : kIOReturnAborted, length: 0 })),
+        this.#transfer(this.#ring[index]!, dataBufferLengthArray[i]!, completionTimeoutMs).catch((e: unknown) => ({ status: statusOf(e), length: 0 })),
       ),
     )
       .then((results) => {
@@ -224,7 +255,7 @@ export class IOUSBHostPipe extends OSObject {
     run()
       .then(
         (status) => completion.Invoke(status),
-        (e) => completion.Invoke(e instanceof IOReturnError ? e.code : kIOReturnAborted),
+        (e) => completion.Invoke(statusOf(e)),
       )
       .finally(() => completion.release());
   }

@@ -322,29 +322,48 @@ export class VirtualUSBDevice {
     this.#halted.delete(endpointAddress);
   }
 
-  /** @internal A bulk or interrupt transfer. */
-  async transfer(endpointAddress: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number, waiters: Set<Waiter>): Promise<USBTransferResult> {
-    if (this.#halted.has(endpointAddress)) return STALL;
+  /**
+   * @internal A bulk or interrupt transfer. Not `async`: an IN the model answers at once settles in the
+   * promise made here, with no promise per layer (each is paid for under the dispatch queues' hooks).
+   */
+  transfer(endpointAddress: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number, waiters: Set<Waiter>): Promise<USBTransferResult> {
+    if (this.#halted.has(endpointAddress)) return Promise.resolve(STALL);
     if (this.#hung.has(endpointAddress)) return this.#never(timeoutMs);
-    if (!(endpointAddress & 0x80)) {
-      const ok = this.model.out ? await this.model.out(endpointAddress, dataOut ?? new Uint8Array(0), this) : undefined;
-      if (ok === false) {
-        this.#halted.add(endpointAddress);
-        return STALL;
-      }
-      return { status: kIOReturnSuccess, length: dataOut?.length ?? 0, data: null };
-    }
+    if (!(endpointAddress & 0x80)) return this.#out(endpointAddress, dataOut);
     const queued = this.#queues.get(endpointAddress);
-    if (queued?.length) return this.#deliver(queued.shift()!, lengthIn);
-    if (this.model.in) {
-      const r = await this.model.in(endpointAddress, lengthIn, this);
-      if (r === null) {
-        this.#halted.add(endpointAddress);
-        return STALL;
-      }
-      if (r !== undefined) return this.#deliver(r, lengthIn);
+    if (queued?.length) return Promise.resolve(this.#deliver(queued.shift()!, lengthIn));
+    if (!this.model.in) return this.#wait(endpointAddress, lengthIn, timeoutMs, waiters);
+    let answer: Maybe<Uint8Array | null | undefined>;
+    try {
+      answer = this.model.in(endpointAddress, lengthIn, this);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    // Nothing to send yet: the device NAKs until `send`, the timeout, or an abort.
+    if (answer === null || answer === undefined || answer instanceof Uint8Array) return this.#answerIn(endpointAddress, answer, lengthIn, timeoutMs, waiters);
+    return Promise.resolve(answer).then((r) => this.#answerIn(endpointAddress, r, lengthIn, timeoutMs, waiters));
+  }
+
+  async #out(endpointAddress: number, dataOut: Uint8Array | null): Promise<USBTransferResult> {
+    const ok = this.model.out ? await this.model.out(endpointAddress, dataOut ?? new Uint8Array(0), this) : undefined;
+    if (ok === false) {
+      this.#halted.add(endpointAddress);
+      return STALL;
+    }
+    return { status: kIOReturnSuccess, length: dataOut?.length ?? 0, data: null };
+  }
+
+  /** What the model's `in` said: bytes to send, null to stall, undefined to NAK until `send`. */
+  #answerIn(endpointAddress: number, r: Uint8Array | null | undefined, lengthIn: number, timeoutMs: number, waiters: Set<Waiter>): Promise<USBTransferResult> {
+    if (r === null) {
+      this.#halted.add(endpointAddress);
+      return Promise.resolve(STALL);
+    }
+    if (r !== undefined) return Promise.resolve(this.#deliver(r, lengthIn));
+    return this.#wait(endpointAddress, lengthIn, timeoutMs, waiters);
+  }
+
+  /** Nothing to send yet: the device NAKs until `send`, the timeout, or an abort. */
+  #wait(endpointAddress: number, lengthIn: number, timeoutMs: number, waiters: Set<Waiter>): Promise<USBTransferResult> {
     return new Promise((resolve) => {
       const list = this.#waiters.get(endpointAddress) ?? [];
       let timer: NodeJS.Timeout | undefined;

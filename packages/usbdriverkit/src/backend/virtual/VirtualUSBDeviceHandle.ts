@@ -30,9 +30,14 @@ export class VirtualUSBDeviceHandle implements USBDeviceHandle {
     return this.device.control(setup, dataOut, timeoutMs);
   }
 
-  async transfer(endpointAddress: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number): Promise<USBTransferResult> {
-    this.#check();
-    this.#checkEndpoint(endpointAddress);
+  // Not `async`: the transfer's own promise is the one returned (see VirtualUSBDevice.transfer).
+  transfer(endpointAddress: number, dataOut: Uint8Array | null, lengthIn: number, timeoutMs: number): Promise<USBTransferResult> {
+    try {
+      this.#check();
+      this.#checkEndpoint(endpointAddress);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.device.transfer(endpointAddress, dataOut, lengthIn, timeoutMs, this.#waiters);
   }
 
