@@ -97,9 +97,19 @@ describe('HID over USB', () => {
     const [first] = capture.devices();
     const replay = new USBReplay(capture, first!.bus, first!.address);
     const events: IOHIDEvent[] = [];
-    // The replayed device answers at once: listen from the moment the event driver has started.
-    host.onEvent((e) => e.kind === 'started' && (e.service as IOUserHIDEventDriver).addEventListener?.((ev) => events.push(ev)));
-    const handle: Device = VirtualUSBHost.of(host).attach(replay.model);
+    // The replayed device answers every poll at once, and polling starts at the event driver's Open,
+    // inside its Start: it holds its reports until the driver has started and is listened to, or the
+    // first ones would become events before there is a listener.
+    let listening!: () => void;
+    const listened = new Promise<void>((resolve) => (listening = resolve));
+    const model = { ...replay.model, in: (endpoint: number, length: number, device: VirtualUSBDevice) => listened.then(() => replay.model.in!(endpoint, length, device)) };
+    host.onEvent((e) => {
+      const driver = e.kind === 'started' ? (e.service as unknown as Partial<Pick<IOUserHIDEventDriver, 'addEventListener'>>) : null;
+      if (!driver?.addEventListener) return;
+      driver.addEventListener((ev) => events.push(ev));
+      listening();
+    });
+    const handle: Device = VirtualUSBHost.of(host).attach(model);
     const nub = await until(hidInterface).catch((e) => {
       throw new Error(`${(e as Error).message}: ${logs.join('\n')}`);
     });
