@@ -13,6 +13,8 @@ import { IOSharedMemory, type IOSharedMemoryKind } from './IOSharedMemory';
  */
 export class IOBufferMemoryDescriptor extends IOMemoryDescriptor {
   readonly #memory: IOSharedMemory;
+  /** The view GetBytes last made. */
+  #bytes: Uint8Array | null = null;
   readonly #capacity: number;
   #length: number;
   readonly #ranges: IOMemoryRange[];
@@ -66,9 +68,15 @@ export class IOBufferMemoryDescriptor extends IOMemoryDescriptor {
     return { address: this.#memory.address ?? 0n, length: BigInt(this.#length) };
   }
 
-  /** The bytes `[0, length)` as a view. */
+  /**
+   * The bytes `[0, length)` as a view (Apple's `GetBytesNoCopy`'s pointer). The same view while the
+   * length and the memory stay: per-report and per-transfer callers ask for it every time.
+   */
   GetBytes(): Uint8Array {
-    return new Uint8Array(this.#memory.buffer, 0, this.#length);
+    const view = this.#bytes;
+    const buffer = this.#memory.buffer;
+    if (view !== null && view.buffer === buffer && view.length === this.#length) return view;
+    return (this.#bytes = new Uint8Array(buffer, 0, this.#length));
   }
 
   /** The memory behind the buffer: its kind, and for process-shared memory the name another process attaches by. */

@@ -16,8 +16,6 @@ type GameControllerStandardArgs = [IOFixed, IOFixed, IOFixed, IOFixed, IOFixed, 
 export class IOUserHIDEventService extends IOHIDEventService {
   static override readonly className: string = 'IOUserHIDEventService';
   #interface: IOHIDInterface | null = null;
-  /** Report buffers' byte views, made once per buffer: ReportAvailable looks a report's bytes up here. */
-  #views = new WeakMap<IOMemoryDescriptor, Uint8Array>();
 
   /** How many report buffers {@link createReportPool} adds. */
   static readonly kReportPoolSize = 16;
@@ -136,11 +134,8 @@ export class IOUserHIDEventService extends IOHIDEventService {
    * {@link handleReport}.
    */
   ReportAvailable(_action: OSAction, timestamp: bigint, reportID: number, reportLength: number, type: number, md: IOMemoryDescriptor): void {
-    let report = this.#views.get(md);
-    if (!report || report.length < reportLength) {
-      report = md instanceof IOBufferMemoryDescriptor ? md.GetBytes() : md.readBytes(0, reportLength);
-      if (md instanceof IOBufferMemoryDescriptor) this.#views.set(md, report);
-    }
+    // A pool buffer's view is made once (GetBytes keeps it); another descriptor is read.
+    const report = md instanceof IOBufferMemoryDescriptor ? md.GetBytes() : md.readBytes(0, reportLength);
     const changed = this.#interface!.processReport(timestamp, report, reportLength, type, reportID);
     this.handleReport(timestamp, report, reportLength, type, reportID, changed);
   }
