@@ -80,6 +80,9 @@ class FastBAR {
   }
 }
 
+/** No BAR: every fast-path bound check fails. */
+const EMPTY = new FastBAR(new DataView(new ArrayBuffer(0)));
+
 interface Session {
   client: IOService;
   handle: PCIDeviceHandle;
@@ -119,6 +122,12 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
    * checked path, which gives all ones).
    */
   #fast: Array<FastBAR | null> = [];
+  /** The memory index whose arrays the hot fields hold (-1 for none) and those arrays. */
+  #hot = -1;
+  #hot8: Uint8Array = EMPTY.u8;
+  #hot16: Uint16Array = EMPTY.u16;
+  #hot32: Uint32Array = EMPTY.u32;
+  #hot64: BigUint64Array = EMPTY.u64;
 
   /** @internal A driver process's IOPCIDevice reaches the host's through this link (Open and Close only). */
   setProviderLink(link: IOProviderLink): void {
@@ -195,7 +204,7 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
     const registry = forClient.getRegistry();
     const unlisten = registry?.listen({ terminated: (e) => e === forClient && void this.Close(forClient) }) ?? (() => {});
     this.#session = { client: forClient, handle, unlisten };
-    this.#fast = littleEndian ? handle.bars.map((b) => (b.view ? new FastBAR(b.view) : null)) : [];
+    this.#setFast(littleEndian ? handle.bars.map((b) => (b.view ? new FastBAR(b.view) : null)) : []);
     this.#interruptsConfigured = false;
   }
 
@@ -204,7 +213,7 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
     const s = this.#session;
     if (!s || s.client !== forClient) return;
     this.#session = null;
-    this.#fast = [];
+    this.#setFast([]);
     s.unlisten();
     s.handle.close();
     await this.#letGo(callerKey(forClient));
@@ -228,7 +237,7 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
 
   /** The function is going: accesses leave the fast path, so they see it gone. */
   override Terminate(options: bigint | number = 0n): Promise<void> {
-    this.#fast = [];
+    this.#setFast([]);
     return super.Terminate(options);
   }
 
@@ -336,10 +345,27 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
     return { h, bar, at };
   }
 
-  // MemoryRead/Write take the fast path when the BAR has typed arrays in an open session, the offset
-  // is an aligned integer inside it and no access hint is given; anything else takes the checked path
-  // (which throws, or reads all ones). The test is written out in each accessor: a shared helper cost
-  // a third of the time per access.
+  #setFast(bars: Array<FastBAR | null>): void {
+    this.#fast = bars;
+    this.#hot = -1;
+    ({ u8: this.#hot8, u16: this.#hot16, u32: this.#hot32, u64: this.#hot64 } = EMPTY);
+  }
+
+  /** Makes `memoryIndex` the hot BAR when it has a fast path and is not hot yet; true if it did. */
+  #warm(memoryIndex: number, options: number): boolean {
+    const bar = options === 0 && typeof memoryIndex === 'number' && memoryIndex !== this.#hot ? this.#fast[memoryIndex] : undefined;
+    if (!bar) return false;
+    this.#hot = memoryIndex;
+    ({ u8: this.#hot8, u16: this.#hot16, u32: this.#hot32, u64: this.#hot64 } = bar);
+    return true;
+  }
+
+  // MemoryRead/Write take the fast path when the BAR is the hot one (the last memory index used that
+  // has typed arrays in an open session), the offset is an aligned integer inside it and no access
+  // hint is given; a miss on another such BAR makes it hot and tries again, anything else takes the
+  // checked path (which throws, or reads all ones). The hot BAR's arrays sit in fields of their own
+  // and the test is written out in each accessor: a per-index lookup, or a shared helper, each cost
+  // as much as the access itself.
 
   #read(memoryIndex: number, offset: number | bigint, width: 1 | 2 | 4 | 8, what: string): number | bigint {
     const { h, bar, at } = this.#bar(memoryIndex, offset, width, what);
@@ -354,57 +380,95 @@ export class IOPCIDevice extends IOService implements IORemoteCallTarget, IOLink
 
   /** Mirrors `MemoryRead64(memoryIndex, offset, &data, options)`: all ones when the function is gone. */
   MemoryRead64(memoryIndex: number, offset: number | bigint, options = 0): bigint {
-    const bar = this.#fast[memoryIndex];
-    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 7) === 0 && offset + 8 <= bar.length && options === 0) return bar.u64[offset >>> 3]!;
-    return BigInt(this.#read(memoryIndex, offset, 8, 'MemoryRead64'));
+    if (memoryIndex === this.#hot && options === 0 && typeof offset === 'number') {
+      const u = this.#hot64;
+      const i = offset >>> 3;
+      if (i << 3 === offset && i < u.length) return u[i]!;
+    }
+    return this.#warm(memoryIndex, options) ? this.MemoryRead64(memoryIndex, offset) : BigInt(this.#read(memoryIndex, offset, 8, 'MemoryRead64'));
   }
 
   /** Mirrors `MemoryRead32(memoryIndex, offset, &data, options)`. */
   MemoryRead32(memoryIndex: number, offset: number | bigint, options = 0): number {
-    const bar = this.#fast[memoryIndex];
-    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 3) === 0 && offset + 4 <= bar.length && options === 0) return bar.u32[offset >>> 2]!;
-    return Number(this.#read(memoryIndex, offset, 4, 'MemoryRead32')) >>> 0;
+    if (memoryIndex === this.#hot && options === 0 && typeof offset === 'number') {
+      const u = this.#hot32;
+      const i = offset >>> 2;
+      if (i << 2 === offset && i < u.length) return u[i]!;
+    }
+    return this.#warm(memoryIndex, options) ? this.MemoryRead32(memoryIndex, offset) : Number(this.#read(memoryIndex, offset, 4, 'MemoryRead32')) >>> 0;
   }
 
   /** Mirrors `MemoryRead16(memoryIndex, offset, &data, options)`. */
   MemoryRead16(memoryIndex: number, offset: number | bigint, options = 0): number {
-    const bar = this.#fast[memoryIndex];
-    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 1) === 0 && offset + 2 <= bar.length && options === 0) return bar.u16[offset >>> 1]!;
-    return Number(this.#read(memoryIndex, offset, 2, 'MemoryRead16'));
+    if (memoryIndex === this.#hot && options === 0 && typeof offset === 'number') {
+      const u = this.#hot16;
+      const i = offset >>> 1;
+      if (i << 1 === offset && i < u.length) return u[i]!;
+    }
+    return this.#warm(memoryIndex, options) ? this.MemoryRead16(memoryIndex, offset) : Number(this.#read(memoryIndex, offset, 2, 'MemoryRead16'));
   }
 
   /** Mirrors `MemoryRead8(memoryIndex, offset, &data, options)`. */
   MemoryRead8(memoryIndex: number, offset: number | bigint, options = 0): number {
-    const bar = this.#fast[memoryIndex];
-    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && offset < bar.length && options === 0) return bar.u8[offset]!;
-    return Number(this.#read(memoryIndex, offset, 1, 'MemoryRead8'));
+    if (memoryIndex === this.#hot && options === 0 && typeof offset === 'number') {
+      const u = this.#hot8;
+      if (offset >>> 0 === offset && offset < u.length) return u[offset]!;
+    }
+    return this.#warm(memoryIndex, options) ? this.MemoryRead8(memoryIndex, offset) : Number(this.#read(memoryIndex, offset, 1, 'MemoryRead8'));
   }
 
   /** Mirrors `MemoryWrite64(memoryIndex, offset, data, options)`: dropped when the function is gone. */
   MemoryWrite64(memoryIndex: number, offset: number | bigint, data: bigint | number, options = 0): void {
-    const bar = this.#fast[memoryIndex];
-    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 7) === 0 && offset + 8 <= bar.length && options === 0) bar.u64[offset >>> 3] = BigInt.asUintN(64, BigInt(data));
+    if (memoryIndex === this.#hot && options === 0 && typeof offset === 'number') {
+      const u = this.#hot64;
+      const i = offset >>> 3;
+      if (i << 3 === offset && i < u.length) {
+        u[i] = BigInt.asUintN(64, BigInt(data));
+        return;
+      }
+    }
+    if (this.#warm(memoryIndex, options)) this.MemoryWrite64(memoryIndex, offset, data);
     else this.#write(memoryIndex, offset, 8, BigInt.asUintN(64, BigInt(data)), 'MemoryWrite64');
   }
 
   /** Mirrors `MemoryWrite32(memoryIndex, offset, data, options)`. */
   MemoryWrite32(memoryIndex: number, offset: number | bigint, data: number, options = 0): void {
-    const bar = this.#fast[memoryIndex];
-    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 3) === 0 && offset + 4 <= bar.length && options === 0) bar.u32[offset >>> 2] = data;
+    if (memoryIndex === this.#hot && options === 0 && typeof offset === 'number') {
+      const u = this.#hot32;
+      const i = offset >>> 2;
+      if (i << 2 === offset && i < u.length) {
+        u[i] = data;
+        return;
+      }
+    }
+    if (this.#warm(memoryIndex, options)) this.MemoryWrite32(memoryIndex, offset, data);
     else this.#write(memoryIndex, offset, 4, data >>> 0, 'MemoryWrite32');
   }
 
   /** Mirrors `MemoryWrite16(memoryIndex, offset, data, options)`. */
   MemoryWrite16(memoryIndex: number, offset: number | bigint, data: number, options = 0): void {
-    const bar = this.#fast[memoryIndex];
-    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && (offset & 1) === 0 && offset + 2 <= bar.length && options === 0) bar.u16[offset >>> 1] = data;
+    if (memoryIndex === this.#hot && options === 0 && typeof offset === 'number') {
+      const u = this.#hot16;
+      const i = offset >>> 1;
+      if (i << 1 === offset && i < u.length) {
+        u[i] = data;
+        return;
+      }
+    }
+    if (this.#warm(memoryIndex, options)) this.MemoryWrite16(memoryIndex, offset, data);
     else this.#write(memoryIndex, offset, 2, data & 0xffff, 'MemoryWrite16');
   }
 
   /** Mirrors `MemoryWrite8(memoryIndex, offset, data, options)`. */
   MemoryWrite8(memoryIndex: number, offset: number | bigint, data: number, options = 0): void {
-    const bar = this.#fast[memoryIndex];
-    if (bar !== undefined && bar !== null && typeof offset === 'number' && offset >>> 0 === offset && offset < bar.length && options === 0) bar.u8[offset] = data;
+    if (memoryIndex === this.#hot && options === 0 && typeof offset === 'number') {
+      const u = this.#hot8;
+      if (offset >>> 0 === offset && offset < u.length) {
+        u[offset] = data;
+        return;
+      }
+    }
+    if (this.#warm(memoryIndex, options)) this.MemoryWrite8(memoryIndex, offset, data);
     else this.#write(memoryIndex, offset, 1, data & 0xff, 'MemoryWrite8');
   }
 

@@ -19,9 +19,13 @@ import {
 import {
   EDU_DMA_START,
   IOPCIDevice,
+  PCIDeviceOpeners,
   PCIHostController,
   PCIMatchingFamily,
   VirtualPCIBus,
+  VirtualPCIDevice,
+  VirtualPCIDeviceHandle,
+  type PCIFunctionInfo,
   kIOInterruptTypeLevel,
   kIOInterruptTypePCIMessaged,
   kIOInterruptTypePCIMessagedX,
@@ -242,6 +246,62 @@ test('the PEX8733 DMA channel: a mappable BAR, power management, function-level 
   expect(() => pci.Reset(kIOPCIDeviceResetTypeHotReset)).toThrow(expect.objectContaining({ code: kIOReturnUnsupported }));
   map.release();
   await pci.Close(client);
+});
+
+/** Two plain-memory BARs around a register BAR (memory indexes 0, 1, 2), for MemoryRead/Write's fast path. */
+class TwoMemoryBARs extends VirtualPCIDevice {
+  constructor() {
+    super({ vendorID: 0x1209, deviceID: 0x0b42, classCode: 0xff0000, bars: [{ size: 4096, memory: true }, { size: 4096 }, { size: 8192, memory: true }] });
+  }
+
+  override mmioRead(_bar: number, offset: number, width: 1 | 2 | 4 | 8): number | bigint {
+    return width === 8 ? 0x5a5an : 0x5a00 + offset;
+  }
+}
+
+test('MemoryRead/Write across several mappable BARs: each index reaches its own BAR, bounds are per BAR, a new session sees only its own memory', async () => {
+  // Each Open makes a new device (fresh memory), as the virtual backend does.
+  PCIDeviceOpeners.register({ name: 'two-bars', open: async () => new VirtualPCIDeviceHandle(new TwoMemoryBARs(), 'two-bars') });
+  const model = new TwoMemoryBARs();
+  const info: PCIFunctionInfo = { id: 'two-bars-0', domain: 0, bus: 0x81, device: 0, function: 0, config: Uint8Array.from(model.config), barSizes: [4096n, 4096n, 8192n], locator: {} };
+  const stop = new PCIHostController(host, [{ name: 'two-bars', list: () => [info], watch: () => () => {} }]);
+  stop.start();
+  await waitFor(() => [...host.registry.entries()].some((e) => e instanceof IOPCIDevice && e.getName() === 'pci1209,b42'));
+  const pci = nub('pci1209,b42');
+  const client = new Client();
+  await pci.Open(client);
+  const views = [0, 2].map((i) => pci._CopyDeviceMemoryWithIndex(i, client).CreateMapping());
+  const [bar0, bar2] = views.map((m) => m.GetDataView());
+  // Interleaved, so the accessors move between the BARs on every call.
+  for (let i = 0; i < 16; i++) {
+    pci.MemoryWrite32(0, i * 4, 0x1000 + i);
+    pci.MemoryWrite32(2, i * 4, 0x2000 + i);
+    expect(pci.MemoryRead32(1, i * 4)).toBe(0x5a00 + i * 4);
+  }
+  for (let i = 0; i < 16; i++) {
+    expect([bar0!.getUint32(i * 4, true), bar2!.getUint32(i * 4, true)]).toEqual([0x1000 + i, 0x2000 + i]);
+    expect([pci.MemoryRead32(2, i * 4), pci.MemoryRead32(0, i * 4)]).toEqual([0x2000 + i, 0x1000 + i]);
+  }
+  pci.MemoryWrite8(2, 0x1001, 0xab);
+  pci.MemoryWrite16(0, 0x102, 0xbeef);
+  pci.MemoryWrite64(2, 0x1ff8, 0x0123456789abcdefn);
+  expect([pci.MemoryRead8(2, 0x1001), pci.MemoryRead16(0, 0x102), pci.MemoryRead64(2, 0x1ff8), pci.MemoryRead64(1, 0)]).toEqual([0xab, 0xbeef, 0x0123456789abcdefn, 0x5a5an]);
+  expect([bar2!.getUint8(0x1001), bar0!.getUint16(0x102, true), bar2!.getBigUint64(0x1ff8, true)]).toEqual([0xab, 0xbeef, 0x0123456789abcdefn]);
+  // BAR2 is 8 KiB and BAR0 4 KiB: an offset inside the one is outside the other, whichever was used last.
+  expect(pci.MemoryRead32(2, 0x1800)).toBe(0);
+  expect(() => pci.MemoryRead32(0, 0x1800)).toThrow(expect.objectContaining({ code: kIOReturnBadArgument, message: expect.stringContaining("outside memory index 0's 0x1000 bytes") }));
+  expect(() => pci.MemoryWrite32(0, 0x1800, 1)).toThrow(/outside memory index 0/);
+  expect(() => pci.MemoryRead16(2, 3)).toThrow(/not aligned to 2 bytes/);
+  expect(() => pci.MemoryRead32(3, 0)).toThrow(/has no memory index 3 \(it has 3\)/);
+  for (const m of views) m.release();
+  await pci.Close(client);
+  expect(() => pci.MemoryRead32(2, 0)).toThrow(expect.objectContaining({ code: kIOReturnNotOpen }));
+  expect(() => pci.MemoryWrite32(0, 0, 1)).toThrow(expect.objectContaining({ code: kIOReturnNotOpen }));
+  // Opened again: a new device, whose memory holds none of the last session's values.
+  await pci.Open(client);
+  expect([pci.MemoryRead32(0, 0), pci.MemoryRead32(2, 0), pci.MemoryRead64(2, 0x1ff8)]).toEqual([0, 0, 0n]);
+  await pci.Close(client);
+  await stop.stop();
 });
 
 test('a function that goes away reads all ones and drops writes; its driver closes it', async () => {
