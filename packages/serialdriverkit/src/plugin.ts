@@ -1,23 +1,24 @@
 // The serial family's host plugin (package.json "driverkit.hostPlugin"): `driverkit run` loads it to
 // publish an IOSerialStreamSync nub for every tty the kernel already drives, so drivers can match
 // existing serial ports. DRIVERKIT_SERIAL_TTYS (paths, comma-separated) adds ttys no listing finds.
-import type { IOServiceHost } from '@driverkit/driverkit';
+import { IOHostSlot, type IOServiceHost } from '@driverkit/driverkit';
 import { SerialTTYProvider } from './tty/SerialTTYProvider';
 
-let current: SerialTTYProvider | null = null;
+// Per host, not per module: two hosts in one process (tests, an embedding app) each have their own.
+const slot = new IOHostSlot<SerialTTYProvider>('@driverkit/serialdriverkit.SerialTTYProvider', "this driver host has no tty provider: the serial family's plugin is not registered on it (`driverkit run` loads installed families; a test calls register(host))");
 
-/** The running host's tty provider (to add a pty by hand), or null before `register`. */
-export function serialTTYProvider(): SerialTTYProvider | null {
-  return current;
+/** The host's tty provider (to add a pty or another tty by hand); kIOReturnNotReady before `register(host)`. */
+export function serialTTYProvider(host: IOServiceHost): SerialTTYProvider {
+  return slot.get(host);
 }
 
 export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
   const provider = new SerialTTYProvider(host);
   for (const path of (process.env.DRIVERKIT_SERIAL_TTYS ?? '').split(',').filter(Boolean)) provider.add({ path });
   await provider.start();
-  current = provider;
+  slot.set(host, provider);
   return async () => {
-    if (current === provider) current = null;
+    slot.set(host, null);
     await provider.stop();
   };
 }

@@ -1,7 +1,7 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
-import { IOServiceHost, LinuxNative } from '@driverkit/driverkit';
+import { IOServiceHost, LinuxNative, kIOReturnNotReady } from '@driverkit/driverkit';
 import { SerialPort } from 'serialport';
 import { IOSerialStreamSync, register, serialTTYProvider, udevadmAvailable } from '../index';
 import { TCGETS2, TERMIOS2_SIZE } from '../pty/Termios';
@@ -44,7 +44,7 @@ describe('existing ttys through serialport', () => {
     device.on('data', (d: Buffer) => (fromDriver += d.toString()));
     try {
       host.addDriverBundle(fixture);
-      const remove = serialTTYProvider()!.add({ path, pnpId: 'driverkit-test-echo' });
+      const remove = serialTTYProvider(host).add({ path, pnpId: 'driverkit-test-echo' });
       const nub = await until(() => host.nubs().find((n): n is IOSerialStreamSync => n instanceof IOSerialStreamSync && n.path === path), 'the pty nub');
       expect(String(nub.getProperty('IOTTYDevice'))).toBe(path.split('/').pop());
       const driver = await until(() => host.clientsOf(nub).get('IODefaultMatchCategory'), 'the driver on the pty');
@@ -61,6 +61,29 @@ describe('existing ttys through serialport', () => {
       device.destroy();
       closeSync(slave);
     }
+  });
+
+  test('each host has its own provider: a tty added to one is published on that host only, and a host without the plugin says so', async () => {
+    const other = new IOServiceHost({ mode: 'in-process', log: () => {} });
+    expect(() => serialTTYProvider(other)).toThrow(expect.objectContaining({ code: kIOReturnNotReady, message: expect.stringContaining('no tty provider') }));
+    const stopOther = await register(other);
+    try {
+      expect(serialTTYProvider(other)).not.toBe(serialTTYProvider(host));
+      const { master, path } = LinuxNative.openpt();
+      try {
+        const remove = serialTTYProvider(other).add({ path });
+        await until(() => other.nubs().some((n) => n instanceof IOSerialStreamSync && n.path === path), 'the pty nub on the other host');
+        expect(host.nubs().some((n) => n instanceof IOSerialStreamSync && n.path === path)).toBe(false);
+        await remove();
+      } finally {
+        closeSync(master);
+      }
+    } finally {
+      await stopOther();
+      await other.stop();
+    }
+    expect(() => serialTTYProvider(other)).toThrow(expect.objectContaining({ code: kIOReturnNotReady }));
+    expect(serialTTYProvider(host)).toBeDefined();
   });
 
   test('opening a tty that is not there fails with the path and the reason', async () => {
