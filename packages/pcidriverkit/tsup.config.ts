@@ -4,7 +4,7 @@ import { preset } from '../../tsup.preset';
 export default defineConfig({
   ...preset,
   entry: ['src/index.ts', 'src/plugin.ts'],
-  // The plugin and the index share one copy of the family's classes (and of virtualPCIBus).
+  // The plugin and the index share one copy of the family's classes (the host slot's class among them).
   splitting: true,
   format: ['esm', 'cjs'],
   dts: true,

@@ -23,6 +23,6 @@ export { PEX8733DMAChannel, type PEX8733DMAChannelOptions } from './backend/virt
 export { PEX8733VirtualBridge } from './backend/virtual/models/PEX8733VirtualBridge';
 export { PCIHostController, pciNubProperties } from './host/PCIHostController';
 export { PCIMatchingFamily, kIOPCIMatchScore, parsePCIMatchString, type PCIMatchAlternative } from './matching/PCIMatchingFamily';
-export { register, virtualPCIBus, type PCIPluginOptions } from './plugin';
+export { register, type PCIPluginOptions } from './plugin';
 export { VFIOPCIBackend } from './backend/vfio/VFIOPCIBackend';
 export { VFIOPCIDeviceHandle } from './backend/vfio/VFIOPCIDeviceHandle';

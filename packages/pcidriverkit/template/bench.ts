@@ -2,10 +2,10 @@
 // the PCI family models it, on the virtual PCI bus. A real edu (QEMU's `-device edu` bound to
 // vfio-pci) is published by the family itself: set EDU_VIRTUAL=0 to leave the model out.
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { virtualPCIBus } from '@driverkit/pcidriverkit';
+import { VirtualPCIBus } from '@driverkit/pcidriverkit';
 
 /** Plugs the device in; returns what unplugs it. */
-export default async function attach(_host: IOServiceHost): Promise<() => void> {
+export default async function attach(host: IOServiceHost): Promise<() => void> {
   if (process.env.EDU_VIRTUAL === '0') return () => {};
-  return virtualPCIBus.attach({ model: 'edu' });
+  return VirtualPCIBus.of(host).attach({ model: 'edu' });
 }

@@ -4,10 +4,10 @@
 // a machine with a real edu (QEMU's `-device edu`, bound to vfio-pci), which the PCI family publishes.
 
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { virtualPCIBus } from '@driverkit/pcidriverkit';
+import { VirtualPCIBus } from '@driverkit/pcidriverkit';
 
 /** Plugs the edu in; returns what unplugs it. */
-export default async function attach(_host: IOServiceHost): Promise<() => void> {
+export default async function attach(host: IOServiceHost): Promise<() => void> {
   if (process.env.EDU_VIRTUAL === '0') return () => {};
-  return virtualPCIBus.attach({ model: 'edu', options: { dmaDelayMs: Number(process.env.EDU_DMA_DELAY_MS ?? 10) } });
+  return VirtualPCIBus.of(host).attach({ model: 'edu', options: { dmaDelayMs: Number(process.env.EDU_DMA_DELAY_MS ?? 10) } });
 }

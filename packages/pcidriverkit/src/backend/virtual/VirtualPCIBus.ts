@@ -1,4 +1,4 @@
-import { IOReturnError, kIOReturnBusy } from '@driverkit/driverkit';
+import { IOHostSlot, IOReturnError, kIOReturnBusy, type IOServiceHost } from '@driverkit/driverkit';
 import type { PCIEnumerator, PCIFunctionInfo } from '../PCIBackend';
 import { createVirtualPCIModel, virtualPCILocator, type VirtualPCIModelSpec } from './VirtualPCIBackend';
 
@@ -8,6 +8,8 @@ export interface VirtualPCISlot {
   device?: number;
   function?: number;
 }
+
+const slot = new IOHostSlot<VirtualPCIBus>('@driverkit/pcidriverkit.VirtualPCIBus', "this driver host has no virtual PCI bus: the PCI family's plugin is not registered on it (`driverkit run` loads installed families; a test calls register(host))");
 
 /**
  * The host side of the virtual backend: the bus a virtual bench plugs models into. Attaching runs
@@ -19,6 +21,16 @@ export class VirtualPCIBus implements PCIEnumerator {
   readonly #functions = new Map<string, PCIFunctionInfo>();
   readonly #listeners = new Set<() => void>();
   #nextDevice = 0;
+
+  /** The virtual bus of `host`'s PCI family: where a virtual bench plugs its functions in. */
+  static of(host: IOServiceHost): VirtualPCIBus {
+    return slot.get(host);
+  }
+
+  /** @internal The PCI plugin makes `bus` the virtual bus of `host` (null: removes it). */
+  static bind(host: IOServiceHost, bus: VirtualPCIBus | null): void {
+    slot.set(host, bus);
+  }
 
   /** Plugs in a function running `spec`; resolves with what unplugs it. */
   async attach(spec: VirtualPCIModelSpec, slot: VirtualPCISlot = {}): Promise<() => void> {
