@@ -3,9 +3,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// Every data queue a process listens to across processes parks a threadpool thread in a futex wait
-// (and each device poll another): libuv's default of 4 would let two network interfaces starve the
-// host's own file I/O. Set before anything uses the pool; driver processes inherit it.
+// Each device poll (LinuxNative.pollReadable: character devices libuv cannot watch) parks a
+// threadpool thread, as does a data queue listened to across processes whose FIFO bell could not be
+// made (the futex then): libuv's default of 4 would let a few of them starve the host's own file I/O.
+// Set before anything uses the pool; driver processes inherit it.
 process.env.UV_THREADPOOL_SIZE ??= '32';
 
 const cli = fileURLToPath(new URL('../dist/cli/driverkit.js', import.meta.url));

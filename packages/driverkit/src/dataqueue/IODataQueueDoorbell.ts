@@ -1,25 +1,53 @@
+import { closeSync, writeSync } from 'node:fs';
 import { futexWaitAsync, futexWake } from '../native/LinuxNative';
 import type { IOSharedMemory } from '../memory/IOSharedMemory';
-import { AVAILABLE_SEQ, AVAILABLE_WAITERS, SERVICED_SEQ, SERVICED_WAITERS } from './IODataQueueRing';
+import { IODataQueueBell } from './IODataQueueBell';
+import { AVAILABLE_BELL, AVAILABLE_SEQ, AVAILABLE_WAITERS, SERVICED_BELL, SERVICED_SEQ, SERVICED_WAITERS } from './IODataQueueRing';
 
 /** Which notification a doorbell carries. */
 export type IODataQueueSignal = 'available' | 'serviced';
 
 const WAIT_SLICE_MS = 500;
+const SIGNALS: readonly IODataQueueSignal[] = ['available', 'serviced'];
+/** Each signal's header words: its sequence, its futex waiters, the pid of its FIFO bell. */
+const WORDS = {
+  available: { seq: AVAILABLE_SEQ, waiters: AVAILABLE_WAITERS, bell: AVAILABLE_BELL },
+  serviced: { seq: SERVICED_SEQ, waiters: SERVICED_WAITERS, bell: SERVICED_BELL },
+} as const;
+const ONE = new Uint8Array([1]);
+
+/** Whether process `pid` exists (one of another account's answers EPERM). */
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /**
  * Carries DataAvailable and DataServiced between the ends of a data queue that live in different
  * threads or processes. Each signal is a sequence word in the queue header's reserved bytes: ringing
- * bumps it and wakes waiters (Atomics.notify on a SharedArrayBuffer, a futex on a process-shared
- * mapping); an end with a handler waits for the word to change (Atomics.waitAsync, or a futex wait on
- * a threadpool thread) and then runs its handler. Rings an end made itself are not reported back to it.
- * Within one end, handlers are invoked directly by the source; the doorbell is only for the other end.
+ * bumps it and wakes the listener; an end with a handler waits for the word to change and then runs
+ * its handler. Rings an end made itself are not reported back to it. Within one end, handlers are
+ * invoked directly by the source; the doorbell is only for the other end.
+ *
+ * How a listener waits: between threads, Atomics.waitAsync (rung by Atomics.notify). Between
+ * processes, a FIFO bell ({@link IODataQueueBell}) its event loop watches, named by a pid in the
+ * header that the ringer writes one byte to; when no bell can be made (its path taken, another
+ * listener of this signal alive), a futex wait on a threadpool thread, woken by futex wake.
  */
 export class IODataQueueDoorbell {
   readonly #words: Int32Array;
   readonly #memory: IOSharedMemory;
   readonly #own = { available: 0, serviced: 0 };
   readonly #listening = { available: false, serviced: false };
+  /** This end's FIFO bells, by signal (process-shared memory only). */
+  readonly #bells: Record<IODataQueueSignal, IODataQueueBell | null> = { available: null, serviced: null };
+  /** The other end's bell as this end rings it: its listener's pid and our write end (-1: none to ring). */
+  readonly #ringing = { available: { pid: 0, fd: -1 }, serviced: { pid: 0, fd: -1 } };
   #closed = false;
   // Atomics.waitAsync does not keep Node's event loop alive; a listening end must, as an open socket does.
   #keepAlive: NodeJS.Timeout | null = null;
@@ -36,10 +64,38 @@ export class IODataQueueDoorbell {
 
   ring(signal: IODataQueueSignal): void {
     if (this.#closed || !this.crossesBoundary) return;
-    const [seq, waiters] = signal === 'available' ? [AVAILABLE_SEQ, AVAILABLE_WAITERS] : [SERVICED_SEQ, SERVICED_WAITERS];
+    const w = WORDS[signal];
     this.#own[signal]++;
-    Atomics.add(this.#words, seq, 1);
-    if (Atomics.load(this.#words, waiters) > 0) this.#wake(seq);
+    Atomics.add(this.#words, w.seq, 1);
+    if (this.#memory.kind === 'process' && this.#bells[signal] === null) {
+      const pid = Atomics.load(this.#words, w.bell);
+      if (pid !== 0) this.#ringBell(signal, pid);
+    }
+    if (Atomics.load(this.#words, w.waiters) > 0) this.#wake(w.seq);
+  }
+
+  /** One byte into the bell of `pid`, the listener the header names. */
+  #ringBell(signal: IODataQueueSignal, pid: number): void {
+    const r = this.#ringing[signal];
+    // Twice at most: a bell listened to again (same pid, a new FIFO) makes the old write end EPIPE.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (r.pid !== pid) {
+        if (r.fd >= 0) closeSync(r.fd);
+        r.pid = pid;
+        r.fd = IODataQueueBell.openToRing(this.#memory.name!, signal, pid);
+      }
+      if (r.fd < 0) return;
+      try {
+        writeSync(r.fd, ONE);
+        return;
+      } catch (e) {
+        // Full: rings are waiting to be read, and one wake-up covers them all.
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return;
+        closeSync(r.fd);
+        r.fd = -1;
+        r.pid = 0;
+      }
+    }
   }
 
   /** Starts waiting for the other end's rings of `signal`; `deliver` runs once per batch of them. */
@@ -47,7 +103,48 @@ export class IODataQueueDoorbell {
     if (this.#listening[signal] || this.#closed || !this.crossesBoundary) return;
     this.#listening[signal] = true;
     this.#keepAlive ??= setInterval(() => {}, 0x7fff_ffff);
+    if (this.#memory.kind === 'process' && this.#listenBell(signal, deliver)) return;
     void this.#loop(signal, deliver);
+  }
+
+  /** Listens through a FIFO bell; false when none can be had here (the futex then). */
+  #listenBell(signal: IODataQueueSignal, deliver: () => void): boolean {
+    const w = WORDS[signal];
+    const words = this.#words;
+    // A listener that died without letting go leaves its pid: the bell is free again.
+    const holder = Atomics.load(words, w.bell);
+    if (holder !== 0 && alive(holder)) return false;
+    let seen = 0;
+    let ownAtSeen = 0;
+    const bell = IODataQueueBell.listen(
+      this.#memory.name!,
+      signal,
+      () => {
+        if (this.#closed || this.#bells[signal] !== bell) return;
+        const now = Atomics.load(words, w.seq);
+        const others = ((now - seen) | 0) - (this.#own[signal] - ownAtSeen);
+        seen = now;
+        ownAtSeen = this.#own[signal];
+        if (others > 0) deliver();
+      },
+      () => {
+        // The FIFO failed under us: the futex takes over, from what was last seen.
+        if (this.#closed || this.#bells[signal] !== bell) return;
+        this.#bells[signal] = null;
+        Atomics.compareExchange(words, w.bell, process.pid, 0);
+        void this.#loop(signal, deliver);
+      },
+    );
+    if (!bell) return false;
+    if (Atomics.compareExchange(words, w.bell, holder, process.pid) !== holder) {
+      bell.close();
+      return false;
+    }
+    // Named before this read: a ring after it reaches the bell, one before it is counted as seen.
+    seen = Atomics.load(words, w.seq);
+    ownAtSeen = this.#own[signal];
+    this.#bells[signal] = bell;
+    return true;
   }
 
   /** Stops every wait loop (they end within one wait slice) and wakes them so they notice. */
@@ -55,12 +152,23 @@ export class IODataQueueDoorbell {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#keepAlive) clearInterval(this.#keepAlive);
+    for (const signal of SIGNALS) {
+      const bell = this.#bells[signal];
+      if (bell) {
+        this.#bells[signal] = null;
+        if (!this.#memory.isClosed()) Atomics.compareExchange(this.#words, WORDS[signal].bell, process.pid, 0);
+        bell.close();
+      }
+      const r = this.#ringing[signal];
+      if (r.fd >= 0) closeSync(r.fd);
+      r.fd = -1;
+    }
     this.#wake(AVAILABLE_SEQ);
     this.#wake(SERVICED_SEQ);
   }
 
   async #loop(signal: IODataQueueSignal, deliver: () => void): Promise<void> {
-    const [seq, waiters] = signal === 'available' ? [AVAILABLE_SEQ, AVAILABLE_WAITERS] : [SERVICED_SEQ, SERVICED_WAITERS];
+    const { seq, waiters } = WORDS[signal];
     const words = this.#words;
     let seen = Atomics.load(words, seq);
     let ownAtSeen = this.#own[signal];

@@ -15,6 +15,9 @@ export const AVAILABLE_SEQ = 5;
 export const SERVICED_SEQ = 6;
 export const AVAILABLE_WAITERS = 7;
 export const SERVICED_WAITERS = 8;
+/** The pid whose FIFO bell hears DataAvailable / DataServiced (0: none; see IODataQueueBell). */
+export const AVAILABLE_BELL = 9;
+export const SERVICED_BELL = 10;
 
 /** 'DKDQ': marks memory set up by {@link IODataQueueRing.format}. */
 export const kIODataQueueMagic = 0x5144_4b44;
@@ -56,6 +59,8 @@ export class IODataQueueRing {
     Atomics.store(this.#words, HEAD, 0);
     Atomics.store(this.#words, TAIL, 0);
     this.#flags[8] = 0;
+    Atomics.store(this.#words, AVAILABLE_BELL, 0);
+    Atomics.store(this.#words, SERVICED_BELL, 0);
     Atomics.store(this.#words, CAPACITY, this.capacity | 0);
     Atomics.store(this.#words, MAGIC, kIODataQueueMagic);
   }

@@ -128,7 +128,7 @@ export class IOUserServerProcess implements IOUserServerHandle {
       // Descriptor 3 carries the protocol; the IPC channel only hands over apps' sockets to their user
       // clients (Node passes descriptors on nothing else).
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'ipc'],
-      // Its data-queue listeners each park a threadpool thread (see bin/driverkit.mjs).
+      // Its device polls park threadpool threads (see bin/driverkit.mjs).
       env: { UV_THREADPOOL_SIZE: '32', ...process.env, DRIVERKIT_SERVER_NAME: name },
     });
     if (why) options.log(`[${name} ${this.#child.pid}] runs as root: ${why}`);

@@ -1,6 +1,6 @@
 /**
  * The Linux calls Node lacks, through koffi (prebuilt, nothing compiles): mmap/munmap, mlock, futex
- * wait and wake, eventfd, poll, pseudo-terminals and ioctl, SO_PEERCRED, the page size. Families reach it as `LinuxNative` from
+ * wait and wake, eventfd, mkfifo, poll, pseudo-terminals and ioctl, SO_PEERCRED, the page size. Families reach it as `LinuxNative` from
  * the package entry. This is the one module in the core that touches
  * native code; everything else goes through it. Loading is lazy, so code that never needs it never loads libc.
  */
@@ -21,6 +21,7 @@ interface Libc {
   mlock: Fn;
   munlock: Fn;
   eventfd: Fn;
+  mkfifo: Fn;
   getsockopt: Fn;
   poll: Fn;
   posixOpenpt: Fn;
@@ -72,6 +73,7 @@ function load(): Libc {
       mlock: lib.func('int mlock(void *addr, size_t len)'),
       munlock: lib.func('int munlock(void *addr, size_t len)'),
       eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
+      mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
       getsockopt: lib.func('int getsockopt(int fd, int level, int name, _Out_ uint8_t *value, _Inout_ uint32_t *length)'),
       poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
       posixOpenpt: lib.func('int posix_openpt(int flags)'),
@@ -197,6 +199,17 @@ export function eventfd(): number {
   const fd = Number(c.eventfd(0, EFD_CLOEXEC));
   if (fd < 0) throw new IOReturnError(kIOReturnNoResources, `eventfd failed (errno ${c.errno()})`, { osError: c.errno() });
   return fd;
+}
+
+/**
+ * Makes a FIFO (named pipe) at `path` with `mode` less the umask (Node has no mkfifo). Throws
+ * kIOReturnNotPermitted carrying the errno (17 is EEXIST: something is at the path already).
+ */
+export function mkfifo(path: string, mode: number): void {
+  const c = load();
+  if (Number(c.mkfifo(path, mode)) === 0) return;
+  const errno = c.errno();
+  throw new IOReturnError(kIOReturnNotPermitted, `mkfifo ${path} failed (errno ${errno}${errno === 17 ? ', EEXIST' : ''})`, { osError: errno });
 }
 
 const SOL_SOCKET = 1;
