@@ -128,11 +128,13 @@ export class IODataQueueDoorbell {
         if (others > 0) deliver();
       },
       () => {
-        // The FIFO failed under us: the futex takes over, from what was last seen.
+        // The FIFO failed under us: the futex takes over, and what rang since the last read is delivered.
         if (this.#closed || this.#bells[signal] !== bell) return;
         this.#bells[signal] = null;
         Atomics.compareExchange(words, w.bell, process.pid, 0);
+        const missed = ((Atomics.load(words, w.seq) - seen) | 0) - (this.#own[signal] - ownAtSeen);
         void this.#loop(signal, deliver);
+        if (missed > 0) deliver();
       },
     );
     if (!bell) return false;
