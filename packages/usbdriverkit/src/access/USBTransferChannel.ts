@@ -15,7 +15,7 @@ interface Pending {
  * A driver process's end of a transfer channel to its device (architecture.md: bulk data moves
  * through shared memory, not the host socket): bulk, interrupt and control transfers. The process makes two data queues, requests and
  * completions, in its own shared memory and hands their names to the nub once; each bulk or interrupt
- * transfer is then a record in one queue and a record back in the other, with a futex wake only when
+ * transfer is then a record in one queue and a record back in the other, with a wake (the data queue's bell) only when
  * a queue goes from empty to not empty. The host runs every transfer on its device session as this
  * client, so Apple's rules (Open first, endpoints of the current setting) hold as before.
  */

@@ -46,52 +46,64 @@ export function requestSize(dataOut: Uint8Array | null, control: boolean): numbe
   return kUSBTransferRequestHeader + (control ? SETUP : 0) + (dataOut?.length ?? 0);
 }
 
+// Fields are read and written byte by byte: a DataView per record was an allocation per transfer on
+// each side of the channel, and these records are the channel's hot path.
+const u16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);
+const u32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+function setU16(b: Uint8Array, at: number, v: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+}
+function setU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+  b[at + 2] = v >>> 16;
+  b[at + 3] = v >>> 24;
+}
+
 /** Writes a bulk or interrupt request into `record` ({@link requestSize} bytes). */
 export function writeRequest(record: Uint8Array, tag: number, endpoint: number, lengthIn: number, timeoutMs: number, dataOut: Uint8Array | null): void {
-  const v = new DataView(record.buffer, record.byteOffset, kUSBTransferRequestHeader);
-  v.setUint32(0, tag, true);
-  v.setUint32(4, endpoint & 0xff, true);
-  v.setUint32(8, lengthIn, true);
-  v.setUint32(12, timeoutMs, true);
+  setU32(record, 0, tag);
+  setU32(record, 4, endpoint & 0xff);
+  setU32(record, 8, lengthIn);
+  setU32(record, 12, timeoutMs);
   if (dataOut) record.set(dataOut, kUSBTransferRequestHeader);
 }
 
 /** Writes a control request into `record` ({@link requestSize} bytes). */
 export function writeControlRequest(record: Uint8Array, tag: number, scope: USBScope, setup: USBSetupPacket, timeoutMs: number, dataOut: Uint8Array | null): void {
-  const v = new DataView(record.buffer, record.byteOffset, kUSBTransferRequestHeader + SETUP);
-  v.setUint32(0, tag, true);
-  v.setUint8(4, 0);
-  v.setUint8(5, kUSBTransferControl);
-  v.setUint8(6, scope === 'device' ? 0 : 1);
-  v.setUint8(7, scope === 'device' ? 0 : scope & 0xff);
-  v.setUint32(8, 0, true);
-  v.setUint32(12, timeoutMs, true);
-  v.setUint8(16, setup.bmRequestType);
-  v.setUint8(17, setup.bRequest);
-  v.setUint16(18, setup.wValue, true);
-  v.setUint16(20, setup.wIndex, true);
-  v.setUint16(22, setup.wLength, true);
+  setU32(record, 0, tag);
+  record[4] = 0;
+  record[5] = kUSBTransferControl;
+  record[6] = scope === 'device' ? 0 : 1;
+  record[7] = scope === 'device' ? 0 : scope & 0xff;
+  setU32(record, 8, 0);
+  setU32(record, 12, timeoutMs);
+  record[16] = setup.bmRequestType;
+  record[17] = setup.bRequest;
+  setU16(record, 18, setup.wValue);
+  setU16(record, 20, setup.wIndex);
+  setU16(record, 22, setup.wLength);
   if (dataOut) record.set(dataOut, kUSBTransferRequestHeader + SETUP);
 }
 
 /** Reads a request; null when the record is too short to be one (or to carry its SETUP packet). */
 export function readRequest(record: Uint8Array): USBTransferRequest | null {
   if (record.length < kUSBTransferRequestHeader) return null;
-  const v = new DataView(record.buffer, record.byteOffset, record.length);
-  const kind = v.getUint8(5);
-  const base = { tag: v.getUint32(0, true), kind, endpoint: v.getUint8(4), lengthIn: v.getUint32(8, true), timeoutMs: v.getUint32(12, true) };
-  if (kind !== kUSBTransferControl) return { ...base, scope: 'device', setup: null, dataOut: record.subarray(kUSBTransferRequestHeader) };
+  const kind = record[5]!;
+  if (kind !== kUSBTransferControl) {
+    return { tag: u32(record, 0), kind, endpoint: record[4]!, scope: 'device', lengthIn: u32(record, 8), timeoutMs: u32(record, 12), setup: null, dataOut: record.subarray(kUSBTransferRequestHeader) };
+  }
   if (record.length < kUSBTransferRequestHeader + SETUP) return null;
-  const setup = { bmRequestType: v.getUint8(16), bRequest: v.getUint8(17), wValue: v.getUint16(18, true), wIndex: v.getUint16(20, true), wLength: v.getUint16(22, true) };
-  return { ...base, scope: v.getUint8(6) === 0 ? 'device' : v.getUint8(7), setup, dataOut: record.subarray(kUSBTransferRequestHeader + SETUP) };
+  const setup = { bmRequestType: record[16]!, bRequest: record[17]!, wValue: u16(record, 18), wIndex: u16(record, 20), wLength: u16(record, 22) };
+  return { tag: u32(record, 0), kind, endpoint: record[4]!, scope: record[6] === 0 ? 'device' : record[7]!, lengthIn: u32(record, 8), timeoutMs: u32(record, 12), setup, dataOut: record.subarray(kUSBTransferRequestHeader + SETUP) };
 }
 
 export function writeCompletion(record: Uint8Array, tag: number, status: number, length: number, flags: number, data: Uint8Array | null): void {
-  const v = new DataView(record.buffer, record.byteOffset, kUSBTransferCompletionHeader);
-  v.setUint32(0, tag, true);
-  v.setUint32(4, status >>> 0, true);
-  v.setUint32(8, length, true);
-  v.setUint32(12, flags, true);
+  setU32(record, 0, tag);
+  setU32(record, 4, status);
+  setU32(record, 8, length);
+  setU32(record, 12, flags);
   if (data) record.set(data, kUSBTransferCompletionHeader);
 }
 
@@ -105,6 +117,5 @@ export interface USBTransferCompletion {
 
 export function readCompletion(record: Uint8Array): USBTransferCompletion | null {
   if (record.length < kUSBTransferCompletionHeader) return null;
-  const v = new DataView(record.buffer, record.byteOffset, kUSBTransferCompletionHeader);
-  return { tag: v.getUint32(0, true), status: v.getUint32(4, true), length: v.getUint32(8, true), flags: v.getUint32(12, true), data: record.subarray(kUSBTransferCompletionHeader) };
+  return { tag: u32(record, 0), status: u32(record, 4), length: u32(record, 8), flags: u32(record, 12), data: record.subarray(kUSBTransferCompletionHeader) };
 }

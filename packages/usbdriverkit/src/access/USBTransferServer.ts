@@ -17,6 +17,9 @@ const encoder = new TextEncoder();
 // The key control transfers are settled under (endpoints are 0–255).
 const CONTROL = -1;
 
+/** A request as a refusal names it: built only for a refusal (a string per accepted transfer cost more than the checks). */
+const what = (r: USBTransferRequest): string => (r.setup ? `USB transfer channel: control transfer ${r.tag}` : `USB transfer channel: transfer ${r.tag} on endpoint 0x${r.endpoint.toString(16)}`);
+
 /**
  * The host's end of one driver client's transfer channel: it takes bulk and interrupt transfers from
  * the request queue a driver process made, runs each on the device session as that client (so every
@@ -102,35 +105,35 @@ export class USBTransferServer extends OSObject {
     const bytes = lengthIn + (dataOut?.length ?? 0);
     this.#unposted.set(tag, control ? CONTROL : request.endpoint);
     this.#inFlightBytes += bytes;
-    const done = (status: number, length: number, flags: number, data: Uint8Array | null) => {
-      this.#inFlightBytes -= bytes;
-      this.#post(tag, status, length, flags, data, true);
-    };
     const transfer = control ? this.access.control(this.client, request.scope, setup, dataOut, timeoutMs) : this.access.io(this.client, request.endpoint, dataOut, lengthIn, timeoutMs);
     transfer.then(
-      (r) => done(r.status, r.length, 0, r.data && r.data.length > lengthIn ? r.data.subarray(0, lengthIn) : r.data),
-      (e: unknown) => done(e instanceof IOReturnError ? e.code : kIOReturnBadArgument, 0, kUSBTransferRefused, encoder.encode((e as Error).message)),
+      (r) => this.#finish(tag, bytes, r.status, r.length, 0, r.data && r.data.length > lengthIn ? r.data.subarray(0, lengthIn) : r.data),
+      (e: unknown) => this.#finish(tag, bytes, e instanceof IOReturnError ? e.code : kIOReturnBadArgument, 0, kUSBTransferRefused, encoder.encode((e as Error).message)),
     );
   }
 
+  #finish(tag: number, bytes: number, status: number, length: number, flags: number, data: Uint8Array | null): void {
+    this.#inFlightBytes -= bytes;
+    this.#post(tag, status, length, flags, data, true);
+  }
+
   #refusal(r: USBTransferRequest): IOReturnError | null {
-    const what = r.setup ? `USB transfer channel: control transfer ${r.tag}` : `USB transfer channel: transfer ${r.tag} on endpoint 0x${r.endpoint.toString(16)}`;
-    if (r.kind !== kUSBTransferBulkOrInterrupt && r.kind !== kUSBTransferControl) return new IOReturnError(kIOReturnBadArgument, `${what} is of no kind a channel carries (${r.kind})`);
-    if (this.#unposted.has(r.tag)) return new IOReturnError(kIOReturnBadArgument, `${what} reuses a tag still in flight`);
+    if (r.kind !== kUSBTransferBulkOrInterrupt && r.kind !== kUSBTransferControl) return new IOReturnError(kIOReturnBadArgument, `${what(r)} is of no kind a channel carries (${r.kind})`);
+    if (this.#unposted.has(r.tag)) return new IOReturnError(kIOReturnBadArgument, `${what(r)} reuses a tag still in flight`);
     let bytes: number;
     if (r.setup) {
       const isIn = (r.setup.bmRequestType & 0x80) !== 0;
-      if (r.endpoint !== 0 || r.lengthIn !== 0) return new IOReturnError(kIOReturnBadArgument, `${what}: a control transfer names no endpoint and no IN length (wLength says)`);
-      if (isIn ? r.dataOut.length !== 0 : r.dataOut.length !== r.setup.wLength) return new IOReturnError(kIOReturnBadArgument, `${what}: wLength ${r.setup.wLength} does not match the ${isIn ? 'IN' : 'OUT'} data (${r.dataOut.length} bytes)`);
+      if (r.endpoint !== 0 || r.lengthIn !== 0) return new IOReturnError(kIOReturnBadArgument, `${what(r)}: a control transfer names no endpoint and no IN length (wLength says)`);
+      if (isIn ? r.dataOut.length !== 0 : r.dataOut.length !== r.setup.wLength) return new IOReturnError(kIOReturnBadArgument, `${what(r)}: wLength ${r.setup.wLength} does not match the ${isIn ? 'IN' : 'OUT'} data (${r.dataOut.length} bytes)`);
       bytes = r.setup.wLength;
     } else {
       const isIn = (r.endpoint & 0x80) !== 0;
-      if (isIn ? r.dataOut.length !== 0 : r.lengthIn !== 0) return new IOReturnError(kIOReturnBadArgument, `${what}: ${isIn ? 'an IN transfer carries no OUT bytes' : 'an OUT transfer asks for no IN bytes'}`);
+      if (isIn ? r.dataOut.length !== 0 : r.lengthIn !== 0) return new IOReturnError(kIOReturnBadArgument, `${what(r)}: ${isIn ? 'an IN transfer carries no OUT bytes' : 'an OUT transfer asks for no IN bytes'}`);
       bytes = isIn ? r.lengthIn : r.dataOut.length;
     }
-    if (bytes > kUSBTransferChannelMaxBytes) return new IOReturnError(kIOReturnBadArgument, `${what}: ${bytes} bytes is over the channel's ${kUSBTransferChannelMaxBytes}-byte limit`);
+    if (bytes > kUSBTransferChannelMaxBytes) return new IOReturnError(kIOReturnBadArgument, `${what(r)}: ${bytes} bytes is over the channel's ${kUSBTransferChannelMaxBytes}-byte limit`);
     if (this.#unposted.size >= kUSBTransferMaxInFlight || this.#inFlightBytes + bytes > kUSBTransferMaxInFlightBytes) {
-      return new IOReturnError(kIOReturnNoResources, `${what}: ${this.#unposted.size} transfers (${this.#inFlightBytes} bytes) are already in flight`);
+      return new IOReturnError(kIOReturnNoResources, `${what(r)}: ${this.#unposted.size} transfers (${this.#inFlightBytes} bytes) are already in flight`);
     }
     return null;
   }
