@@ -10,7 +10,7 @@ function flag(d: OSDictionary, key: string): boolean {
 /**
  * A HID device that lives in the host, as a driver process sees it: calls are providerCalls to the
  * host's IOHIDInterface; input reports arrive in a data queue this process made and named in its
- * `open`, with a futex wake only when the queue goes from empty to not empty. A link with no process
+ * `open`, with a wake (the data queue's bell) only when the queue goes from empty to not empty. A link with no process
  * behind it (a test's) reads through a read kept waiting in the host instead.
  */
 export class HIDRemoteHandle extends OSObject implements HIDDeviceHandle {
