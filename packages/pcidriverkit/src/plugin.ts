@@ -11,12 +11,14 @@ import { PCIMatchingFamily } from './matching/PCIMatchingFamily';
 export interface PCIPluginOptions {
   /** Leave this machine's own functions out (DRIVERKIT_PCI_SYSFS=0 does too). */
   sysfs?: boolean;
+  /** The host's virtual bus, when the caller keeps it (a test bench); else a new one. */
+  virtualBus?: VirtualPCIBus;
 }
 
 export async function register(host: IOServiceHost, options: PCIPluginOptions = {}): Promise<() => Promise<void>> {
   host.registerFamily(PCIMatchingFamily);
   // Each host its own bus: a bench plugs in through VirtualPCIBus.of(host).
-  const bus = new VirtualPCIBus();
+  const bus = options.virtualBus ?? new VirtualPCIBus();
   VirtualPCIBus.bind(host, bus);
   const enumerators: PCIEnumerator[] = [bus];
   if (options.sysfs !== false && process.env.DRIVERKIT_PCI_SYSFS !== '0') enumerators.push(new SysfsPCIBackend());
