@@ -15,4 +15,4 @@ export type { SerialLineSettings } from './pty/Termios';
 export { IOUserUSBSerial, type IOUSBSerialInterfaces } from './usb/IOUserUSBSerial';
 export { IOSerialStreamSync, type IOSerialStreamModemStatus, type IOSerialStreamOptions } from './tty/IOSerialStreamSync';
 export { SerialTTYProvider, udevadmAvailable, type SerialTTYInfo } from './tty/SerialTTYProvider';
-export { register, serialTTYProvider } from './plugin';
+export { register, serialTTYProvider, type SerialPluginOptions } from './plugin';

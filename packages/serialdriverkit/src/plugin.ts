@@ -12,8 +12,13 @@ export function serialTTYProvider(host: IOServiceHost): SerialTTYProvider {
   return slot.get(host);
 }
 
-export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
-  const provider = new SerialTTYProvider(host);
+export interface SerialPluginOptions {
+  /** Publish the ttys SerialPort.list() finds (default); false: only those added by path (a test bench). */
+  list?: boolean;
+}
+
+export async function register(host: IOServiceHost, options: SerialPluginOptions = {}): Promise<() => Promise<void>> {
+  const provider = new SerialTTYProvider(host, { list: options.list });
   for (const path of (process.env.DRIVERKIT_SERIAL_TTYS ?? '').split(',').filter(Boolean)) provider.add({ path });
   await provider.start();
   slot.set(host, provider);

@@ -41,9 +41,12 @@ export class SerialTTYProvider {
   #pass: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #warned = false;
+  readonly #listing: boolean;
 
-  constructor(host: IOServiceHost) {
+  /** `list: false` publishes only the ttys added by path (a test bench's): none of the machine's own. */
+  constructor(host: IOServiceHost, options: { list?: boolean } = {}) {
     this.#host = host;
+    this.#listing = options.list ?? true;
   }
 
   /** Starts listing, now and every `pollMs`. */
@@ -63,6 +66,12 @@ export class SerialTTYProvider {
     };
   }
 
+  /** Withdraws every tty added by path (a test's clean slate): drivers on them see them go. */
+  reset(): void {
+    this.#explicit.clear();
+    void this.sync();
+  }
+
   /** One listing pass (passes never overlap: an older listing must not undo a newer one). */
   sync(): Promise<void> {
     this.#pass = this.#pass.then(() => this.#syncPass()).catch((e) => this.#host.options.log(`serial: listing ttys failed: ${(e as Error).message}`));
@@ -77,6 +86,7 @@ export class SerialTTYProvider {
   }
 
   async #list(): Promise<SerialTTYInfo[]> {
+    if (!this.#listing) return [];
     if (!udevadmAvailable()) {
       if (!this.#warned) this.#host.options.log('serial: udevadm is missing (Debian package udev), so SerialPort.list() cannot run; only ttys added by path are published');
       this.#warned = true;
