@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, unlinkSync } from 'node:f
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { IOBufferMemoryDescriptor, IODataQueueDispatchSource, IODispatchQueue, IOSharedMemory, OSAction, OSObject, kIOReturnSuccess } from '../index';
+import { waitFor } from '../../test/helpers';
 import { bellPath } from './IODataQueueBell';
 import { AVAILABLE_BELL } from './IODataQueueRing';
 
@@ -142,11 +143,6 @@ class Counter extends OSObject {
     this.count++;
   }
 }
-
-const waitFor = async (cond: () => boolean) => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-};
 
 test('both ends in one process: the bell is heard, and Cancel takes the FIFO and the header word back', async () => {
   const producer = IODataQueueDispatchSource.Create(256, IODispatchQueue.Create('producer', 0, 0));

@@ -114,27 +114,22 @@ export class IODataQueueDoorbell {
     // A listener that died without letting go leaves its pid: the bell is free again.
     const holder = Atomics.load(words, w.bell);
     if (holder !== 0 && alive(holder)) return false;
-    let seen = 0;
-    let ownAtSeen = 0;
+    let mark = this.#mark(signal);
     const bell = IODataQueueBell.listen(
       this.#memory.name!,
       signal,
       () => {
         if (this.#closed || this.#bells[signal] !== bell) return;
-        const now = Atomics.load(words, w.seq);
-        const others = ((now - seen) | 0) - (this.#own[signal] - ownAtSeen);
-        seen = now;
-        ownAtSeen = this.#own[signal];
-        if (others > 0) deliver();
+        if (this.#othersRang(signal, mark)) deliver();
       },
       () => {
         // The FIFO failed under us: the futex takes over, and what rang since the last read is delivered.
         if (this.#closed || this.#bells[signal] !== bell) return;
         this.#bells[signal] = null;
         Atomics.compareExchange(words, w.bell, process.pid, 0);
-        const missed = ((Atomics.load(words, w.seq) - seen) | 0) - (this.#own[signal] - ownAtSeen);
+        const missed = this.#othersRang(signal, mark);
         void this.#loop(signal, deliver);
-        if (missed > 0) deliver();
+        if (missed) deliver();
       },
     );
     if (!bell) return false;
@@ -143,10 +138,23 @@ export class IODataQueueDoorbell {
       return false;
     }
     // Named before this read: a ring after it reaches the bell, one before it is counted as seen.
-    seen = Atomics.load(words, w.seq);
-    ownAtSeen = this.#own[signal];
+    mark = this.#mark(signal);
     this.#bells[signal] = bell;
     return true;
+  }
+
+  /** Where a listener stands on `signal`: the sequence it has seen, and this end's own rings by then. */
+  #mark(signal: IODataQueueSignal): { seen: number; own: number } {
+    return { seen: Atomics.load(this.#words, WORDS[signal].seq), own: this.#own[signal] };
+  }
+
+  /** Whether the other end rang `signal` since `mark` (this end's own rings do not count); moves `mark` to now. */
+  #othersRang(signal: IODataQueueSignal, mark: { seen: number; own: number }): boolean {
+    const now = Atomics.load(this.#words, WORDS[signal].seq);
+    const others = ((now - mark.seen) | 0) - (this.#own[signal] - mark.own);
+    mark.seen = now;
+    mark.own = this.#own[signal];
+    return others > 0;
   }
 
   /** Stops every wait loop (they end within one wait slice) and wakes them so they notice. */
@@ -172,21 +180,16 @@ export class IODataQueueDoorbell {
   async #loop(signal: IODataQueueSignal, deliver: () => void): Promise<void> {
     const { seq, waiters } = WORDS[signal];
     const words = this.#words;
-    let seen = Atomics.load(words, seq);
-    let ownAtSeen = this.#own[signal];
+    const mark = this.#mark(signal);
     while (!this.#closed) {
       Atomics.add(words, waiters, 1);
       try {
-        if (Atomics.load(words, seq) === seen) await this.#wait(seq, seen);
+        if (Atomics.load(words, seq) === mark.seen) await this.#wait(seq, mark.seen);
       } finally {
         if (!this.#closed) Atomics.sub(words, waiters, 1);
       }
       if (this.#closed) return;
-      const now = Atomics.load(words, seq);
-      const others = ((now - seen) | 0) - (this.#own[signal] - ownAtSeen);
-      seen = now;
-      ownAtSeen = this.#own[signal];
-      if (others > 0) deliver();
+      if (this.#othersRang(signal, mark)) deliver();
     }
   }
 

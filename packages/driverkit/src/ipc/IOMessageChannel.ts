@@ -40,10 +40,7 @@ export class IOMessageChannel {
   /** Sends one message; throws `kIOReturnNotAttached` once the channel is closed. */
   send(message: OSDictionary): void {
     if (this.#closed) throw new IOReturnError(kIOReturnNotAttached, 'the channel is closed');
-    const body = OSSerializeBinary(message);
-    const header = Buffer.alloc(4);
-    header.writeUInt32LE(body.length);
-    this.stream.write(Buffer.concat([header, body]));
+    this.sendFrame(OSSerializeBinary(message));
   }
 
   /** Sends one frame of the caller's own layout (see {@link onFrame}). */
