@@ -2,8 +2,8 @@ import { IODriverAccount, kIOUserServerRootReasonKey, type IOService, type IOSer
 import { USBDeviceSession } from '../access/USBDeviceSession';
 import type { USBBackend, USBDeviceInfo } from '../backend/USBBackend';
 import { IOUSBGetNextInterfaceDescriptor, parseDeviceDescriptor } from '../descriptors/USBDescriptors';
-import { IOUSBHostDevice } from './IOUSBHostDevice';
-import { IOUSBHostInterface } from './IOUSBHostInterface';
+import { IOUSBHostDevice } from '../IOUSBHostDevice';
+import { IOUSBHostInterface } from '../IOUSBHostInterface';
 import { usbDeviceProperties, usbInterfaceProperties } from './USBNubProperties';
 
 const kTransportUSB = [['com.apple.developer.driverkit.transport.usb']];

@@ -1,12 +1,12 @@
 import { IOReturnError, IOUserServerRuntime, OSString, kIOReturnAborted, kIOReturnNotAttached, kIOReturnNotFound, type IOBufferMemoryDescriptor, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
-import type { USBAccess, USBDeviceSnapshot, USBScope } from '../access/USBAccess';
-import { USBRemoteAccess } from '../access/USBRemoteAccess';
+import type { USBAccess, USBDeviceSnapshot, USBScope } from './access/USBAccess';
+import { USBRemoteAccess } from './access/USBRemoteAccess';
 import type { IOUSBHostDevice } from './IOUSBHostDevice';
-import { kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
-import { IOUSBFindInterfaceDescriptor, IOUSBGetNextEndpointDescriptor, IOUSBGetSuperSpeedEndpointCompanionDescriptor, type IOUSBConfigurationDescriptor, type IOUSBInterfaceDescriptor } from '../descriptors/USBDescriptors';
+import { kUSBHostDefaultControlCompletionTimeoutMS } from './descriptors/USBConstants';
+import { IOUSBFindInterfaceDescriptor, IOUSBGetNextEndpointDescriptor, IOUSBGetSuperSpeedEndpointCompanionDescriptor, type IOUSBConfigurationDescriptor, type IOUSBInterfaceDescriptor } from './descriptors/USBDescriptors';
 import { IOUSBHostNub } from './IOUSBHostNub';
 import { IOUSBHostPipe } from './IOUSBHostPipe';
-import { asyncDeviceRequest, configurationWithValue, copyStringDescriptor, createIOBuffer, deviceRequest, requireClient } from './USBRequests';
+import { asyncDeviceRequest, configurationWithValue, copyStringDescriptor, createIOBuffer, deviceRequest, requireClient } from './access/USBRequests';
 
 /**
  * Mirrors `IOUSBHostInterface`: one interface of the device's current configuration. A driver

@@ -1,11 +1,11 @@
 import { IOReturnError, IOUserServerRuntime, kIOReturnAborted, kIOReturnNotFound, type IOBufferMemoryDescriptor, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
-import type { USBScope } from '../access/USBAccess';
-import { kIOUSBDescriptorTypeBOS, kIOUSBDeviceRequestRecipientDevice, kIOUSBDeviceRequestTypeStandard, kUSBHostDefaultControlCompletionTimeoutMS } from '../descriptors/USBConstants';
-import { IOUSBGetNextInterfaceDescriptor, parseBOSDescriptor, parseConfigurationDescriptor, parseDeviceDescriptor, type IOUSBBOSDescriptor, type IOUSBConfigurationDescriptor, type IOUSBDeviceDescriptor } from '../descriptors/USBDescriptors';
+import type { USBScope } from './access/USBAccess';
+import { kIOUSBDescriptorTypeBOS, kIOUSBDeviceRequestRecipientDevice, kIOUSBDeviceRequestTypeStandard, kUSBHostDefaultControlCompletionTimeoutMS } from './descriptors/USBConstants';
+import { IOUSBGetNextInterfaceDescriptor, parseBOSDescriptor, parseConfigurationDescriptor, parseDeviceDescriptor, type IOUSBBOSDescriptor, type IOUSBConfigurationDescriptor, type IOUSBDeviceDescriptor } from './descriptors/USBDescriptors';
 import { IOUSBHostInterface } from './IOUSBHostInterface';
 import { IOUSBHostNub } from './IOUSBHostNub';
-import { usbInterfaceProperties } from './USBNubProperties';
-import { asyncDeviceRequest, configurationWithValue, copyStringDescriptor, createIOBuffer, deviceRequest, requireClient } from './USBRequests';
+import { usbInterfaceProperties } from './host/USBNubProperties';
+import { asyncDeviceRequest, configurationWithValue, copyStringDescriptor, createIOBuffer, deviceRequest, requireClient } from './access/USBRequests';
 
 /** Apple's interface iterator: the interfaces of the configuration current when it was made. */
 export interface IOUSBHostInterfaceIterator {

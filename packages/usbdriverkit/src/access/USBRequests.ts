@@ -1,5 +1,5 @@
 import { IOBufferMemoryDescriptor, IOReturnError, kIOReturnBadArgument, kIOReturnNotFound, kIOReturnNotOpen, kIOReturnSuccess, type IOMemoryDescriptor, type IOService, type OSAction } from '@driverkit/driverkit';
-import type { USBAccess, USBDeviceSnapshot, USBScope } from '../access/USBAccess';
+import type { USBAccess, USBDeviceSnapshot, USBScope } from './USBAccess';
 import { kIOUSBDescriptorTypeString, kIOUSBDeviceRequestRecipientDevice, kIOUSBDeviceRequestTypeStandard } from '../descriptors/USBConstants';
 import { parseConfigurationDescriptor, parseStringDescriptor, type IOUSBConfigurationDescriptor } from '../descriptors/USBDescriptors';
 

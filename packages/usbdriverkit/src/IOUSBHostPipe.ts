@@ -1,9 +1,9 @@
 import { IOReturnError, OSObject, kIOReturnAborted, kIOReturnBadArgument, kIOReturnBusy, kIOReturnIsoTooNew, kIOReturnIsoTooOld, kIOReturnNotReady, kIOReturnSuccess, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type OSAction } from '@driverkit/driverkit';
-import type { USBAccess } from '../access/USBAccess';
-import type { USBTransferResult } from '../backend/USBBackend';
-import type { IOUSBEndpointDescriptor, IOUSBSuperSpeedEndpointCompanionDescriptor } from '../descriptors/USBDescriptors';
-import { IOUSBGetEndpointBurstSize, IOUSBGetEndpointDirection, IOUSBGetEndpointMaxPacketSize, IOUSBGetEndpointMult } from '../descriptors/USBEndpoint';
-import { kIOUSBEndpointDirectionIn, kIOUSBHostConnectionSpeedHigh } from '../descriptors/USBConstants';
+import type { USBAccess } from './access/USBAccess';
+import type { USBTransferResult } from './backend/USBBackend';
+import type { IOUSBEndpointDescriptor, IOUSBSuperSpeedEndpointCompanionDescriptor } from './descriptors/USBDescriptors';
+import { IOUSBGetEndpointBurstSize, IOUSBGetEndpointDirection, IOUSBGetEndpointMaxPacketSize, IOUSBGetEndpointMult } from './descriptors/USBEndpoint';
+import { kIOUSBEndpointDirectionIn, kIOUSBHostConnectionSpeedHigh } from './descriptors/USBConstants';
 
 /** How far ahead an isochronous request may start (frames), as IOUSBHostFamily allows. */
 export const kIOUSBHostIsochronousFramesAhead = 1000n;

@@ -1,8 +1,8 @@
 import { IOReturnError, IOService, OSNumber, kIOReturnNotAttached, kIOReturnUnsupported, type IOProviderLink, type IORemoteCaller, type IORemoteCallTarget, type IOLinkedProvider, type OSDictionary, type OSValue } from '@driverkit/driverkit';
-import type { USBAccess, USBScope } from '../access/USBAccess';
-import { USBDeviceSession } from '../access/USBDeviceSession';
-import { USBRemoteAccess, serveUSBCall } from '../access/USBRemoteAccess';
-import { clientKey } from './USBRequests';
+import type { USBAccess, USBScope } from './access/USBAccess';
+import { USBDeviceSession } from './access/USBDeviceSession';
+import { USBRemoteAccess, serveUSBCall } from './access/USBRemoteAccess';
+import { clientKey } from './access/USBRequests';
 
 /**
  * What IOUSBHostDevice and IOUSBHostInterface share (IOUSBHostFamily's IOUSBHostNub): where their
