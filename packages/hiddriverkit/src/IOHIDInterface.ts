@@ -4,7 +4,7 @@ import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
 import { encodeReport } from './descriptor/HIDReportCodec';
 import { parseReportDescriptor, type HIDReportDescriptor } from './descriptor/HIDReportDescriptor';
 import { HIDReportProcessor } from './descriptor/HIDReportProcessor';
-import type { IOHIDElement, IOHIDReportType } from './descriptor/IOHIDElement';
+import type { IOHIDElement, IOHIDReportType } from './IOHIDElement';
 import { HIDRemoteHandle } from './remote/HIDRemoteHandle';
 import { HIDRemoteServer } from './remote/HIDRemoteServer';
 

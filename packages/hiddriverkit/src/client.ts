@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 import { IOConnectCallAsyncMethod, IOConnectCallScalarMethod, type IOConnection, type IONotificationPort } from '@driverkit/driverkit/client';
-import { decodeHIDEvent, type IOHIDEvent } from './events/IOHIDEvent';
-import { kIOHIDEventServiceUserClientSubscribe, kIOHIDEventServiceUserClientUnsubscribe } from './events/IOHIDEventServiceUserClient';
+import { decodeHIDEvent, type IOHIDEvent } from './IOHIDEvent';
+import { kIOHIDEventServiceUserClientSubscribe, kIOHIDEventServiceUserClientUnsubscribe } from './IOHIDEventServiceUserClient';
 
-export { decodeHIDEvent, encodeHIDEvent, type IOHIDEvent, type IOHIDDigitizerStylusData, type IOHIDDigitizerTouchData } from './events/IOHIDEvent';
+export { decodeHIDEvent, encodeHIDEvent, type IOHIDEvent, type IOHIDDigitizerStylusData, type IOHIDDigitizerTouchData } from './IOHIDEvent';
 
 /**
  * Subscribes to an event service's events: `callback` runs for each, in order, through `port`. The

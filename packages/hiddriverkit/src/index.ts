@@ -5,7 +5,7 @@
  * (IOUserHIDDevice), and the hidraw, USB and virtual backends.
  * @packageDocumentation
  */
-export * from './descriptor/IOHIDElement';
+export * from './IOHIDElement';
 export { parseReportDescriptor, type HIDParseMode, type HIDReportDescriptor, type HIDReportInfo } from './descriptor/HIDReportDescriptor';
 export { decodeReport, encodeReport, findReport, type HIDElementValue } from './descriptor/HIDReportCodec';
 export { HIDReportProcessor } from './descriptor/HIDReportProcessor';
@@ -25,16 +25,16 @@ export {
   kIOHIDElementCommitDirectionOut,
   type IOHIDDeviceOpener,
 } from './IOHIDInterface';
-export * from './events/HIDUsages';
-export { encodeHIDEvent, decodeHIDEvent, type IOHIDEvent, type IOHIDDigitizerStylusData, type IOHIDDigitizerTouchData, type IOHIDGameControllerData } from './events/IOHIDEvent';
-export { IOHIDEventService, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, type IOHIDEventListener } from './events/IOHIDEventService';
-export { IOHIDEventServiceUserClient, kIOHIDEventServiceUserClientSubscribe, kIOHIDEventServiceUserClientUnsubscribe } from './events/IOHIDEventServiceUserClient';
-export { IOUserHIDEventService } from './events/IOUserHIDEventService';
-export { IOUserHIDEventDriver } from './events/IOUserHIDEventDriver';
-export { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeStylus, kIOHIDDigitizerCollectionTypeFinger } from './events/IOHIDDigitizerCollection';
+export * from './descriptor/HIDUsages';
+export { encodeHIDEvent, decodeHIDEvent, type IOHIDEvent, type IOHIDDigitizerStylusData, type IOHIDDigitizerTouchData, type IOHIDGameControllerData } from './IOHIDEvent';
+export { IOHIDEventService, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, type IOHIDEventListener } from './IOHIDEventService';
+export { IOHIDEventServiceUserClient, kIOHIDEventServiceUserClientSubscribe, kIOHIDEventServiceUserClientUnsubscribe } from './IOHIDEventServiceUserClient';
+export { IOUserHIDEventService } from './IOUserHIDEventService';
+export { IOUserHIDEventDriver } from './IOUserHIDEventDriver';
+export { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeStylus, kIOHIDDigitizerCollectionTypeFinger } from './IOHIDDigitizerCollection';
 export { HIDRecording, type HIDRecordedReport } from './recording/HIDRecording';
 export { register, type HIDPluginOptions } from './plugin';
-export { IOUSBHostHIDDevice } from './usb/IOUSBHostHIDDevice';
-export { IOUserHIDDevice } from './device/IOUserHIDDevice';
-export { UHIDDevice, BUS_USB, BUS_BLUETOOTH, BUS_VIRTUAL, type UHIDDeviceOptions, type UHIDDeviceHandlers } from './uhid/UHIDDevice';
-export { IOHIDDevice } from './device/IOHIDDevice';
+export { IOUSBHostHIDDevice } from './IOUSBHostHIDDevice';
+export { IOUserHIDDevice } from './IOUserHIDDevice';
+export { UHIDDevice, BUS_USB, BUS_BLUETOOTH, BUS_VIRTUAL, type UHIDDeviceOptions, type UHIDDeviceHandlers } from './backend/uhid/UHIDDevice';
+export { IOHIDDevice } from './IOHIDDevice';

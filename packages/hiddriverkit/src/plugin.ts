@@ -8,7 +8,7 @@ import { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
 import { IOUSBHostInterface } from '@driverkit/usbdriverkit';
 import { IOHIDInterface } from './IOHIDInterface';
 import { HIDMatchingFamily } from './matching/HIDMatchingFamily';
-import { IOUSBHostHIDDevice } from './usb/IOUSBHostHIDDevice';
+import { IOUSBHostHIDDevice } from './IOUSBHostHIDDevice';
 
 const POLL_MS = 2000;
 const kUSBHIDInterfaceClass = 3;

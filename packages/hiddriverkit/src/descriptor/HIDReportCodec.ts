@@ -1,5 +1,5 @@
 import { IOReturnError, kIOReturnBadArgument } from '@driverkit/driverkit';
-import type { IOHIDElement, IOHIDReportType } from './IOHIDElement';
+import type { IOHIDElement, IOHIDReportType } from '../IOHIDElement';
 import { readBits, signExtend, writeBits } from './HIDBits';
 import type { HIDReportDescriptor, HIDReportInfo } from './HIDReportDescriptor';
 

@@ -12,7 +12,7 @@ import {
   kIOHIDElementTypeInput_ScanCodes,
   kIOHIDElementTypeOutput,
   type IOHIDReportType,
-} from './IOHIDElement';
+} from '../IOHIDElement';
 
 /**
  * How strictly to read a descriptor: `strict` refuses the first item the HID 1.11 specification does

@@ -1,6 +1,6 @@
 import { HIDReportProcessor } from './HIDReportProcessor';
 import { parseReportDescriptor } from './HIDReportDescriptor';
-import type { IOHIDElement } from './IOHIDElement';
+import type { IOHIDElement } from '../IOHIDElement';
 
 // The boot keyboard (HID 1.11 Appendix B.1): 8 modifier bits, a reserved byte, 6 key slots; and a
 // second, numbered report of one 8-bit variable, to show that reports stamp only their own elements.

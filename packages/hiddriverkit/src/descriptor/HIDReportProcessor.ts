@@ -1,7 +1,7 @@
 import type { HIDReportDescriptor, HIDReportInfo } from './HIDReportDescriptor';
 import { readBits, signExtend } from './HIDBits';
-import type { HIDReportClock, IOHIDElement, IOHIDReportType } from './IOHIDElement';
-import { kHIDPage_KeyboardOrKeypad, kHIDUsage_KeyboardErrorRollOver } from '../events/HIDUsages';
+import type { HIDReportClock, IOHIDElement, IOHIDReportType } from '../IOHIDElement';
+import { kHIDPage_KeyboardOrKeypad, kHIDUsage_KeyboardErrorRollOver } from './HIDUsages';
 
 interface VariableOp {
   element: IOHIDElement;

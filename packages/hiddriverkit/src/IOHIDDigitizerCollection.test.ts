@@ -1,7 +1,7 @@
 import { IOFixedFromDouble, kIOFixedOne } from '@driverkit/driverkit';
-import { HIDReportProcessor } from '../descriptor/HIDReportProcessor';
-import { encodeReport, parseReportDescriptor } from '../index';
-import { kIOHIDValueScaleTypeCalibrated, kIOHIDValueScaleTypePhysical, type IOHIDElement } from '../descriptor/IOHIDElement';
+import { HIDReportProcessor } from './descriptor/HIDReportProcessor';
+import { encodeReport, parseReportDescriptor } from './index';
+import { kIOHIDValueScaleTypeCalibrated, kIOHIDValueScaleTypePhysical, type IOHIDElement } from './IOHIDElement';
 import { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeStylus } from './IOHIDDigitizerCollection';
 
 // A pen: tip, barrel, eraser, invert, in range; X and Y 0…0xFFFF; pressure 0…4095; tilt −60…60

@@ -1,7 +1,7 @@
 import { IOFixedFromDouble, IOFixedFromInt, IOReturnError, OSNumber, kIOReturnBadArgument, kIOReturnNotFound, kIOReturnUnsupported, type IOService, type OSDictionary } from '@driverkit/driverkit';
-import { kIOHIDElementTypeCollection, kIOHIDElementTypeOutput, kIOHIDValueScaleTypeCalibrated, type IOHIDElement } from '../descriptor/IOHIDElement';
-import { kIOHIDElementCommitDirectionOut } from '../IOHIDInterface';
-import * as U from './HIDUsages';
+import { kIOHIDElementTypeCollection, kIOHIDElementTypeOutput, kIOHIDValueScaleTypeCalibrated, type IOHIDElement } from './IOHIDElement';
+import { kIOHIDElementCommitDirectionOut } from './IOHIDInterface';
+import * as U from './descriptor/HIDUsages';
 import { IOHIDDigitizerCollection, kIOHIDDigitizerCollectionTypeFinger, kIOHIDDigitizerCollectionTypeStylus } from './IOHIDDigitizerCollection';
 import { IOUserHIDEventService } from './IOUserHIDEventService';
 import { kGameControllerFixedFields, type IOHIDEvent, type IOHIDGameControllerData } from './IOHIDEvent';

@@ -1,5 +1,5 @@
 import { IOReturnError, IOService, kIOReturnBadArgument, kIOReturnUnsupported, type IOFixed, type OSDictionary } from '@driverkit/driverkit';
-import { kHIDPage_LEDs } from './HIDUsages';
+import { kHIDPage_LEDs } from './descriptor/HIDUsages';
 import type { IOHIDDigitizerStylusData, IOHIDDigitizerTouchData, IOHIDEvent } from './IOHIDEvent';
 import { IOHIDEventServiceUserClient } from './IOHIDEventServiceUserClient';
 

@@ -20,10 +20,10 @@ import {
   type IOServiceHost,
 } from '@driverkit/driverkit';
 import { IOUSBGetNextAssociatedDescriptorWithType, IOUSBGetNextEndpointDescriptor, kIOUSBEndpointTypeInterrupt, type IOUSBHostInterface, type IOUSBHostPipe } from '@driverkit/usbdriverkit';
-import type { HIDDeviceHandle } from '../backend/HIDBackend';
-import { parseReportDescriptor } from '../descriptor/HIDReportDescriptor';
-import { IOHIDInterface, kIOHIDReportTypeFeature, kIOHIDReportTypeInput, kIOHIDReportTypeOutput } from '../IOHIDInterface';
-import { IOHIDDevice } from '../device/IOHIDDevice';
+import type { HIDDeviceHandle } from './backend/HIDBackend';
+import { parseReportDescriptor } from './descriptor/HIDReportDescriptor';
+import { IOHIDInterface, kIOHIDReportTypeFeature, kIOHIDReportTypeInput, kIOHIDReportTypeOutput } from './IOHIDInterface';
+import { IOHIDDevice } from './IOHIDDevice';
 
 // HID 1.11 §7.1 and §7.2.
 const kHIDDescriptorType = 0x21;

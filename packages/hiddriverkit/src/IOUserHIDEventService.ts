@@ -1,7 +1,7 @@
 import { IOBufferMemoryDescriptor, IOReturnError, kIOReturnBadArgument, type IOFixed, OSAction, OSArray, OSDictionary, OSNumber, kIOMemoryDirectionInOut, kIOReturnUnsupported, type IOMemoryDescriptor, type IOService, type OSObject } from '@driverkit/driverkit';
-import type { IOHIDElement } from '../descriptor/IOHIDElement';
+import type { IOHIDElement } from './IOHIDElement';
 import { kGameControllerFixedFields, type IOHIDGameControllerData } from './IOHIDEvent';
-import { IOHIDInterface } from '../IOHIDInterface';
+import { IOHIDInterface } from './IOHIDInterface';
 import { IOHIDEventService } from './IOHIDEventService';
 
 /** dpadUp … joystickRz (16 IOFixed), thumbstickButtonLeft, thumbstickButtonRight: the standard event's arguments. */

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOServiceHost, IOFixedFromInt, kIOFixedOne, toOSDictionary } from '@driverkit/driverkit';
-import { IOHIDElement, IOHIDInterface, IOUserHIDEventDriver, IOUserHIDEventService, VirtualHIDDevice, kIOHIDElementCommitDirectionOut, kHIDPage_LEDs, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, encodeReport, parseReportDescriptor, decodeHIDEvent, encodeHIDEvent, type IOHIDEvent } from '../index';
-import { register } from '../plugin';
-import { VirtualHIDBackend } from '../backend/virtual/VirtualHIDBackend';
-import { until } from '../../test/helpers';
+import { IOHIDElement, IOHIDInterface, IOUserHIDEventDriver, IOUserHIDEventService, VirtualHIDDevice, kIOHIDElementCommitDirectionOut, kHIDPage_LEDs, kIOHIDEventTypeKey, kIOHIDEventTypeKeyboard, kIOHIDUsageKey, kIOHIDUsagePageKey, encodeReport, parseReportDescriptor, decodeHIDEvent, encodeHIDEvent, type IOHIDEvent } from './index';
+import { register } from './plugin';
+import { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
+import { until } from '../test/helpers';
 
-const data = join(__dirname, '../../../../../shared/data/hid');
-const fixture = join(__dirname, '../../test/fixtures/hid-events');
+const data = join(__dirname, '../../../../shared/data/hid');
+const fixture = join(__dirname, '../test/fixtures/hid-events');
 
 function device(name: string, reportDescriptor: Uint8Array) {
   return new VirtualHIDDevice({ vendorId: 4617, productId: 1, versionNumber: 1, manufacturer: 'DK', product: name, serialNumber: null, transport: 'Virtual', locationID: 0x10, reportDescriptor }, { setReport: () => {} });

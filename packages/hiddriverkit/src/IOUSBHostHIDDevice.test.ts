@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOBufferMemoryDescriptor, IOFixedFromInt, IOFixedToInt, IOServiceHost, kIOMemoryDirectionIn } from '@driverkit/driverkit';
 import { IOUSBHostInterface, USBCapture, USBReplay, VirtualUSBDevice, kIOUSBEndpointTypeInterrupt, register as registerUSB, VirtualUSBHost, type VirtualUSBDevice as Device } from '@driverkit/usbdriverkit';
-import { IOHIDDevice, IOHIDInterface, IOUSBHostHIDDevice, kIOHIDReportTypeFeature, decodeReport, encodeReport, parseReportDescriptor, type IOHIDEvent, type IOUserHIDEventDriver } from '../index';
-import { register } from '../plugin';
-import { until } from '../../test/helpers';
+import { IOHIDDevice, IOHIDInterface, IOUSBHostHIDDevice, kIOHIDReportTypeFeature, decodeReport, encodeReport, parseReportDescriptor, type IOHIDEvent, type IOUserHIDEventDriver } from './index';
+import { register } from './plugin';
+import { until } from '../test/helpers';
 
-const data = join(__dirname, '../../../../../shared/data');
-const fixture = join(__dirname, '../../test/fixtures/hid-events');
+const data = join(__dirname, '../../../../shared/data');
+const fixture = join(__dirname, '../test/fixtures/hid-events');
 const mouseDescriptor = readFileSync(join(data, 'hid/packetry/mouse/descriptor.bin'));
 
 /** A USB mouse: interface class 3 (boot, mouse) with its HID descriptor, and the requests usbhid makes. */

@@ -1,6 +1,6 @@
 import { kIOFixedOne, type IOFixed } from '@driverkit/driverkit';
-import type { IOHIDElement } from '../descriptor/IOHIDElement';
-import * as U from './HIDUsages';
+import type { IOHIDElement } from './IOHIDElement';
+import * as U from './descriptor/HIDUsages';
 import type { IOHIDDigitizerStylusData, IOHIDDigitizerTouchData } from './IOHIDEvent';
 
 /** Mirrors `IOHIDDigitizerCollectionType`. */

@@ -1,6 +1,6 @@
 import { IOBufferMemoryDescriptor, IOReturnError, OSAction, OSData, OSDictionary, OSObject, kIOMemoryDirectionInOut, kIOReturnBadArgument, kIOReturnNotResponding, kIOReturnSuccess, kIOReturnTimeout, kIOReturnUnsupported, type IOMemoryDescriptor } from '@driverkit/driverkit';
-import { IOHIDDevice } from '../index';
-import { kIOHIDReportTypeFeature, kIOHIDReportTypeOutput } from '../IOHIDInterface';
+import { IOHIDDevice } from './index';
+import { kIOHIDReportTypeFeature, kIOHIDReportTypeOutput } from './IOHIDInterface';
 
 // A device in Apple's form: its getReport returns at once and completes later with CompleteReport;
 // its setReport refuses some requests with a kern_return and never completes others.

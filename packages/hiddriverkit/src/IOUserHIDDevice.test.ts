@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { IOReturnError, IOServiceHost, OSData, OSDictionary, OSNumber, OSString, kIOReturnBadArgument, kIOReturnNotReady, kIOReturnUnsupported } from '@driverkit/driverkit';
-import { IOUserHIDDevice, UHIDDevice } from '../index';
-import { until } from '../../test/helpers';
+import { IOUserHIDDevice, UHIDDevice } from './index';
+import { until } from '../test/helpers';
 
 const bootKeyboard = [
   0x05, 0x01, 0x09, 0x06, 0xa1, 0x01, 0x05, 0x07, 0x19, 0xe0, 0x29, 0xe7, 0x15, 0x00, 0x25, 0x01, 0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01, 0x75, 0x08, 0x81, 0x01, 0x95, 0x06, 0x75, 0x08, 0x15, 0x00, 0x25, 0x65, 0x05, 0x07, 0x19, 0x00, 0x29, 0x65, 0x81, 0x00, 0xc0,
@@ -72,7 +72,7 @@ describe('IOUserHIDDevice', () => {
     const lines: string[] = [];
     const host = new IOServiceHost({ log: (l) => lines.push(l) });
     try {
-      host.addDriverBundle(join(__dirname, '../../test/fixtures/hid-device'));
+      host.addDriverBundle(join(__dirname, '../test/fixtures/hid-device'));
       if (existsSync('/dev/uhid')) {
         // A machine with uhid publishes it instead (the guest tier tests that path).
         await until(() => lines.some((l) => l.includes('DKVirtualKeyboard started')), 10_000, 'the virtual keyboard to start');
