@@ -6,11 +6,11 @@
  * @packageDocumentation
  */
 import { IOConnectCallScalarMethod, type IOConnection } from '@driverkit/driverkit/client';
-import { kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetDataFormat, kIOUserSerialSetLatencyTimer, kIOUserSerialSetModemLines } from './serial/IOUserSerialUserClient';
-import type { IOSerialModemStatus } from './serial/IOUserSerial';
+import { kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetDataFormat, kIOUserSerialSetLatencyTimer, kIOUserSerialSetModemLines } from './IOUserSerialUserClient';
+import type { IOSerialModemStatus } from './IOUserSerial';
 
-export type { IOSerialModemStatus } from './serial/IOUserSerial';
-export { PD_RS232_PARITY_NONE, PD_RS232_PARITY_ODD, PD_RS232_PARITY_EVEN, PD_RS232_PARITY_MARK, PD_RS232_PARITY_SPACE } from './serial/SerialDriverKitConstants';
+export type { IOSerialModemStatus } from './IOUserSerial';
+export { PD_RS232_PARITY_NONE, PD_RS232_PARITY_ODD, PD_RS232_PARITY_EVEN, PD_RS232_PARITY_MARK, PD_RS232_PARITY_SPACE } from './SerialDriverKitConstants';
 
 /** Sets DTR and RTS (TIOCMSET): the driver's HwProgramMCR. */
 export async function IOSerialSetModemLines(connect: IOConnection, lines: { dtr: boolean; rts: boolean }): Promise<void> {

@@ -5,14 +5,14 @@
  * Apple's are.
  * @packageDocumentation
  */
-export * from './serial/SerialDriverKitConstants';
-export { IOUserSerial, serialLinkDirectory, type IOSerialModemStatus, type IOSerialQueues } from './serial/IOUserSerial';
-export { IOUserSerialUserClient, kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetDataFormat, kIOUserSerialSetLatencyTimer, kIOUserSerialSetModemLines } from './serial/IOUserSerialUserClient';
-export { SerialPortInterface, kSerialPortInterfaceSize } from './serial/SerialPortInterface';
-export { SerialQueue } from './serial/SerialQueue';
-export { PseudoTerminal, type PseudoTerminalHandlers } from './pty/PseudoTerminal';
-export type { SerialLineSettings } from './pty/Termios';
-export { IOUserUSBSerial, type IOUSBSerialInterfaces } from './usb/IOUserUSBSerial';
-export { IOSerialStreamSync, type IOSerialStreamModemStatus, type IOSerialStreamOptions } from './tty/IOSerialStreamSync';
-export { SerialTTYProvider, udevadmAvailable, type SerialTTYInfo } from './tty/SerialTTYProvider';
+export * from './SerialDriverKitConstants';
+export { IOUserSerial, serialLinkDirectory, type IOSerialModemStatus, type IOSerialQueues } from './IOUserSerial';
+export { IOUserSerialUserClient, kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetDataFormat, kIOUserSerialSetLatencyTimer, kIOUserSerialSetModemLines } from './IOUserSerialUserClient';
+export { SerialPortInterface, kSerialPortInterfaceSize } from './SerialPortInterface';
+export { SerialQueue } from './queue/SerialQueue';
+export { PseudoTerminal, type PseudoTerminalHandlers } from './backend/pty/PseudoTerminal';
+export type { SerialLineSettings } from './backend/pty/Termios';
+export { IOUserUSBSerial, type IOUSBSerialInterfaces } from './IOUserUSBSerial';
+export { IOSerialStreamSync, type IOSerialStreamModemStatus, type IOSerialStreamOptions } from './IOSerialStreamSync';
+export { SerialTTYProvider, udevadmAvailable, type SerialTTYInfo } from './host/SerialTTYProvider';
 export { register, serialTTYProvider, type SerialPluginOptions } from './plugin';

@@ -2,7 +2,7 @@
 // publish an IOSerialStreamSync nub for every tty the kernel already drives, so drivers can match
 // existing serial ports. DRIVERKIT_SERIAL_TTYS (paths, comma-separated) adds ttys no listing finds.
 import { IOHostSlot, type IOServiceHost } from '@driverkit/driverkit';
-import { SerialTTYProvider } from './tty/SerialTTYProvider';
+import { SerialTTYProvider } from './host/SerialTTYProvider';
 
 // Per host, not per module: two hosts in one process (tests, an embedding app) each have their own.
 const slot = new IOHostSlot<SerialTTYProvider>('@driverkit/serialdriverkit.SerialTTYProvider', "this driver host has no tty provider: the serial family's plugin is not registered on it (`driverkit run` loads installed families; a test calls register(host))");

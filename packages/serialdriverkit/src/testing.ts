@@ -4,4 +4,4 @@
  * @packageDocumentation
  */
 export { SerialTestBench, type SerialTestPty } from './testing/SerialTestBench';
-export { SerialTTYProvider, type SerialTTYInfo } from './tty/SerialTTYProvider';
+export { SerialTTYProvider, type SerialTTYInfo } from './host/SerialTTYProvider';

@@ -1,7 +1,7 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { IOTestBench, LinuxNative, type IOServiceHostOptions } from '@driverkit/driverkit';
 import { register, serialTTYProvider } from '../plugin';
-import type { SerialTTYInfo, SerialTTYProvider } from '../tty/SerialTTYProvider';
+import type { SerialTTYInfo, SerialTTYProvider } from '../host/SerialTTYProvider';
 
 /** A pseudo-terminal a bench publishes as a serial port: the test plays the device on `master`. */
 export interface SerialTestPty {

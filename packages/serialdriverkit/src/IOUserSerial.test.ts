@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IOBufferMemoryDescriptor, IOReturnError, fromOSObject, IOServiceHost, kIOMemoryDirectionInOut, kIOReturnNotResponding } from '@driverkit/driverkit';
-import { IOUserSerial, type IOSerialQueues } from '../index';
+import { IOUserSerial, type IOSerialQueues } from './index';
 
 // In process, to look inside: what Start leaves behind when it fails, and a driver's own ring buffers.
 describe('IOUserSerial', () => {

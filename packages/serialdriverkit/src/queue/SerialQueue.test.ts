@@ -1,4 +1,4 @@
-import { SerialPortInterface, kSerialPortInterfaceSize } from './SerialPortInterface';
+import { SerialPortInterface, kSerialPortInterfaceSize } from '../SerialPortInterface';
 import { SerialQueue } from './SerialQueue';
 
 function rings(size = 16) {

@@ -16,7 +16,7 @@ import {
   type IOUSBHostPipe,
   type IOUSBInterfaceDescriptor,
 } from '@driverkit/usbdriverkit';
-import { IOUserSerial } from '../serial/IOUserSerial';
+import { IOUserSerial } from './IOUserSerial';
 
 // CDC 1.2 §5.2.3: the union functional descriptor names a communication interface's data interface.
 const CS_INTERFACE = 0x24;

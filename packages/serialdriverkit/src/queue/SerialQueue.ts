@@ -1,4 +1,4 @@
-import type { SerialPortInterface } from './SerialPortInterface';
+import type { SerialPortInterface } from '../SerialPortInterface';
 
 /**
  * One of a port's two rings (TX or RX) over its buffer and the shared SerialPortInterface indices:

@@ -10,8 +10,8 @@ import {
   kIOReturnExclusiveAccess,
   kIOReturnNotReady,
 } from '@driverkit/driverkit';
-import { PseudoTerminal } from '../pty/PseudoTerminal';
-import type { SerialLineSettings } from '../pty/Termios';
+import { PseudoTerminal } from './backend/pty/PseudoTerminal';
+import type { SerialLineSettings } from './backend/pty/Termios';
 import { IOUserSerialUserClient } from './IOUserSerialUserClient';
 import {
   kIOCalloutDeviceKey,
@@ -23,7 +23,7 @@ import {
   kIOTTYSuffixKey,
 } from './SerialDriverKitConstants';
 import { SerialPortInterface, kSerialPortInterfaceSize } from './SerialPortInterface';
-import { SerialQueue } from './SerialQueue';
+import { SerialQueue } from './queue/SerialQueue';
 
 /** The memory ConnectQueues hands back: the shared interface and the two rings. */
 export interface IOSerialQueues {

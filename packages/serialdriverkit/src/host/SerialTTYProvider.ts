@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
 import type { IOServiceHost } from '@driverkit/driverkit';
 import { SerialPort } from 'serialport';
-import { IOSerialStreamSync } from './IOSerialStreamSync';
+import { IOSerialStreamSync } from '../IOSerialStreamSync';
 
 /** What is known of one tty: its path and, for USB ones, what `SerialPort.list()` reports. */
 export interface SerialTTYInfo {
