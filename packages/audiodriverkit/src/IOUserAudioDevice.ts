@@ -1,5 +1,5 @@
 import { IOReturnError, OSObject, OSString, kIOReturnBadArgument } from '@driverkit/driverkit';
-import type { IOUserAudioControl } from './controls/IOUserAudioControl';
+import type { IOUserAudioControl } from './IOUserAudioControl';
 import { IOUserAudioClockDevice } from './IOUserAudioClockDevice';
 import type { IOUserAudioCustomProperty } from './IOUserAudioCustomProperty';
 import type { IOUserAudioDriver } from './IOUserAudioDriver';

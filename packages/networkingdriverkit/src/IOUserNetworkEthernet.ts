@@ -1,7 +1,7 @@
 import { IOReturnError, IOService, OSArray, OSBoolean, OSData, OSDictionary, OSNumber, OSString, kIOReturnBadArgument, kIOReturnBusy, kIOReturnNotReady, kIOReturnSuccess, toOSDictionary, type IOProviderLink, type OSValue } from '@driverkit/driverkit';
 import { kEthernetDefaultMTU, macBytes, mediaSpeed, parseMAC, type IOUserNetworkLinkQuality, type IOUserNetworkLinkStatus, type IOUserNetworkMACAddress, type IOUserNetworkMediaType, kIOUserNetworkLinkStatusActive } from './NetworkingDriverKitConstants';
-import type { IOUserNetworkPacketBufferPool } from './packet/IOUserNetworkPacketBufferPool';
-import type { IOUserNetworkPacketQueue, IOUserNetworkPacketQueueType } from './queue/IOUserNetworkPacketQueue';
+import type { IOUserNetworkPacketBufferPool } from './IOUserNetworkPacketBufferPool';
+import type { IOUserNetworkPacketQueue, IOUserNetworkPacketQueueType } from './IOUserNetworkPacketQueue';
 
 /**
  * Mirrors `IOUserNetworkEthernet`: the class an Ethernet dext subclasses. `Start` creates a packet

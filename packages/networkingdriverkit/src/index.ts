@@ -7,13 +7,13 @@
  */
 export * from './NetworkingDriverKitConstants';
 export { IOUserNetworkEthernet } from './IOUserNetworkEthernet';
-export { IOUserNetworkPacket } from './packet/IOUserNetworkPacket';
-export { IOUserNetworkPacketBufferPool, PoolFlagMapToDext, type IOUserNetworkPacketBufferPoolOptions } from './packet/IOUserNetworkPacketBufferPool';
-export { IOUserNetworkPacketQueue, type IOUserNetworkPacketQueueType } from './queue/IOUserNetworkPacketQueue';
-export { IOUserNetworkRxSubmissionQueue } from './queue/IOUserNetworkRxSubmissionQueue';
-export { IOUserNetworkRxCompletionQueue } from './queue/IOUserNetworkRxCompletionQueue';
-export { IOUserNetworkTxSubmissionQueue } from './queue/IOUserNetworkTxSubmissionQueue';
-export { IOUserNetworkTxCompletionQueue } from './queue/IOUserNetworkTxCompletionQueue';
+export { IOUserNetworkPacket } from './IOUserNetworkPacket';
+export { IOUserNetworkPacketBufferPool, PoolFlagMapToDext, type IOUserNetworkPacketBufferPoolOptions } from './IOUserNetworkPacketBufferPool';
+export { IOUserNetworkPacketQueue, type IOUserNetworkPacketQueueType } from './IOUserNetworkPacketQueue';
+export { IOUserNetworkRxSubmissionQueue } from './IOUserNetworkRxSubmissionQueue';
+export { IOUserNetworkRxCompletionQueue } from './IOUserNetworkRxCompletionQueue';
+export { IOUserNetworkTxSubmissionQueue } from './IOUserNetworkTxSubmissionQueue';
+export { IOUserNetworkTxCompletionQueue } from './IOUserNetworkTxCompletionQueue';
 export { EthernetInterfaceKernel, type EthernetKernelEvent, type EthernetKernelStatistics } from './kernel/EthernetInterfaceKernel';
 export { TapInterface, type TapState } from './kernel/TapInterface';
 export { IOEthernetPort } from './port/IOEthernetPort';

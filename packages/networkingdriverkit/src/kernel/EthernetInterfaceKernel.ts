@@ -27,7 +27,7 @@ import {
 } from '@driverkit/driverkit';
 import { formatMAC, kEthernetHeaderLength, kEthernetVLANTagLength, kIOUserNetworkFamilyEntitlement, kIOUserNetworkLinkStatusActive } from '../NetworkingDriverKitConstants';
 import { PacketPoolLayout } from '../packet/PacketPoolLayout';
-import type { IOUserNetworkPacketQueueType } from '../queue/IOUserNetworkPacketQueue';
+import type { IOUserNetworkPacketQueueType } from '../IOUserNetworkPacketQueue';
 import { TapInterface, type TapState } from './TapInterface';
 
 const QUEUE_TYPES: readonly IOUserNetworkPacketQueueType[] = ['RxSubmission', 'RxCompletion', 'TxSubmission', 'TxCompletion'];

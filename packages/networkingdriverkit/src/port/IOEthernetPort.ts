@@ -1,6 +1,6 @@
 import { IOReturnError, IOService, IOUserServerRuntime, OSData, OSString, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnSuccess } from '@driverkit/driverkit';
 import type { EthernetPortHandle, EthernetPortStatistics } from '../backend/EthernetPortBackend';
-import type { IOUserNetworkPacket } from '../packet/IOUserNetworkPacket';
+import type { IOUserNetworkPacket } from '../IOUserNetworkPacket';
 import { EthernetPortOpeners } from './EthernetPortOpeners';
 
 /**

@@ -1,5 +1,5 @@
-import type { IOUserAudioDriver } from '../IOUserAudioDriver';
-import { IOUserAudioObject } from '../IOUserAudioObject';
+import type { IOUserAudioDriver } from './IOUserAudioDriver';
+import { IOUserAudioObject } from './IOUserAudioObject';
 
 /** Mirrors `IOUserAudioControl`: a control on a device, at a scope and element. */
 export class IOUserAudioControl extends IOUserAudioObject {

@@ -1,5 +1,5 @@
 import { IOReturnError, kIOReturnBadArgument } from '@driverkit/driverkit';
-import type { IOUserAudioDriver } from '../IOUserAudioDriver';
+import type { IOUserAudioDriver } from './IOUserAudioDriver';
 import { IOUserAudioControl } from './IOUserAudioControl';
 
 /** Mirrors `IOUserAudioSliderControl`: an integer value within a range. */

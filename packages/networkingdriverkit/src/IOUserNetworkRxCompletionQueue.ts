@@ -1,5 +1,5 @@
 import type { IODispatchQueue, IOService } from '@driverkit/driverkit';
-import type { IOUserNetworkPacketBufferPool } from '../packet/IOUserNetworkPacketBufferPool';
+import type { IOUserNetworkPacketBufferPool } from './IOUserNetworkPacketBufferPool';
 import { IOUserNetworkPacketQueue } from './IOUserNetworkPacketQueue';
 
 /** Mirrors `IOUserNetworkRxCompletionQueue`: received frames the driver hands to the stack. */

@@ -1,4 +1,4 @@
-import type { IOUserAudioDriver } from '../IOUserAudioDriver';
+import type { IOUserAudioDriver } from './IOUserAudioDriver';
 import { IOUserAudioControl } from './IOUserAudioControl';
 
 /** Mirrors `IOUserAudioBooleanControl`: on or off (a mute, a phantom power switch). */

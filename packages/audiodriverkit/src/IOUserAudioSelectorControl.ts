@@ -1,5 +1,5 @@
 import { IOReturnError, OSString, kIOReturnBadArgument } from '@driverkit/driverkit';
-import type { IOUserAudioDriver } from '../IOUserAudioDriver';
+import type { IOUserAudioDriver } from './IOUserAudioDriver';
 import { IOUserAudioControl } from './IOUserAudioControl';
 
 /** Mirrors `IOUserAudioSelectorValueDescription`: `{ m_value, m_name }`. */

@@ -1,5 +1,5 @@
 import { IOReturnError, OSNumber, kIOReturnBadArgument } from '@driverkit/driverkit';
-import type { IOUserAudioDriver } from '../IOUserAudioDriver';
+import type { IOUserAudioDriver } from './IOUserAudioDriver';
 import { IOUserAudioControl } from './IOUserAudioControl';
 
 /** Mirrors `IOUserAudioStereoPanControl`: a position between two channels, 0 (left) … 0.5 (centre) … 1 (right). */

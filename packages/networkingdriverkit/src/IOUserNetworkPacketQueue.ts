@@ -1,6 +1,6 @@
 import { IODataQueueDispatchSource, IOReturnError, OSObject, kIOReturnBadArgument, kIOReturnOverrun, kIOReturnSuccess, type IODispatchQueue } from '@driverkit/driverkit';
-import type { IOUserNetworkPacket } from '../packet/IOUserNetworkPacket';
-import type { IOUserNetworkPacketBufferPool } from '../packet/IOUserNetworkPacketBufferPool';
+import type { IOUserNetworkPacket } from './IOUserNetworkPacket';
+import type { IOUserNetworkPacketBufferPool } from './IOUserNetworkPacketBufferPool';
 
 /** Which of the four queues a queue is; the stack and the driver each produce into two of them. */
 export type IOUserNetworkPacketQueueType = 'RxSubmission' | 'RxCompletion' | 'TxSubmission' | 'TxCompletion';

@@ -1,6 +1,6 @@
 import { IODataQueueRing, IOReturnError, IOSharedMemory, OSObject, kIOReturnBadArgument, kIOReturnNoResources, kIOReturnSuccess, type IOService } from '@driverkit/driverkit';
 import { IOUserNetworkPacket } from './IOUserNetworkPacket';
-import { PacketPoolLayout } from './PacketPoolLayout';
+import { PacketPoolLayout } from './packet/PacketPoolLayout';
 
 /** Mirrors `IOUserNetworkPacketBufferPoolOptions` (the fields this port uses). */
 export interface IOUserNetworkPacketBufferPoolOptions {

@@ -1,5 +1,5 @@
 import type { IODispatchQueue, IOService } from '@driverkit/driverkit';
-import type { IOUserNetworkPacketBufferPool } from '../packet/IOUserNetworkPacketBufferPool';
+import type { IOUserNetworkPacketBufferPool } from './IOUserNetworkPacketBufferPool';
 import { IOUserNetworkPacketQueue } from './IOUserNetworkPacketQueue';
 
 /** Mirrors `IOUserNetworkTxSubmissionQueue`: frames the stack asks the driver to send. */

@@ -1,5 +1,5 @@
 import type { IODispatchQueue, IOService } from '@driverkit/driverkit';
-import type { IOUserNetworkPacketBufferPool } from '../packet/IOUserNetworkPacketBufferPool';
+import type { IOUserNetworkPacketBufferPool } from './IOUserNetworkPacketBufferPool';
 import { IOUserNetworkPacketQueue } from './IOUserNetworkPacketQueue';
 
 /** Mirrors `IOUserNetworkRxSubmissionQueue`: the stack's empty packets for the driver to fill with received frames. */
