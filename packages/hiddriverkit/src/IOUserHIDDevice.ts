@@ -18,7 +18,7 @@ import {
 import { parseReportDescriptor, type HIDReportDescriptor } from './descriptor/HIDReportDescriptor';
 import type { IOHIDReportType } from './IOHIDElement';
 import { kIOHIDReportTypeFeature, kIOHIDReportTypeInput, kIOHIDReportTypeOutput } from './IOHIDInterface';
-import { BUS_BLUETOOTH, BUS_USB, UHIDDevice } from './backend/uhid/UHIDDevice';
+import { BUS_BLUETOOTH, BUS_USB, UHIDDevice } from './kernel/UHIDDevice';
 import { IOHIDDevice } from './IOHIDDevice';
 
 /** How long the kernel waits for a get or set report before giving up on it (uhid's own limit). */

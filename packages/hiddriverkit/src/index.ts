@@ -36,5 +36,5 @@ export { HIDRecording, type HIDRecordedReport } from './recording/HIDRecording';
 export { register, type HIDPluginOptions } from './plugin';
 export { IOUSBHostHIDDevice } from './IOUSBHostHIDDevice';
 export { IOUserHIDDevice } from './IOUserHIDDevice';
-export { UHIDDevice, BUS_USB, BUS_BLUETOOTH, BUS_VIRTUAL, type UHIDDeviceOptions, type UHIDDeviceHandlers } from './backend/uhid/UHIDDevice';
+export { UHIDDevice, BUS_USB, BUS_BLUETOOTH, BUS_VIRTUAL, type UHIDDeviceOptions, type UHIDDeviceHandlers } from './kernel/UHIDDevice';
 export { IOHIDDevice } from './IOHIDDevice';

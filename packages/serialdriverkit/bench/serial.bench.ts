@@ -9,7 +9,7 @@ import { IOServiceHost, LinuxNative, OSString } from '@driverkit/driverkit';
 import { SerialPort } from 'serialport';
 import { IOUserSerial } from '../src/index';
 import { figure } from '../../../scripts/bench/figures.cjs';
-import { TCGETS2, TCSETS2, TERMIOS2_SIZE, makeRaw } from '../src/backend/pty/Termios';
+import { TCGETS2, TCSETS2, TERMIOS2_SIZE, makeRaw } from '../src/kernel/Termios';
 
 const TOTAL = 32 * 1024 * 1024;
 const CHUNK = 4096;

@@ -10,8 +10,8 @@ import {
   kIOReturnExclusiveAccess,
   kIOReturnNotReady,
 } from '@driverkit/driverkit';
-import { PseudoTerminal } from './backend/pty/PseudoTerminal';
-import type { SerialLineSettings } from './backend/pty/Termios';
+import { PseudoTerminal } from './kernel/PseudoTerminal';
+import type { SerialLineSettings } from './kernel/Termios';
 import { IOUserSerialUserClient } from './IOUserSerialUserClient';
 import {
   kIOCalloutDeviceKey,

@@ -10,8 +10,8 @@ export { IOUserSerial, serialLinkDirectory, type IOSerialModemStatus, type IOSer
 export { IOUserSerialUserClient, kIOUserSerialGetModemStatus, kIOUserSerialSendBreak, kIOUserSerialSetDataFormat, kIOUserSerialSetLatencyTimer, kIOUserSerialSetModemLines } from './IOUserSerialUserClient';
 export { SerialPortInterface, kSerialPortInterfaceSize } from './SerialPortInterface';
 export { SerialQueue } from './queue/SerialQueue';
-export { PseudoTerminal, type PseudoTerminalHandlers } from './backend/pty/PseudoTerminal';
-export type { SerialLineSettings } from './backend/pty/Termios';
+export { PseudoTerminal, type PseudoTerminalHandlers } from './kernel/PseudoTerminal';
+export type { SerialLineSettings } from './kernel/Termios';
 export { IOUserUSBSerial, type IOUSBSerialInterfaces } from './IOUserUSBSerial';
 export { IOSerialStreamSync, type IOSerialStreamModemStatus, type IOSerialStreamOptions } from './IOSerialStreamSync';
 export { SerialTTYProvider, udevadmAvailable, type SerialTTYInfo } from './host/SerialTTYProvider';

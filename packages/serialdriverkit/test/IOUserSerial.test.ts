@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, existsSync, mkdtempSync, openSync, readlinkSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { LinuxNative } from '@driverkit/driverkit';
-import { TCGETS2, TCSETS2, TERMIOS2_SIZE, makeRaw } from '../src/backend/pty/Termios';
+import { TCGETS2, TCSETS2, TERMIOS2_SIZE, makeRaw } from '../src/kernel/Termios';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';

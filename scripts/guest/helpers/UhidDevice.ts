@@ -1,7 +1,7 @@
 // Inside the guest: a HID device made from user space through /dev/uhid, which hid-generic turns into
 // a /dev/hidrawN that node-hid (and the hidraw backend) opens like any real HID device. A test's
 // view of the family's own UHIDDevice: output reports are kept for `nextOutput`.
-import { UHIDDevice } from '../../../packages/hiddriverkit/src/backend/uhid/UHIDDevice';
+import { UHIDDevice } from '../../../packages/hiddriverkit/src/kernel/UHIDDevice';
 import { loadModules } from './modules';
 
 export interface UhidDeviceOptions {

@@ -4,7 +4,7 @@ import { ReadStream } from 'node:tty';
 import { IOServiceHost, LinuxNative, kIOReturnNotReady } from '@driverkit/driverkit';
 import { SerialPort } from 'serialport';
 import { IOSerialStreamSync, register, serialTTYProvider, udevadmAvailable } from '../index';
-import { TCGETS2, TERMIOS2_SIZE } from '../backend/pty/Termios';
+import { TCGETS2, TERMIOS2_SIZE } from '../kernel/Termios';
 import { until } from '../../test/helpers';
 
 const fixture = join(__dirname, '../../test/fixtures/serial-tty-echo');

@@ -8,7 +8,7 @@ import {
   kIOReturnUnsupported,
   kIOReturnIOError,
 } from '@driverkit/driverkit';
-import type { IOHIDReportType } from '../../IOHIDElement';
+import type { IOHIDReportType } from '../IOHIDElement';
 
 // linux/uhid.h. struct uhid_event is packed: a u32 type, then the largest request (UHID_CREATE2's 4372 bytes).
 const EVENT_SIZE = 4 + 4372;

@@ -1,6 +1,6 @@
 // struct termios2 (asm-generic/termbits.h) as TCGETS2 / TCSETS2 read and write it, and the line
 // settings a serial driver cares about.
-import { PD_RS232_A_CTS, PD_RS232_A_RFR, PD_RS232_A_RXO, PD_RS232_A_TXO, PD_RS232_A_XANY, PD_RS232_PARITY_EVEN, PD_RS232_PARITY_MARK, PD_RS232_PARITY_NONE, PD_RS232_PARITY_ODD, PD_RS232_PARITY_SPACE } from '../../SerialDriverKitConstants';
+import { PD_RS232_A_CTS, PD_RS232_A_RFR, PD_RS232_A_RXO, PD_RS232_A_TXO, PD_RS232_A_XANY, PD_RS232_PARITY_EVEN, PD_RS232_PARITY_MARK, PD_RS232_PARITY_NONE, PD_RS232_PARITY_ODD, PD_RS232_PARITY_SPACE } from '../SerialDriverKitConstants';
 
 export const TERMIOS2_SIZE = 44;
 export const TCGETS2 = 0x802c542a;

@@ -1,4 +1,4 @@
-import { PD_RS232_A_CTS, PD_RS232_A_RFR, PD_RS232_A_RXO, PD_RS232_A_TXO, PD_RS232_PARITY_EVEN, PD_RS232_PARITY_MARK, PD_RS232_PARITY_NONE, PD_RS232_PARITY_ODD } from '../../SerialDriverKitConstants';
+import { PD_RS232_A_CTS, PD_RS232_A_RFR, PD_RS232_A_RXO, PD_RS232_A_TXO, PD_RS232_PARITY_EVEN, PD_RS232_PARITY_MARK, PD_RS232_PARITY_NONE, PD_RS232_PARITY_ODD } from '../SerialDriverKitConstants';
 import { EXTPROC, TERMIOS2_SIZE, lineSettingsOf, setExtproc } from './Termios';
 
 function termios(iflag: number, cflag: number, speed: number): Uint8Array {
