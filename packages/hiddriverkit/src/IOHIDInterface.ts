@@ -1,6 +1,6 @@
 import { IOBufferMemoryDescriptor, IOReturnError, IOService, IOUserServerRuntime, OSData, kIOMemoryDirectionInOut, kIOReturnBadArgument, kIOReturnOverrun, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnUnsupported, mach_absolute_time, type IOMemoryDescriptor, type IOProviderLink, type IORemoteCaller, type OSAction, type OSDictionary } from '@driverkit/driverkit';
 import type { HIDDeviceDescription, HIDDeviceHandle } from './backend/HIDBackend';
-import { HIDRawBackend } from './backend/hidraw/HIDRawBackend';
+import { HIDDeviceOpeners } from './backend/HIDDeviceOpeners';
 import { encodeReport } from './descriptor/HIDReportCodec';
 import { parseReportDescriptor, type HIDReportDescriptor } from './descriptor/HIDReportDescriptor';
 import { HIDReportProcessor } from './descriptor/HIDReportProcessor';
@@ -49,7 +49,6 @@ export class IOHIDInterface extends IOService {
   static readonly className = 'IOHIDInterface';
   /** How this nub opens its device in the host (the plugin that published it says); driver processes open hidraw themselves. */
   #opener: IOHIDDeviceOpener | null = null;
-  static #hidraw: Promise<HIDRawBackend> | null = null;
 
   #handle: HIDDeviceHandle | null = null;
   #client: IOService | null = null;
@@ -274,14 +273,9 @@ export class IOHIDInterface extends IOService {
     const backend = String(this.getProperty('IOHIDBackend') ?? '');
     const path = String(this.getProperty('IOHIDBackendPath') ?? '');
     // hidraw nodes are opened where the driver runs, so reports never cross the host.
-    if (this.#link && backend !== 'hidraw') return HIDRemoteHandle.open(this.#link);
+    if (this.#link && !HIDDeviceOpeners.has(backend)) return HIDRemoteHandle.open(this.#link);
     if (this.#opener) return this.#opener(backend, path);
-    if (backend !== 'hidraw') throw new IOReturnError(kIOReturnUnsupported, `${backend} HID devices live in the host: this process has no link to it`);
-    IOHIDInterface.#hidraw ??= HIDRawBackend.create().catch((e: unknown) => {
-      IOHIDInterface.#hidraw = null;
-      throw e;
-    });
-    return IOHIDInterface.#hidraw.then((b) => b.open(path));
+    return HIDDeviceOpeners.open(backend, path);
   }
 
   /** @internal The plugin that publishes this nub in the host says how its device opens. */

@@ -12,6 +12,7 @@ export { HIDReportProcessor } from './descriptor/HIDReportProcessor';
 export { HIDMatchingFamily, kHIDMatchScore } from './matching/HIDMatchingFamily';
 export type { HIDBackend, HIDDeviceDescription, HIDDeviceHandle } from './backend/HIDBackend';
 export { HIDRawBackend, type NodeHIDModule } from './backend/hidraw/HIDRawBackend';
+export { HIDDeviceOpeners } from './backend/HIDDeviceOpeners';
 export { VirtualHIDBackend } from './backend/virtual/VirtualHIDBackend';
 export { VirtualHIDDevice, type VirtualHIDDeviceHandlers } from './backend/virtual/VirtualHIDDevice';
 export {

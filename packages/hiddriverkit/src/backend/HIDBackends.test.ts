@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kIOReturnNoDevice, kIOReturnNotPrivileged, kIOReturnUnsupported } from '@driverkit/driverkit';
-import { HIDRawBackend, VirtualHIDBackend, VirtualHIDDevice, type NodeHIDModule } from '../index';
+import { HIDDeviceOpeners, HIDRawBackend, VirtualHIDBackend, VirtualHIDDevice, type NodeHIDModule } from '../index';
 
 const unnumbered = Uint8Array.from([0x06, 0x00, 0xff, 0x09, 0x01, 0xa1, 0x01, 0x75, 0x08, 0x95, 0x02, 0x09, 0x02, 0x81, 0x02, 0x09, 0x03, 0x91, 0x02, 0xc0]);
 
@@ -91,5 +91,28 @@ describe('HIDRawBackend over a node-hid-shaped module and a sysfs tree', () => {
   test('a permission error names the node and offers the udev rule that fixes it', async () => {
     const { backend } = fixture(new Error('cannot open device with path /dev/hidraw3: Permission denied'));
     await expect(backend.open('/dev/hidraw3')).rejects.toMatchObject({ code: kIOReturnNotPrivileged, message: expect.stringMatching(/cannot open \/dev\/hidraw3: .*Permission denied \(a udev rule can grant access: SUBSYSTEM=="hidraw", ATTRS\{idVendor\}=="1209"/) });
+  });
+});
+
+describe('HIDDeviceOpeners', () => {
+  test('a process opens devices through the backend a nub names, made once; one that failed to come up is made again; an unknown name says where the device lives', async () => {
+    const devices = new VirtualHIDBackend();
+    const path = devices.add(new VirtualHIDDevice(
+      { vendorId: 0x1209, productId: 8, versionNumber: 1, manufacturer: 'DK', product: 'Pad', serialNumber: null, transport: 'Virtual', locationID: 2, reportDescriptor: unnumbered },
+      { setReport: () => undefined, getReport: () => Uint8Array.of(0) },
+    ));
+    let made = 0;
+    HIDDeviceOpeners.register('dk-test', async () => {
+      if (++made === 1) throw new Error('no such bus yet');
+      return devices;
+    });
+    expect(HIDDeviceOpeners.has('dk-test')).toBe(true);
+    await expect(HIDDeviceOpeners.open('dk-test', path)).rejects.toThrow('no such bus yet');
+    await HIDDeviceOpeners.open('dk-test', path).then((h) => h.close());
+    await HIDDeviceOpeners.open('dk-test', path).then((h) => h.close());
+    expect(made).toBe(2);
+
+    expect(HIDDeviceOpeners.has('virtual')).toBe(false);
+    await expect(HIDDeviceOpeners.open('virtual', path)).rejects.toMatchObject({ code: kIOReturnUnsupported, message: expect.stringMatching(/virtual HID devices live in the host/) });
   });
 });
