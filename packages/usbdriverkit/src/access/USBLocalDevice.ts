@@ -2,7 +2,7 @@ import { IOReturnError, kIOReturnNotOpen } from '@driverkit/driverkit';
 import type { USBDeviceLocator } from '../backend/USBBackend';
 import type { USBDeviceSnapshot, USBScope } from './USBAccess';
 import { USBDeviceSession } from './USBDeviceSession';
-import { USBLocatedBackends } from './USBLocatedBackends';
+import { USBLocatedBackends } from '../backend/USBLocatedBackends';
 
 /**
  * A driver process's own hold on a device the host granted it, as a dext opens its device in its own

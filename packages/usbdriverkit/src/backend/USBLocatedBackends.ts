@@ -1,6 +1,6 @@
 import { IOReturnError, kIOReturnBadArgument, kIOReturnNotFound } from '@driverkit/driverkit';
-import type { USBBackend, USBDeviceLocator } from '../backend/USBBackend';
-import { LibUSBBackend } from '../backend/libusb/LibUSBBackend';
+import type { USBBackend, USBDeviceLocator } from './USBBackend';
+import { LibUSBBackend } from './libusb/LibUSBBackend';
 
 /**
  * The backends a driver process opens located devices through, one per kind and options (one libusb
