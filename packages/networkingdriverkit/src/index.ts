@@ -16,9 +16,9 @@ export { IOUserNetworkTxSubmissionQueue } from './IOUserNetworkTxSubmissionQueue
 export { IOUserNetworkTxCompletionQueue } from './IOUserNetworkTxCompletionQueue';
 export { EthernetInterfaceKernel, type EthernetKernelEvent, type EthernetKernelStatistics } from './kernel/EthernetInterfaceKernel';
 export { TapInterface, type TapState } from './kernel/TapInterface';
-export { IOEthernetPort } from './port/IOEthernetPort';
-export { EthernetPortOpeners } from './port/EthernetPortOpeners';
-export { EthernetPortProvider, type EthernetPortSpec } from './port/EthernetPortProvider';
+export { IOEthernetPort } from './IOEthernetPort';
+export { EthernetPortOpeners } from './backend/EthernetPortOpeners';
+export { EthernetPortProvider, type EthernetPortSpec } from './host/EthernetPortProvider';
 export type { EthernetPortHandle, EthernetPortOpener, EthernetPortStatistics } from './backend/EthernetPortBackend';
 export { PcapEthernetPort } from './backend/pcap/PcapEthernetPort';
 export { VirtualEthernetLink, type VirtualEthernetLinkOptions, type VirtualLinkImpairments, type VirtualLinkEndDescription } from './backend/virtual/VirtualEthernetLink';

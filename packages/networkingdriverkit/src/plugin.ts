@@ -4,7 +4,7 @@
 // (DRIVERKIT_ETHERNET_PORTS names existing interfaces, comma-separated).
 import type { IOServiceHost } from '@driverkit/driverkit';
 import { EthernetInterfaceKernel } from './kernel/EthernetInterfaceKernel';
-import { EthernetPortProvider } from './port/EthernetPortProvider';
+import { EthernetPortProvider } from './host/EthernetPortProvider';
 
 export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
   host.registerKernelClass('IOUserNetworkEthernet', (context) => new EthernetInterfaceKernel(context), {

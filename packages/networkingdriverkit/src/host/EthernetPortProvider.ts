@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { OSData, type IOServiceHost } from '@driverkit/driverkit';
 import { kIOUserNetworkFamilyEntitlement, parseMAC } from '../NetworkingDriverKitConstants';
-import { IOEthernetPort } from './IOEthernetPort';
+import { IOEthernetPort } from '../IOEthernetPort';
 import type { ReplayPortOptions } from '../backend/replay/ReplayEthernetPort';
 
 /** A port to publish: which backend opens it and where. */

@@ -1,8 +1,8 @@
 import { IOReturnError, kIOReturnUnsupported } from '@driverkit/driverkit';
-import type { EthernetPortOpener } from '../backend/EthernetPortBackend';
-import { PcapEthernetPort } from '../backend/pcap/PcapEthernetPort';
-import { ReplayEthernetPort } from '../backend/replay/ReplayEthernetPort';
-import { VirtualEthernetLinkEnd } from '../backend/virtual/VirtualEthernetLinkEnd';
+import type { EthernetPortOpener } from './EthernetPortBackend';
+import { PcapEthernetPort } from './pcap/PcapEthernetPort';
+import { ReplayEthernetPort } from './replay/ReplayEthernetPort';
+import { VirtualEthernetLinkEnd } from './virtual/VirtualEthernetLinkEnd';
 
 /**
  * The backends a process opens Ethernet ports through, by the name a nub carries in

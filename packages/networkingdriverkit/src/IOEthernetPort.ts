@@ -1,7 +1,7 @@
 import { IOReturnError, IOService, IOUserServerRuntime, OSData, OSString, kIOReturnExclusiveAccess, kIOReturnNotOpen, kIOReturnSuccess } from '@driverkit/driverkit';
-import type { EthernetPortHandle, EthernetPortStatistics } from '../backend/EthernetPortBackend';
-import type { IOUserNetworkPacket } from '../IOUserNetworkPacket';
-import { EthernetPortOpeners } from './EthernetPortOpeners';
+import type { EthernetPortHandle, EthernetPortStatistics } from './backend/EthernetPortBackend';
+import type { IOUserNetworkPacket } from './IOUserNetworkPacket';
+import { EthernetPortOpeners } from './backend/EthernetPortOpeners';
 
 /**
  * The nub of one NIC an Ethernet driver drives (this port's stand-in for the USB interface or PCI
