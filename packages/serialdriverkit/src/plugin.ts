@@ -5,7 +5,7 @@ import { IOHostSlot, type IOServiceHost } from '@driverkit/driverkit';
 import { SerialTTYProvider } from './host/SerialTTYProvider';
 
 // Per host, not per module: two hosts in one process (tests, an embedding app) each have their own.
-const slot = new IOHostSlot<SerialTTYProvider>('@driverkit/serialdriverkit.SerialTTYProvider', "this driver host has no tty provider: the serial family's plugin is not registered on it (`driverkit run` loads installed families; a test calls register(host))");
+const slot = new IOHostSlot<SerialTTYProvider>('@driverkit/serialdriverkit.SerialTTYProvider', 'tty provider', 'serial');
 
 /** The host's tty provider (to add a pty or another tty by hand); kIOReturnNotReady before `register(host)`. */
 export function serialTTYProvider(host: IOServiceHost): SerialTTYProvider {

@@ -11,12 +11,21 @@ import type { IOServiceHost } from './IOServiceHost';
 export class IOHostSlot<T> {
   readonly #key: symbol;
 
-  /** `missing` says what to do when a host has nothing in the slot (which plugin registers it). */
+  /** What `get` says of a host with nothing in the slot: what it lacks, and which plugin registers it. */
+  readonly missing: string;
+
+  /**
+   * @param name the slot's key, unique among families (`@driverkit/usbdriverkit.VirtualUSBHost`)
+   * @param what what a host holds in it, for the error (`virtual USB bus`)
+   * @param family the family whose plugin fills it (`USB`)
+   */
   constructor(
     readonly name: string,
-    readonly missing: string,
+    what: string,
+    family: string,
   ) {
     this.#key = Symbol.for(name);
+    this.missing = `this driver host has no ${what}: the ${family} family's plugin is not registered on it (\`driverkit run\` loads installed families; a test calls register(host))`;
   }
 
   /** The host's object; throws kIOReturnNotReady with `missing` when it has none. */

@@ -3,7 +3,7 @@ import type { HIDBackend, HIDDeviceDescription, HIDDeviceHandle } from '../HIDBa
 import type { VirtualHIDDevice } from './VirtualHIDDevice';
 
 // Each host's own, found by whoever is given only the host (a virtual bench, a test).
-const slot = new IOHostSlot<VirtualHIDBackend>('@driverkit/hiddriverkit.VirtualHIDBackend', "this driver host has no virtual HID backend: the HID family's plugin is not registered on it (`driverkit run` loads installed families; a test calls register(host))");
+const slot = new IOHostSlot<VirtualHIDBackend>('@driverkit/hiddriverkit.VirtualHIDBackend', 'virtual HID backend', 'HID');
 
 /**
  * HID devices made in the process (the virtual bench, tests): added and removed like hotplug. Each

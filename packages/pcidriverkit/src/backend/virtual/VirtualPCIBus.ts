@@ -9,7 +9,7 @@ export interface VirtualPCISlot {
   function?: number;
 }
 
-const slot = new IOHostSlot<VirtualPCIBus>('@driverkit/pcidriverkit.VirtualPCIBus', "this driver host has no virtual PCI bus: the PCI family's plugin is not registered on it (`driverkit run` loads installed families; a test calls register(host))");
+const slot = new IOHostSlot<VirtualPCIBus>('@driverkit/pcidriverkit.VirtualPCIBus', 'virtual PCI bus', 'PCI');
 
 /**
  * The host side of the virtual backend: the bus a virtual bench plugs models into. Attaching runs

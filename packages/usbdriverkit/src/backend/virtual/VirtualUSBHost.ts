@@ -3,7 +3,7 @@ import type { USBBackend, USBDeviceHandle, USBDeviceInfo } from '../USBBackend';
 import { VirtualUSBDevice, type VirtualUSBDeviceModel } from './VirtualUSBDevice';
 
 // Each host's own, found by whoever is given only the host (a virtual bench, a test).
-const slot = new IOHostSlot<VirtualUSBHost>('@driverkit/usbdriverkit.VirtualUSBHost', "this driver host has no virtual USB bus: the USB family's plugin is not registered on it (`driverkit run` loads installed families; a test calls register(host))");
+const slot = new IOHostSlot<VirtualUSBHost>('@driverkit/usbdriverkit.VirtualUSBHost', 'virtual USB bus', 'USB');
 
 /**
  * The virtual USB host: a bus of {@link VirtualUSBDevice} models that can be attached and detached at
