@@ -19,6 +19,7 @@ export { TapInterface, type TapState } from './kernel/TapInterface';
 export { IOEthernetPort } from './IOEthernetPort';
 export { EthernetPortOpeners } from './backend/EthernetPortOpeners';
 export { EthernetPortProvider, type EthernetPortSpec } from './host/EthernetPortProvider';
+export { register, ethernetPortProvider, type NetworkingPluginOptions } from './plugin';
 export type { EthernetPortHandle, EthernetPortOpener, EthernetPortStatistics } from './backend/EthernetPortBackend';
 export { PcapEthernetPort } from './backend/pcap/PcapEthernetPort';
 export { VirtualEthernetLink, type VirtualEthernetLinkOptions, type VirtualLinkImpairments, type VirtualLinkEndDescription } from './backend/virtual/VirtualEthernetLink';

@@ -4,12 +4,11 @@
 // every frame crosses the driver. BRIDGE_VIRTUAL=0 leaves it out; BRIDGE_VIRTUAL_IMPAIR (JSON, e.g.
 // {"loss":0.1,"delayMs":20}) impairs what the far host sends.
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { EthernetPortProvider, VirtualEthernetHost, VirtualEthernetLink, VirtualEthernetLinkEnd, type VirtualLinkImpairments } from '@driverkit/networkingdriverkit';
+import { ethernetPortProvider, VirtualEthernetHost, VirtualEthernetLink, VirtualEthernetLinkEnd, type VirtualLinkImpairments } from '@driverkit/networkingdriverkit';
 
 export default async function attach(host: IOServiceHost): Promise<() => void> {
   if (process.env.BRIDGE_VIRTUAL === '0') return () => {};
-  const ports = EthernetPortProvider.current;
-  if (!ports) throw new Error('the networking family is not loaded, so there is nothing to publish the virtual port with');
+  const ports = ethernetPortProvider(host);
   const impair = JSON.parse(process.env.BRIDGE_VIRTUAL_IMPAIR ?? '{}') as VirtualLinkImpairments;
   const link = VirtualEthernetLink.create({ b: impair });
   const end = VirtualEthernetLinkEnd.open(link.locator('b'));

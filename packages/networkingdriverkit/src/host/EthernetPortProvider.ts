@@ -22,8 +22,6 @@ export interface EthernetPortSpec {
  * disappears takes its nub, and so its driver, with it.
  */
 export class EthernetPortProvider {
-  /** The running host's provider (what a virtual bench publishes its ports with), or null. */
-  static current: EthernetPortProvider | null = null;
   readonly #host: IOServiceHost;
   readonly #nubs = new Map<string, { nub: IOEthernetPort; spec: EthernetPortSpec }>();
   #timer: NodeJS.Timeout | null = null;
@@ -32,7 +30,14 @@ export class EthernetPortProvider {
     this.#host = host;
   }
 
-  start(pollMs = 500): void {
+  /** Publishes the ports the environment names (unless `fromEnvironment` is false) and starts watching pcap ports' interfaces. */
+  start(options: { fromEnvironment?: boolean; pollMs?: number } = {}): void {
+    if (options.fromEnvironment !== false) this.#addFromEnvironment();
+    this.#timer = setInterval(() => void this.#sweep(), options.pollMs ?? 500);
+    this.#timer.unref();
+  }
+
+  #addFromEnvironment(): void {
     const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     for (const name of list(process.env.DRIVERKIT_ETHERNET_PORTS)) this.add({ backend: 'pcap', locator: name });
     // Captures to replay as received traffic, each its own port (replay0, replay1…): paths, comma-separated,
@@ -40,8 +45,6 @@ export class EthernetPortProvider {
     const replays = process.env.DRIVERKIT_ETHERNET_REPLAYS ?? '';
     const entries = replays.trim().startsWith('[') ? (JSON.parse(replays) as unknown[]).map((e) => (typeof e === 'string' ? e : JSON.stringify(e))) : list(replays);
     entries.forEach((locator, i) => this.add({ backend: 'replay', locator, name: `replay${i}` }));
-    this.#timer = setInterval(() => void this.#sweep(), pollMs);
-    this.#timer.unref();
   }
 
   /** Publishes a port; returns what withdraws it. */
@@ -73,6 +76,11 @@ export class EthernetPortProvider {
 
   async #sweep(): Promise<void> {
     for (const [key, { spec }] of this.#nubs) if (spec.backend === 'pcap' && !existsSync(`/sys/class/net/${spec.locator}`)) await this.#remove(key);
+  }
+
+  /** Withdraws every port (their drivers see them go), as unplugging every NIC would. */
+  reset(): void {
+    for (const key of [...this.#nubs.keys()]) void this.#remove(key);
   }
 
   async stop(): Promise<void> {
