@@ -20,3 +20,6 @@ export { IOUserAudioSelectorControl, type IOUserAudioSelectorValueDescription } 
 export { IOUserAudioCustomProperty, type IOUserAudioObjectPropertyAddress } from './IOUserAudioCustomProperty';
 export type { AudioDeviceStatistics } from './engine/AudioDeviceEngine';
 export type { AudioServerBackend, AudioServerDevice, AudioStreamSpec } from './backend/AudioServerBackend';
+export { PulseAudioBackend } from './backend/pulse/PulseAudioBackend';
+export { AlsaLoopbackBackend } from './backend/alsa/AlsaLoopbackBackend';
+export { register, type AudioPluginOptions } from './plugin';

@@ -2,14 +2,25 @@
 // host becomes the audio server's side of IOUserAudioDriver services: each published device is a sink
 // and a source in the server, taken away when the service ends or its process dies.
 import type { IOServiceHost } from '@driverkit/driverkit';
-import { AudioServerKernel } from './kernel/AudioServerKernel';
+import type { AudioServerBackend } from './backend/AudioServerBackend';
+import { AudioServerKernel, audioFifoDirectory, backendFromEnvironment } from './kernel/AudioServerKernel';
 
-export async function register(host: IOServiceHost): Promise<() => Promise<void>> {
-  host.registerKernelClass('IOUserAudioDriver', (context) => new AudioServerKernel(context), {
+export interface AudioPluginOptions {
+  /** Where the host publishes devices, instead of the backend DRIVERKIT_AUDIO_BACKEND names (the audio server by default). */
+  backend?: AudioServerBackend;
+}
+
+/** Adds the audio family to `host`; resolves with what stops it. */
+export async function register(host: IOServiceHost, options: AudioPluginOptions = {}): Promise<() => Promise<void>> {
+  // Per host, not per module: two hosts in one process each have their own, and stopping one leaves the other's.
+  const backend = options.backend ?? backendFromEnvironment();
+  host.registerKernelClass('IOUserAudioDriver', (context) => new AudioServerKernel(context, backend), {
     rootReason: "the audio server's FIFOs for each stream, which the driver opens, are root's",
   });
-  await AudioServerKernel.removeLeftovers(host.options.log);
+  // What a host killed outright left in the backend goes as the family loads.
+  await backend.removeLeftovers(audioFifoDirectory(), host.options.log);
   return async () => {
-    AudioServerKernel.backend?.close();
+    // A backend this plugin made goes with it; one it was given stays its owner's.
+    if (!options.backend) backend.close();
   };
 }

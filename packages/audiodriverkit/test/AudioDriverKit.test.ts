@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IOBufferMemoryDescriptor, OSDictionary, kIOMemoryDirectionInOut, kIOReturnBadArgument, kIOReturnNotPermitted, kIOReturnUnsupported, toOSDictionary, type IOKernelServiceContext } from '@driverkit/driverkit';
+import { IOBufferMemoryDescriptor, IOServiceHost, OSDictionary, kIOMemoryDirectionInOut, kIOReturnBadArgument, kIOReturnNotPermitted, kIOReturnUnsupported, toOSDictionary, type IOKernelServiceContext } from '@driverkit/driverkit';
 import {
   IOUserAudioClassID,
   IOUserAudioDevice,
@@ -19,6 +19,8 @@ import {
   IOUserAudioStreamDirection,
   decodeStreamBasicDescription,
   encodeStreamBasicDescription,
+  register,
+  type AudioServerBackend,
   type IOUserAudioStreamBasicDescription,
 } from '../src/index';
 import { PulseAudioBackend } from '../src/backend/pulse/PulseAudioBackend';
@@ -109,8 +111,10 @@ describe('the kernel half (the host\'s side of the audio server)', () => {
   const stream = { id: 3, output: true, format: 's16le', rate: 48000, channels: 1 };
 
   test('refuses a driver without the audio entitlement, and malformed requests by name', async () => {
-    await expect(new AudioServerKernel(context(false)).handleRemoteCall('publishDevice', toOSDictionary({ uid: 'u', name: 'n', streams: [stream] }))).rejects.toMatchObject({ code: kIOReturnNotPermitted, message: expect.stringMatching(/lacks the com\.apple\.developer\.driverkit\.family\.audio entitlement/) });
-    const k = new AudioServerKernel(context(true));
+    // Refused before the backend is asked: one that fails every call proves it.
+    const backend: AudioServerBackend = { name: 'none', publish: () => Promise.reject(new Error('the backend was reached')), removeLeftovers: async () => {}, close: () => {} };
+    await expect(new AudioServerKernel(context(false), backend).handleRemoteCall('publishDevice', toOSDictionary({ uid: 'u', name: 'n', streams: [stream] }))).rejects.toMatchObject({ code: kIOReturnNotPermitted, message: expect.stringMatching(/lacks the com\.apple\.developer\.driverkit\.family\.audio entitlement/) });
+    const k = new AudioServerKernel(context(true), backend);
     await expect(k.handleRemoteCall('publishDevice', toOSDictionary({ uid: 'u', name: 'n', streams: [] }))).rejects.toThrow(/needs one or two streams/);
     await expect(k.handleRemoteCall('publishDevice', toOSDictionary({ uid: 'u', name: 'n', streams: [{ ...stream, format: 'u8' }] }))).rejects.toThrow(/format u8 is none of s16le, s32le, float32le/);
     await expect(k.handleRemoteCall('publishDevice', toOSDictionary({ uid: 'u', name: 'n', streams: [{ ...stream, rate: 1 }] }))).rejects.toThrow(/needs rate in 8000…384000/);
@@ -118,6 +122,18 @@ describe('the kernel half (the host\'s side of the audio server)', () => {
     await expect(k.handleRemoteCall('reboot', OSDictionary.withCapacity(0))).rejects.toThrow(/has no call reboot/);
     await k.serviceEnded();
   });
+});
+
+test('a backend given to register is the host\'s: leftovers are asked of it as the family loads, and it stays its owner\'s when the family stops', async () => {
+  const asked: string[] = [];
+  let closed = 0;
+  const backend: AudioServerBackend = { name: 'given', publish: () => Promise.reject(new Error('unused')), removeLeftovers: async (dir) => void asked.push(dir), close: () => void closed++ };
+  const host = new IOServiceHost({ mode: 'in-process', log: () => {} });
+  const stop = await register(host, { backend });
+  expect(asked).toEqual([process.env.DRIVERKIT_AUDIO_DIR ?? '/run/driverkit/audio']);
+  await stop();
+  await host.stop();
+  expect(closed).toBe(0);
 });
 
 test('a device whose name has spaces and quotes is published under that description, and removed again', async () => {
@@ -142,8 +158,11 @@ test('a host killed outright leaves modules behind; the next host to load the fa
     const fifo = join(dir, 'dk.Left-99999999-7.sink');
     const index = execFileSync('pactl', ['load-module', 'module-pipe-sink', 'sink_name=dk.Left', `file=${fifo}`, 'format=s16le', 'rate=48000', 'channels=1'], { encoding: 'utf8' }).trim();
     const lines: string[] = [];
-    await AudioServerKernel.removeLeftovers((l) => lines.push(l));
-    expect(lines).toEqual([expect.stringMatching(/unloading module-pipe-sink #\d+, left by host 99999999, which is gone/)]);
+    const host = new IOServiceHost({ mode: 'in-process', log: (l) => lines.push(l) });
+    const stop = await register(host);
+    await stop();
+    await host.stop();
+    expect(lines.filter((l) => l.includes('module-pipe-sink'))).toEqual([expect.stringMatching(/unloading module-pipe-sink #\d+, left by host 99999999, which is gone/)]);
     expect(execFileSync('pactl', ['list', 'short', 'modules'], { encoding: 'utf8' }).split('\n').some((l) => l.startsWith(`${index}\t`))).toBe(false);
     expect(existsSync(fifo)).toBe(false);
   } finally {

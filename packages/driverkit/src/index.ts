@@ -62,6 +62,7 @@ export { IOVirtualInterruptLine } from './dispatch/IOVirtualInterruptLine';
 export { IOEventfdInterruptLine } from './dispatch/IOEventfdInterruptLine';
 /** The core's Linux calls through koffi, for families whose devices need them (uhid, ptys). */
 export * as LinuxNative from './native/LinuxNative';
+export { processExists } from './native/processExists';
 
 export * from './memory/IOMemoryDescriptor';
 export { IOMemoryMap } from './memory/IOMemoryMap';

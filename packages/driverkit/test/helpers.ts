@@ -1,4 +1,4 @@
-import { IOService, IOServiceHost, OSNumber, kIOServicePowerCapabilityOff, kIOServicePowerCapabilityOn, publishedPowerState, toOSDictionary } from '../src/index';
+import { IOService, IOServiceHost, OSNumber, kIOServicePowerCapabilityOff, kIOServicePowerCapabilityOn, processExists, publishedPowerState, toOSDictionary } from '../src/index';
 
 // Helpers the tests share: waiting on a condition (never on a fixed delay) and the process table.
 
@@ -14,14 +14,7 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, ms = 
 }
 
 /** True while a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const alive = processExists;
 
 /**
  * The SetPowerOverride scenario, the same in process and across driver processes: PowerParent (steered

@@ -35,15 +35,6 @@ export interface AudioServerBackend {
   close(): void;
 }
 
-/** True while a process with this pid exists. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The host pid a FIFO's name records (`<id>-<pid>-<stream>.sink|source`), or NaN. */
 export function hostPidOfFifo(file: string): number {

@@ -28,19 +28,13 @@ export function backendFromEnvironment(): AudioServerBackend {
  * taken away, so a dead driver leaves no device behind.
  */
 export class AudioServerKernel implements IOKernelService {
-  static backend: AudioServerBackend | null = null;
   readonly #devices = new Map<string, AudioServerDevice>();
 
-  constructor(private readonly context: IOKernelServiceContext) {}
-
-  static get current(): AudioServerBackend {
-    return (AudioServerKernel.backend ??= backendFromEnvironment());
-  }
-
-  /** Takes away what a host killed outright left in the backend. Run once as the family loads. */
-  static removeLeftovers(log: (line: string) => void): Promise<void> {
-    return AudioServerKernel.current.removeLeftovers(audioFifoDirectory(), log);
-  }
+  /** `backend` is the host's (the plugin makes one per host, or is given one). */
+  constructor(
+    private readonly context: IOKernelServiceContext,
+    private readonly backend: AudioServerBackend,
+  ) {}
 
   async handleRemoteCall(method: string, args: OSDictionary): Promise<OSDictionary | null> {
     switch (method) {
@@ -84,9 +78,8 @@ export class AudioServerKernel implements IOKernelService {
     if (new Set(streams.map((s) => s.output)).size !== streams.length) throw new IOReturnError(kIOReturnBadArgument, `publishDevice: ${uid} has two streams in one direction`);
     await this.#unpublish(uid);
     mkdirSync(dir, { recursive: true, mode: 0o755 });
-    const backend = AudioServerKernel.current;
-    this.#devices.set(uid, await backend.publish(id, name, streams));
-    this.context.log(`audio: ${uid} ("${name}") published to ${backend.name} as ${id} (${streams.length} stream${streams.length === 1 ? '' : 's'})`);
+    this.#devices.set(uid, await this.backend.publish(id, name, streams));
+    this.context.log(`audio: ${uid} ("${name}") published to ${this.backend.name} as ${id} (${streams.length} stream${streams.length === 1 ? '' : 's'})`);
     return toOSDictionary({ name: id, fifos: Object.fromEntries(streams.map((s) => [String(s.id), s.fifo])) });
   }
 

@@ -1,5 +1,6 @@
 import { closeSync, writeSync } from 'node:fs';
 import { futexWaitAsync, futexWake } from '../native/LinuxNative';
+import { processExists } from '../native/processExists';
 import type { IOSharedMemory } from '../memory/IOSharedMemory';
 import { IODataQueueBell } from './IODataQueueBell';
 import { AVAILABLE_BELL, AVAILABLE_SEQ, AVAILABLE_WAITERS, SERVICED_BELL, SERVICED_SEQ, SERVICED_WAITERS } from './IODataQueueRing';
@@ -15,17 +16,6 @@ const WORDS = {
   serviced: { seq: SERVICED_SEQ, waiters: SERVICED_WAITERS, bell: SERVICED_BELL },
 } as const;
 const ONE = new Uint8Array([1]);
-
-/** Whether process `pid` exists (one of another account's answers EPERM). */
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Carries DataAvailable and DataServiced between the ends of a data queue that live in different
@@ -113,7 +103,7 @@ export class IODataQueueDoorbell {
     const words = this.#words;
     // A listener that died without letting go leaves its pid: the bell is free again.
     const holder = Atomics.load(words, w.bell);
-    if (holder !== 0 && alive(holder)) return false;
+    if (holder !== 0 && processExists(holder)) return false;
     let mark = this.#mark(signal);
     const bell = IODataQueueBell.listen(
       this.#memory.name!,

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
+import { processExists } from '@driverkit/driverkit';
 import type { AudioServerBackend, AudioServerDevice, AudioStreamSpec } from '../AudioServerBackend';
-import { hostPidOfFifo, processAlive } from '../AudioServerBackend';
+import { hostPidOfFifo } from '../AudioServerBackend';
 import { PulseAudioServer } from './PulseAudioServer';
 
 /**
@@ -57,7 +58,7 @@ export class PulseAudioBackend implements AudioServerBackend {
     for (const m of modules) {
       const file = /(?:^| )file=(\S+)/.exec(m.args)?.[1];
       const pid = file?.startsWith(`${dir}/`) ? hostPidOfFifo(file) : NaN;
-      if (!(pid > 0) || pid === process.pid || processAlive(pid)) continue;
+      if (!(pid > 0) || pid === process.pid || processExists(pid)) continue;
       log(`audio: unloading ${m.name} #${m.index}, left by host ${pid}, which is gone`);
       await this.server.unloadModule(m.index).catch(() => {});
       rmSync(file!, { force: true });
