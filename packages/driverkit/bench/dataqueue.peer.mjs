@@ -4,6 +4,8 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { IOBufferMemoryDescriptor, IODataQueueDispatchSource, IODispatchQueue, IOSharedMemory, OSAction, OSObject } from '@driverkit/driverkit';
 
 const job = isMainThread ? JSON.parse(process.argv[2]) : workerData;
+// A latency peer runs on the core the benchmark gives it (see affinity.mjs).
+if (job.cpu !== undefined) (await import('./affinity.mjs')).pinThread(job.cpu);
 const attach = (m) => IOBufferMemoryDescriptor.withSharedMemory(3n, typeof m === 'string' ? IOSharedMemory.attach(m) : IOSharedMemory.fromSharedArrayBuffer(m));
 const queue = IODispatchQueue.Create('peer', 0, 0);
 const open = (m) => IODataQueueDispatchSource.CreateWithMemory(attach(m), queue);

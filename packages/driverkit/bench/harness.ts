@@ -31,6 +31,34 @@ export function measure(name: string, fn: () => unknown, minMs = 300): Measureme
   return { name, nsPerOp: samples[samples.length >> 1]! };
 }
 
+/**
+ * Measures two cases in alternating batches (a, b, a, b, …) and takes each one's median: a spell of
+ * a busy machine then slows both alike, so their ratio holds where two measurements taken one after
+ * the other could each catch a different spell.
+ */
+export function measurePair(a: [string, () => unknown], b: [string, () => unknown], minMs = 600): [Measurement, Measurement] {
+  const batchOf = (fn: () => unknown) => {
+    let batch = 1;
+    for (;;) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < batch; i++) fn();
+      if (Number(process.hrtime.bigint() - t0) / 1e6 >= 5) return batch;
+      batch *= 2;
+    }
+  };
+  const cases = [a, b].map(([name, fn]) => ({ name, fn, batch: batchOf(fn), samples: [] as number[] }));
+  const deadline = Date.now() + minMs;
+  while (cases[0]!.samples.length < 7 || Date.now() < deadline) {
+    for (const c of cases) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < c.batch; i++) c.fn();
+      c.samples.push(Number(process.hrtime.bigint() - t0) / c.batch);
+    }
+  }
+  const [ma, mb] = cases.map((c) => ({ name: c.name, nsPerOp: c.samples.sort((x, y) => x - y)[c.samples.length >> 1]! }));
+  return [ma!, mb!];
+}
+
 export function formatTime(ns: number): string {
   if (ns < 1e3) return `${ns.toFixed(0)} ns`;
   if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} µs`;
