@@ -191,7 +191,7 @@ export class IODataQueueDispatchSource extends IODispatchSource {
   }
 
   #invoke(action: OSAction | null): void {
-    if (action && this.isEnabled()) void action.Invoke();
+    if (action && this.isEnabled()) action.dispatch();
   }
 
   #checkLive(): void {

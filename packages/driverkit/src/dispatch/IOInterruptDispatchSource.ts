@@ -99,7 +99,7 @@ export class IOInterruptDispatchSource extends IODispatchSource {
       if (!handler || !this.isEnabled() || this.#undelivered === 0n) return;
       const count = this.#undelivered;
       this.#undelivered = 0n;
-      void handler.Invoke(count, this.#lastTime);
+      handler.dispatch(count, this.#lastTime);
     });
   }
 

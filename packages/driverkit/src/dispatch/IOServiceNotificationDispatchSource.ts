@@ -116,7 +116,7 @@ export class IOServiceNotificationDispatchSource extends IODispatchSource {
   #signal(): void {
     if (this.#signalled || !this.#handler || !this.isEnabled() || this.#pending.length === 0) return;
     this.#signalled = true;
-    void this.#handler.Invoke();
+    this.#handler.dispatch();
   }
 
   protected override enableChanged(enable: boolean): void {

@@ -92,7 +92,7 @@ export class IOTimerDispatchSource extends IODispatchSource {
   #deliver(generation: number, time: bigint): void {
     const handler = this.#handler;
     if (!handler || this.isCancelled() || generation !== this.#generation) return;
-    void handler.Invoke(time);
+    handler.dispatch(time);
   }
 
   #disarm(): void {

@@ -83,30 +83,43 @@ export class OSAction extends OSObject {
   }
 
   /**
+   * @internal What dispatch sources call: {@link Invoke} without the promise of its completion, which
+   * they never wait for. A promise costs more than its allocation while the queues' AsyncLocalStorage
+   * has Node's promise hooks on, and a data queue's wake-up is on the hot path.
+   */
+  dispatch(...args: unknown[]): void {
+    this.#dispatch(args, null);
+  }
+
+  /**
    * Runs the action: queues `target[method](this, ...args)` on the method's queue. Does nothing once
    * cancelled. Resolves when the method has run; never rejects (a method's error goes to its queue's
    * `onError`).
    */
   Invoke(...args: unknown[]): Promise<void> {
     if (this.#cancelled) return Promise.resolve();
+    return new Promise((resolve) => this.#dispatch(args, resolve));
+  }
+
+  /** Queues the method on its queue; `done` (if any) runs once it has run, or was skipped as cancelled. */
+  #dispatch(args: unknown[], done: (() => void) | null): void {
+    if (this.#cancelled) return done?.();
     const fn = (this.#target as unknown as Record<string, (...a: unknown[]) => unknown>)[this.#method]!;
     // Call the undecorated method on its own queue: the QUEUENAME wrapper would only re-dispatch.
     const raw = ((fn as unknown as { raw?: (...a: unknown[]) => unknown }).raw ?? fn) as (...a: unknown[]) => unknown;
-    const queue = queueForMethod(this.#target, fn);
-    return new Promise((resolve) => {
-      queue.DispatchAsync(() => {
-        if (this.#cancelled) return resolve();
-        let r: unknown;
-        try {
-          r = raw.call(this.#target, this, ...args);
-        } catch (e) {
-          resolve();
-          throw e;
-        }
-        if (isThenable(r)) return Promise.resolve(r).finally(resolve);
-        resolve();
-        return r;
-      });
+    queueForMethod(this.#target, fn).DispatchAsync(() => {
+      if (this.#cancelled) return done?.();
+      if (!done) return raw.call(this.#target, this, ...args);
+      let r: unknown;
+      try {
+        r = raw.call(this.#target, this, ...args);
+      } catch (e) {
+        done();
+        throw e;
+      }
+      if (isThenable(r)) return Promise.resolve(r).finally(done);
+      done();
+      return r;
     });
   }
 
