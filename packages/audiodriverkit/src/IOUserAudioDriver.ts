@@ -55,8 +55,10 @@ export class IOUserAudioDriver extends IOService {
     if (!this.#objects.delete(object.GetObjectID())) return;
     if (object instanceof IOUserAudioDevice) {
       const engine = this.#engines.get(object);
+      // By the object, not its ID: the ID is gone from this driver's objects already, and a lookup by
+      // it failed quietly here, leaving the device's I/O (and its timers) running after Stop.
+      if (object.IsRunning()) await this.#stopDevice(object, 0).catch(() => {});
       this.#engines.delete(object);
-      if (object.IsRunning()) await this.StopDevice(object.GetObjectID(), 0).catch(() => {});
       await engine?.unpublish();
       object.configurationChanger = null;
     }
@@ -74,7 +76,10 @@ export class IOUserAudioDriver extends IOService {
 
   /** Mirrors `StopDevice(objectID, flags)`. */
   async StopDevice(objectID: IOUserAudioObjectID, flags: number): Promise<void> {
-    const device = this.#device(objectID);
+    await this.#stopDevice(this.#device(objectID), flags);
+  }
+
+  async #stopDevice(device: IOUserAudioDevice, flags: number): Promise<void> {
     this.#engines.get(device)?.stop();
     await device.StopIO(flags);
   }
