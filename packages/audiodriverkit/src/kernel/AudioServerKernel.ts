@@ -30,10 +30,11 @@ export function backendFromEnvironment(): AudioServerBackend {
 export class AudioServerKernel implements IOKernelService {
   readonly #devices = new Map<string, AudioServerDevice>();
 
-  /** `backend` is the host's (the plugin makes one per host, or is given one). */
+  /** `backend` is the host's (the plugin makes one per host, or is given one); the streams' FIFOs go in `fifoDirectory`. */
   constructor(
     private readonly context: IOKernelServiceContext,
     private readonly backend: AudioServerBackend,
+    private readonly fifoDirectory = audioFifoDirectory(),
   ) {}
 
   async handleRemoteCall(method: string, args: OSDictionary): Promise<OSDictionary | null> {
@@ -65,7 +66,7 @@ export class AudioServerKernel implements IOKernelService {
     const id = `dk.${uid.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 120);
     const list = args.getObject('streams');
     if (!(list instanceof OSArray) || list.getCount() === 0 || list.getCount() > 2) throw new IOReturnError(kIOReturnBadArgument, `publishDevice: ${uid} needs one or two streams`);
-    const dir = audioFifoDirectory();
+    const dir = this.fifoDirectory;
     const streams: AudioStreamSpec[] = [];
     for (const s of list) {
       if (!(s instanceof OSDictionary)) throw new IOReturnError(kIOReturnBadArgument, 'publishDevice: a stream is not a dictionary');
