@@ -14,6 +14,8 @@ export interface IOTestBenchBackend {
  */
 export class IOTestBench<B extends IOTestBenchBackend> {
   readonly #stopFamily: () => Promise<void>;
+  /** What the bench made for a test beyond its backend's devices (ptys, links), each closed by `reset`. */
+  readonly #held = new Set<() => void>();
 
   protected constructor(
     /** The driver host (in process unless told otherwise). */
@@ -29,9 +31,23 @@ export class IOTestBench<B extends IOTestBenchBackend> {
     return new IOServiceHost({ mode: options.mode ?? 'in-process', log: options.log ?? (() => {}) });
   }
 
+  /**
+   * For a subclass: `close` (what lets go of something the bench made for a test) runs at the next
+   * `reset` unless called first; returns it made idempotent, for the test's own `remove`.
+   */
+  protected closeOnReset(close: () => void): () => void {
+    const once = () => {
+      if (!this.#held.delete(once)) return;
+      close();
+    };
+    this.#held.add(once);
+    return once;
+  }
+
   /** Takes every device away: drivers on them see the removal, as on a real bus. */
   reset(): void {
     this.backend.reset();
+    for (const close of [...this.#held]) close();
   }
 
   async stop(): Promise<void> {

@@ -24,8 +24,6 @@ export interface EthernetTestLink {
  * `driverkit run`: an `IOUserNetworkEthernet` a driver starts gets a real TAP interface (root).
  */
 export class EthernetTestBench extends IOTestBench<EthernetPortProvider> {
-  /** The bench's links, each with what closes it. */
-  readonly #links = new Map<EthernetTestLink, () => void>();
   #count = 0;
 
   /** The bench's port provider: `add({ backend, locator })` publishes any other port. */
@@ -45,16 +43,12 @@ export class EthernetTestBench extends IOTestBench<EthernetPortProvider> {
     const link = VirtualEthernetLink.create(linkOptions);
     const far = VirtualEthernetLinkEnd.open(link.locator('b'));
     const withdraw = this.ports.add({ backend: 'virtual', locator: link.locator('a'), name });
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
+    const close = this.closeOnReset(() => {
       far.close();
       far.release();
       link.close();
-      this.#links.delete(entry);
-    };
-    const entry: EthernetTestLink = {
+    });
+    return {
       name,
       link,
       far,
@@ -63,13 +57,5 @@ export class EthernetTestBench extends IOTestBench<EthernetPortProvider> {
         close();
       },
     };
-    this.#links.set(entry, close);
-    return entry;
-  }
-
-  /** Withdraws every port and closes the bench's links. */
-  override reset(): void {
-    super.reset();
-    for (const close of [...this.#links.values()]) close();
   }
 }

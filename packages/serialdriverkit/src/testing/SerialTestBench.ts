@@ -20,9 +20,6 @@ export interface SerialTestPty {
  * all. (A USB serial adapter is tested on `@driverkit/usbdriverkit/testing`'s bench instead.)
  */
 export class SerialTestBench extends IOTestBench<SerialTTYProvider> {
-  /** The bench's pseudo-terminals, each with what closes it. */
-  readonly #ptys = new Map<SerialTestPty, () => void>();
-
   /** The bench's tty provider: `add({ path, … })` publishes any other tty. */
   get ttys(): SerialTTYProvider {
     return this.backend;
@@ -40,15 +37,11 @@ export class SerialTestBench extends IOTestBench<SerialTTYProvider> {
     // Reading a master whose slave nobody has open fails (EIO): the bench holds the slave open too.
     const slave = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
     const withdraw = this.ttys.add({ ...info, path });
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
+    const close = this.closeOnReset(() => {
       closeSync(slave);
       closeSync(master);
-      this.#ptys.delete(pty);
-    };
-    const pty: SerialTestPty = {
+    });
+    return {
       master,
       path,
       remove: async () => {
@@ -56,13 +49,5 @@ export class SerialTestBench extends IOTestBench<SerialTTYProvider> {
         close();
       },
     };
-    this.#ptys.set(pty, close);
-    return pty;
-  }
-
-  /** Withdraws every tty and closes the bench's pseudo-terminals. */
-  override reset(): void {
-    super.reset();
-    for (const close of [...this.#ptys.values()]) close();
   }
 }
