@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net';
 import { IOReturnError, ioReturnFromException } from '../IOReturn/IOReturnError';
-import { kIOReturnNotAttached, kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
+import { kIOReturnNotFound, kIOReturnNotPermitted } from '../IOReturn/IOReturn';
 import { kIOHostClientProtocol, type IOHostRequest, type IOHostRequestOp } from '../ipc/IOHostClientProtocol';
 import { IOMessageChannel } from '../ipc/IOMessageChannel';
 import { IORequestTracker, requestMessage } from '../ipc/IORequestTracker';
@@ -15,9 +15,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export class IOHostConnection {
   readonly #channel: IOMessageChannel;
   readonly #requests = new IORequestTracker();
-  /** Calls sent as call frames, by request id, waiting for their reply frames. */
-  readonly #calls = new Map<number, { resolve: (reply: Buffer) => void; reject: (e: Error) => void }>();
-  #nextCall = 1;
+  /** Calls sent as call frames, waiting for their reply frames. */
+  readonly #calls = new IORequestTracker<Buffer>();
 
   private constructor(channel: IOMessageChannel) {
     this.#channel = channel;
@@ -26,15 +25,11 @@ export class IOHostConnection {
     };
     channel.onFrame = (body) => {
       const rid = IOUserClientCallFrame.replyID(body);
-      const waiting = rid === null ? undefined : this.#calls.get(rid);
-      if (!waiting) return;
-      this.#calls.delete(rid!);
-      waiting.resolve(body);
+      if (rid !== null) this.#calls.resolve(rid, body);
     };
     channel.onClose = () => {
       this.#requests.failAll('the host closed the connection');
-      for (const [, waiting] of this.#calls) waiting.reject(new IOReturnError(kIOReturnNotAttached, 'the call\'s connection closed before its reply'));
-      this.#calls.clear();
+      this.#calls.failAll('its connection closed before its reply');
       this.onClose();
     };
   }
@@ -81,18 +76,13 @@ export class IOHostConnection {
    * No timer: like IOConnectCallMethod, a call waits for the driver's answer, or for the connection to go.
    */
   requestFrame(encode: (rid: number) => Uint8Array): Promise<Buffer> {
-    const rid = this.#nextCall;
-    this.#nextCall = (this.#nextCall % 0xffff_fffe) + 1;
-    const body = encode(rid);
-    return new Promise<Buffer>((resolve, reject) => {
-      this.#calls.set(rid, { resolve, reject });
-      try {
-        this.#channel.sendFrame(body);
-      } catch (e) {
-        this.#calls.delete(rid);
-        reject(e);
-      }
-    });
+    const { rid, reply } = this.#calls.begin('the call', 0, true);
+    try {
+      this.#channel.sendFrame(encode(rid));
+    } catch (e) {
+      this.#calls.fail(rid, e as Error);
+    }
+    return reply;
   }
 
   /**

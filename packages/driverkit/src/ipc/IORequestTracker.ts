@@ -9,18 +9,23 @@ import type { OSObject } from '../os/OSObject';
  * Request ids and replies over an {@link IOMessageChannel}: each request carries `rid`; the reply
  * carries the same `rid`, a kIOReturn `status`, and on failure a `message`. Pending requests fail with
  * `kIOReturnTimeout` after their timeout and with `kIOReturnNotAttached` when the peer goes away.
+ * Replies of another shape (a user-client call's reply frame, `T = Buffer`) are handed over by id with
+ * {@link resolve}.
  */
-export class IORequestTracker {
+export class IORequestTracker<T = OSDictionary> {
   #next = 1;
-  readonly #pending = new Map<number, { resolve: (m: OSDictionary) => void; reject: (e: Error) => void; timer: NodeJS.Timeout | undefined; what: string; raw: boolean }>();
+  readonly #pending = new Map<number, { resolve: (m: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout | undefined; what: string; raw: boolean }>();
 
   /**
-   * Registers a request; returns its id and the promise of its reply. A `raw` request resolves with
-   * the reply whatever its status (for replies whose status belongs to the caller, as a call's does).
+   * Registers a request; returns its id (1 to 2^32 − 2, as a frame's 32-bit field holds it) and the
+   * promise of its reply. A `raw` request resolves with the reply whatever its status (for replies
+   * whose status belongs to the caller, as a call's does). A timeout of 0 waits until the reply or
+   * the peer's end.
    */
-  begin(what: string, timeoutMs: number, raw = false): { rid: number; reply: Promise<OSDictionary> } {
-    const rid = this.#next++;
-    const reply = new Promise<OSDictionary>((resolve, reject) => {
+  begin(what: string, timeoutMs: number, raw = false): { rid: number; reply: Promise<T> } {
+    const rid = this.#next;
+    this.#next = (this.#next % 0xffff_fffe) + 1;
+    const reply = new Promise<T>((resolve, reject) => {
       // 0 waits forever: the peer owns the timeout (a pipe's completion timeout).
       const timer =
         timeoutMs > 0
@@ -34,13 +39,18 @@ export class IORequestTracker {
     return { rid, reply };
   }
 
-  /** Settles the request a reply answers; returns false for an unknown or late rid. */
-  settle(message: OSDictionary): boolean {
+  /** Resolves request `rid` with `reply` as it is; returns false for an unknown or late rid. */
+  resolve(rid: number, reply: T): boolean {
+    const entry = this.#take(rid);
+    entry?.resolve(reply);
+    return entry !== undefined;
+  }
+
+  /** Settles the request a reply dictionary answers, by its `status`; returns false for an unknown or late rid. */
+  settle(this: IORequestTracker<OSDictionary>, message: OSDictionary): boolean {
     const rid = message.getObject('rid');
-    const entry = rid instanceof OSNumber ? this.#pending.get(Number(rid.unsigned32BitValue())) : undefined;
+    const entry = rid instanceof OSNumber ? this.#take(Number(rid.unsigned32BitValue())) : undefined;
     if (!entry) return false;
-    this.#pending.delete(Number((rid as OSNumber).unsigned32BitValue()));
-    clearTimeout(entry.timer);
     const status = message.getObject('status');
     const code = status instanceof OSNumber ? status.unsigned32BitValue() : 0;
     if (code === 0 || entry.raw) entry.resolve(message);
@@ -49,6 +59,19 @@ export class IORequestTracker {
       entry.reject(new IOReturnError(code, `${entry.what}: ${text instanceof OSString ? text.getCStringNoCopy() : 'failed'}`));
     }
     return true;
+  }
+
+  /** Fails request `rid` with `error` (it could not be sent). */
+  fail(rid: number, error: Error): void {
+    this.#take(rid)?.reject(error);
+  }
+
+  #take(rid: number) {
+    const entry = this.#pending.get(rid);
+    if (!entry) return undefined;
+    this.#pending.delete(rid);
+    clearTimeout(entry.timer);
+    return entry;
   }
 
   /** Fails every pending request: the peer is gone. */
