@@ -49,6 +49,8 @@ function pathOf(name: string): string {
  */
 export class IOSharedMemory {
   #view: Uint8Array | null = null;
+  /** The buffer {@link #view} views: compared instead of `#view.buffer`, a slow getter on a hot path. */
+  #viewOf: ArrayBuffer | SharedArrayBuffer | null = null;
   readonly kind: IOSharedMemoryKind;
   readonly length: number;
   /** The shm file name, for process-shared memory. */
@@ -229,8 +231,11 @@ export class IOSharedMemory {
 
   /** The bytes as one view, made once (after {@link close}, an empty one). @internal */
   get bytes(): Uint8Array {
-    if (this.#view?.buffer !== this.#buffer) this.#view = new Uint8Array(this.#buffer);
-    return this.#view;
+    if (this.#viewOf !== this.#buffer) {
+      this.#view = new Uint8Array(this.#buffer);
+      this.#viewOf = this.#buffer;
+    }
+    return this.#view!;
   }
 
   /** True once closed. */
