@@ -1,3 +1,5 @@
+import { constants, openSync, rmSync } from 'node:fs';
+import { LinuxNative } from '@driverkit/driverkit';
 /** One stream of a device, as the system side publishes it. */
 export interface AudioStreamSpec {
   /** The stream's object ID (names its FIFO). */
@@ -35,6 +37,16 @@ export interface AudioServerBackend {
   close(): void;
 }
 
+/**
+ * Makes a stream's FIFO afresh (mode 0600) and opens it both ways, non-blocking: a backend holds
+ * that descriptor while the device is published, so the driver process opens its end without waiting
+ * for a peer, and a reader or writer of the backend's own can come and go.
+ */
+export function holdStreamFifo(path: string): number {
+  rmSync(path, { force: true });
+  LinuxNative.mkfifo(path, 0o600);
+  return openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+}
 
 /** The host pid a FIFO's name records (`<id>-<pid>-<stream>.sink|source`), or NaN. */
 export function hostPidOfFifo(file: string): number {

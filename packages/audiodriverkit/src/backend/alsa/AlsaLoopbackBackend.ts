@@ -1,7 +1,7 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, openSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, rmSync } from 'node:fs';
 import { IOReturnError, kIOReturnNoResources, kIOReturnNotResponding } from '@driverkit/driverkit';
-import type { AudioServerBackend, AudioServerDevice, AudioStreamSpec } from '../AudioServerBackend';
+import { holdStreamFifo, type AudioServerBackend, type AudioServerDevice, type AudioStreamSpec } from '../AudioServerBackend';
 
 const ALSA_FORMATS: Record<string, string> = { s16le: 'S16_LE', s32le: 'S32_LE', float32le: 'FLOAT_LE' };
 /** How long aplay and arecord get to end on SIGTERM before they are killed. */
@@ -52,10 +52,7 @@ export class AlsaLoopbackBackend implements AudioServerBackend {
     };
     try {
       for (const s of streams) {
-        rmSync(s.fifo, { force: true });
-        execFileSync('mkfifo', ['-m', '0600', s.fifo]);
-        // Read-write: both of its ends are open from here on, so neither side's open waits for the other.
-        held.push(openSync(s.fifo, constants.O_RDWR | constants.O_NONBLOCK));
+        held.push(holdStreamFifo(s.fifo));
         const params = ['-q', '-f', ALSA_FORMATS[s.format]!, '-r', String(s.rate), '-c', String(s.channels), '-t', 'raw'];
         // Output: what apps play to device 0 is captured on device 1, into the FIFO the driver reads.
         // Input: the driver's frames are played on device 1, and apps capture them on device 0.

@@ -1,6 +1,6 @@
-import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { IOReturnError, LinuxNative, kIOReturnBadArgument, kIOReturnNotOpen } from '@driverkit/driverkit';
-import type { AudioServerDevice, AudioStreamSpec } from '../AudioServerBackend';
+import { closeSync, readSync, rmSync, writeSync } from 'node:fs';
+import { IOReturnError, kIOReturnBadArgument, kIOReturnNotOpen } from '@driverkit/driverkit';
+import { holdStreamFifo, type AudioServerDevice, type AudioStreamSpec } from '../AudioServerBackend';
 
 const BYTES_PER_SAMPLE: Record<string, number> = { s16le: 2, s32le: 4, float32le: 4 };
 
@@ -27,9 +27,7 @@ export class VirtualAudioDevice implements AudioServerDevice {
   ) {
     try {
       for (const s of streams) {
-        rmSync(s.fifo, { force: true });
-        LinuxNative.mkfifo(s.fifo, 0o600);
-        this.#fds.set(s.id, openSync(s.fifo, constants.O_RDWR | constants.O_NONBLOCK));
+        this.#fds.set(s.id, holdStreamFifo(s.fifo));
         this.#running.set(s.id, false);
       }
     } catch (e) {
@@ -66,21 +64,7 @@ export class VirtualAudioDevice implements AudioServerDevice {
 
   /** What the driver's input stream produced since the last call, as an application recording from the device. */
   record(): Uint8Array {
-    const fd = this.#fds.get(this.#stream(false).id)!;
-    const chunks: Buffer[] = [];
-    const buffer = Buffer.allocUnsafe(65536);
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buffer);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
-        throw e;
-      }
-      if (n <= 0) break;
-      chunks.push(Buffer.from(buffer.subarray(0, n)));
-    }
-    return new Uint8Array(Buffer.concat(chunks));
+    return new Uint8Array(Buffer.concat(VirtualAudioDevice.#readAll(this.#fds.get(this.#stream(false).id)!)));
   }
 
   /** Says whether the system runs the output (someone plays) or the input (someone records). Both start stopped. */
@@ -97,8 +81,8 @@ export class VirtualAudioDevice implements AudioServerDevice {
   reset(): void {
     for (const s of this.streams) {
       this.#running.set(s.id, false);
-      if (!s.output) this.record();
-      else this.#drain(this.#fds.get(s.id)!);
+      // An output's queued bytes are what the driver has not taken: our end reads them away too.
+      if (!this.#removed) VirtualAudioDevice.#readAll(this.#fds.get(s.id)!);
     }
   }
 
@@ -121,14 +105,22 @@ export class VirtualAudioDevice implements AudioServerDevice {
     return s;
   }
 
-  /** Reads out what is queued in an output FIFO the driver has not taken (our end reads it too). */
-  #drain(fd: number): void {
+  /** What is queued in a FIFO now, read until it is empty. */
+  static #readAll(fd: number): Buffer[] {
+    const chunks: Buffer[] = [];
     const buffer = Buffer.allocUnsafe(65536);
-    try {
-      while (readSync(fd, buffer) > 0);
-    } catch {
-      // EAGAIN: empty
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
+        throw e;
+      }
+      if (n <= 0) break;
+      chunks.push(Buffer.from(buffer.subarray(0, n)));
     }
+    return chunks;
   }
 
   #close(): void {
