@@ -10,16 +10,17 @@ export interface Measurement {
   nsPerOp: number;
 }
 
-export function measure(name: string, fn: () => unknown, minMs = 300): Measurement {
-  // Warm up until the function has been optimised and the batch size gives ~5 ms per batch.
-  let batch = 1;
-  for (;;) {
+/** Warms `fn` up until it has been optimised and returns the batch size that takes ~5 ms. */
+function batchFor(fn: () => unknown): number {
+  for (let batch = 1; ; batch *= 2) {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < batch; i++) fn();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (ms >= 5) break;
-    batch *= 2;
+    if (Number(process.hrtime.bigint() - t0) / 1e6 >= 5) return batch;
   }
+}
+
+export function measure(name: string, fn: () => unknown, minMs = 300): Measurement {
+  const batch = batchFor(fn);
   const samples: number[] = [];
   const deadline = Date.now() + minMs;
   while (samples.length < 7 || Date.now() < deadline) {
@@ -37,16 +38,7 @@ export function measure(name: string, fn: () => unknown, minMs = 300): Measureme
  * the other could each catch a different spell.
  */
 export function measurePair(a: [string, () => unknown], b: [string, () => unknown], minMs = 600): [Measurement, Measurement] {
-  const batchOf = (fn: () => unknown) => {
-    let batch = 1;
-    for (;;) {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < batch; i++) fn();
-      if (Number(process.hrtime.bigint() - t0) / 1e6 >= 5) return batch;
-      batch *= 2;
-    }
-  };
-  const cases = [a, b].map(([name, fn]) => ({ name, fn, batch: batchOf(fn), samples: [] as number[] }));
+  const cases = [a, b].map(([name, fn]) => ({ name, fn, batch: batchFor(fn), samples: [] as number[] }));
   const deadline = Date.now() + minMs;
   while (cases[0]!.samples.length < 7 || Date.now() < deadline) {
     for (const c of cases) {

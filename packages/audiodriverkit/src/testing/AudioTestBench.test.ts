@@ -1,12 +1,9 @@
 import { join } from 'node:path';
 import { fromOSObject, kIOReturnTimeout } from '@driverkit/driverkit';
 import { AudioTestBench } from '@driverkit/audiodriverkit/testing';
+import { waitFor } from '../../../driverkit/test/helpers';
 
 const fixture = join(__dirname, '../../test/fixtures/loopback-audio');
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 10))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The index where `ramp` (1, 2, 3, … as int16) starts in `samples`, or -1. */
 function findRamp(samples: Int16Array, length: number): number {
@@ -35,12 +32,12 @@ test('an audio driver publishes to the bench’s own server: what the test plays
     expect(device.play(new Uint8Array(ramp.buffer))).toBe(ramp.byteLength);
     const recorded: Uint8Array[] = [];
     let at = -1;
-    await until(() => {
+    await waitFor(() => {
       recorded.push(device.record());
       const all = Buffer.concat(recorded);
       at = findRamp(new Int16Array(all.buffer, all.byteOffset, all.length >> 1), ramp.length);
       return at >= 0;
-    }, 'the ramp to come back through the driver');
+    }, 5000, 'the ramp to come back through the driver');
     expect(() => device.play(Uint8Array.of(1))).toThrow(/not whole 2-byte frames/);
 
     // A stream the system runs with nothing played is an underrun the driver counts (the engine asks every 250 ms).
@@ -49,7 +46,7 @@ test('an audio driver publishes to the bench’s own server: what the test plays
     const before = underruns();
     device.setRunning(true, true);
     expect((await device.running()).get(device.stream(true)!.id)).toBe(true);
-    await until(() => underruns() > before, 'an underrun on the running output', 5000);
+    await waitFor(() => underruns() > before, 5000, 'an underrun on the running output');
 
     // reset: both streams stopped and emptied, the device still published.
     a.reset();
@@ -61,5 +58,5 @@ test('an audio driver publishes to the bench’s own server: what the test plays
   }
   // The driver's end: its device's I/O stopped (its timers with it) and the device left the server.
   expect((globalThis as { __loopbackAudio?: string[] }).__loopbackAudio).toEqual(['StartIO', 'StopIO']);
-  await until(() => a.audio.devices().length === 0, 'the device to go');
+  await waitFor(() => a.audio.devices().length === 0, 5000, 'the device to go');
 }, 30_000);

@@ -1,13 +1,9 @@
 import { kIOReturnNotReady } from '@driverkit/driverkit';
 import { IOHIDInterface, VirtualHIDBackend as MainVirtualHIDBackend } from '@driverkit/hiddriverkit';
 import { HIDTestBench, VirtualHIDBackend, VirtualHIDDevice } from '@driverkit/hiddriverkit/testing';
+import { until } from '../../test/helpers';
 
 const device = (product: string) => new VirtualHIDDevice({ vendorId: 1, productId: 2, versionNumber: 0, manufacturer: null, product, serialNumber: null, transport: 'Virtual', locationID: 0, reportDescriptor: Uint8Array.of() });
-
-async function until(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(ok()).toBe(true);
-}
 
 const names = (bench: HIDTestBench) =>
   bench.host
@@ -26,11 +22,11 @@ test('each HID test bench is a host with its own virtual backend: devices, reset
     a.hid.add(device('two'));
     const three = device('three');
     b.hid.add(three);
-    await until(() => names(a).length === 2 && names(b).length === 1);
+    await until(() => names(a).length === 2 && names(b).length === 1, 3000, 'the benches’ devices');
     expect(names(a)).toEqual(['one', 'two']);
     expect(names(b)).toEqual(['three']);
     a.reset();
-    await until(() => names(a).length === 0);
+    await until(() => names(a).length === 0, 3000, 'reset to remove a’s devices');
     expect(names(b)).toEqual(['three']);
   } finally {
     await a.stop();

@@ -1,6 +1,7 @@
 import { IOServiceHost, OSData, kIOReturnNotReady } from '@driverkit/driverkit';
 import { EthernetPortOpeners, IOEthernetPort, ethernetPortProvider } from '@driverkit/networkingdriverkit';
 import { EthernetPortProvider, EthernetTestBench } from '@driverkit/networkingdriverkit/testing';
+import { waitFor } from '../../../driverkit/test/helpers';
 
 const ports = (bench: EthernetTestBench) =>
   bench.host
@@ -8,10 +9,6 @@ const ports = (bench: EthernetTestBench) =>
     .filter((n): n is IOEthernetPort => n instanceof IOEthernetPort && !n.isInactive())
     .map((n) => n.getName())
     .sort();
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (const end = Date.now() + 5000; !check(); await new Promise((r) => setTimeout(r, 10))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-}
 
 test('each test bench publishes only the links its test adds, on its own host: the port is wired to the far end, reset withdraws and closes them, stop ends it', async () => {
   const a = await EthernetTestBench.create();
@@ -36,10 +33,10 @@ test('each test bench publishes only the links its test adds, on its own host: t
       const frame = Uint8Array.from({ length: 60 }, (_, i) => i);
       expect(near.send(frame, 0, 60, 0n)).toBe(true);
       const got = new Uint8Array(2048);
-      await until(() => one.far.receive(got, 0) === 60, 'the frame at the far end');
+      await waitFor(() => one.far.receive(got, 0) === 60, 5000, 'the frame at the far end');
       expect([...got.subarray(0, 60)]).toEqual([...frame]);
       one.far.send(frame.reverse(), 0, 60);
-      await until(() => near.receive(got, 0, 0n) === 60, 'the frame at the near end');
+      await waitFor(() => near.receive(got, 0, 0n) === 60, 5000, 'the frame at the near end');
       expect([...got.subarray(0, 60)]).toEqual([...frame]);
     } finally {
       near.close();
@@ -47,9 +44,9 @@ test('each test bench publishes only the links its test adds, on its own host: t
     expect(two.far.maxFrameSize).toBeGreaterThan(9000);
 
     await two.remove();
-    await until(() => ports(a).length === 1, 'the removed link’s port to go');
+    await waitFor(() => ports(a).length === 1, 5000, 'the removed link’s port to go');
     a.reset();
-    await until(() => ports(a).length === 0, 'reset to withdraw the rest');
+    await waitFor(() => ports(a).length === 0, 5000, 'reset to withdraw the rest');
     expect(one.far.linkUp()).toBe(false);
     expect(one.far.send(new Uint8Array(60), 0, 60)).toBe(false);
     expect(ports(b)).toEqual(['vlink0']);

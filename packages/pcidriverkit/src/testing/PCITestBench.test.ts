@@ -1,11 +1,7 @@
 import { kIOReturnNotReady, type IOService } from '@driverkit/driverkit';
 import { IOPCIDevice, VirtualPCIBus as MainVirtualPCIBus } from '@driverkit/pcidriverkit';
 import { PCITestBench, VirtualPCIBus } from '@driverkit/pcidriverkit/testing';
-
-async function until(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(ok()).toBe(true);
-}
+import { waitFor } from '../../test/helpers';
 
 const functions = (bench: PCITestBench) =>
   [...bench.host.registry.entries()]
@@ -24,11 +20,11 @@ test('each test bench is a host on its own virtual PCI bus, without this machine
     await a.pci.attach({ model: 'edu' });
     await a.pci.attach({ model: 'pex8733-dma' }, { function: 1 });
     await b.pci.attach({ model: 'edu' });
-    await until(() => functions(a).length === 2 && functions(b).length === 1);
+    await waitFor(() => functions(a).length === 2 && functions(b).length === 1, 3000, 'the benches’ functions');
     expect(functions(a)).toEqual(['pci10b5,87d0', 'pci1234,11e8']);
     expect(functions(b)).toEqual(['pci1234,11e8']);
     a.reset();
-    await until(() => functions(a).length === 0);
+    await waitFor(() => functions(a).length === 0, 3000, 'reset to unplug a’s functions');
     expect(functions(b)).toEqual(['pci1234,11e8']);
   } finally {
     await a.stop();

@@ -9,7 +9,6 @@ import { until } from '../../test/helpers';
 
 const fixture = join(__dirname, '../../test/fixtures/serial-tty-echo');
 
-
 describe('existing ttys through serialport', () => {
   let host: IOServiceHost;
   let stop: () => Promise<void>;

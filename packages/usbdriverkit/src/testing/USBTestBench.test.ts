@@ -1,16 +1,12 @@
 import { kIOReturnNotReady, type IOService } from '@driverkit/driverkit';
 import { IOUSBHostDevice, VirtualUSBHost as MainVirtualUSBHost } from '@driverkit/usbdriverkit';
 import { USBTestBench, VirtualUSBDevice, VirtualUSBHost, type VirtualUSBDeviceModel } from '@driverkit/usbdriverkit/testing';
+import { waitFor } from '../../test/helpers';
 
 const model = (idProduct: number): VirtualUSBDeviceModel => ({
   device: { idVendor: 0x1209, idProduct },
   configurations: [{ bConfigurationValue: 1, interfaces: [{ bInterfaceNumber: 0, bInterfaceClass: 0xff, endpoints: [] }] }],
 });
-
-async function until(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(ok()).toBe(true);
-}
 
 const products = (bench: USBTestBench) =>
   bench.host
@@ -29,11 +25,11 @@ test('each test bench is a host on its own virtual bus: devices, reset and stop 
     a.usb.attach(new VirtualUSBDevice(model(1)));
     a.usb.attach(model(2));
     b.usb.attach(model(3));
-    await until(() => products(a).length === 2 && products(b).length === 1);
+    await waitFor(() => products(a).length === 2 && products(b).length === 1, 3000, 'the benches’ devices');
     expect(products(a).sort()).toEqual([1, 2]);
     expect(products(b)).toEqual([3]);
     a.reset();
-    await until(() => products(a).length === 0);
+    await waitFor(() => products(a).length === 0, 3000, 'reset to unplug a’s devices');
     expect(products(b)).toEqual([3]);
   } finally {
     await a.stop();
